@@ -1,0 +1,110 @@
+package dev.lorahub.spi;
+
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraModule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A loaded base model that evaluates the LoraHub objective under a composed adapter.
+ *
+ * <p>Contract for implementations: {@link #loss(LoraModule, EncodedBatch)} adds each layer's
+ * {@code deltaW = scaling * B @ A} to the targeted base weight in place, runs the forward pass
+ * without gradients and with dropout off, and restores the base weights bit-exactly from a kept
+ * copy of only the targeted matrices. No full-model copy per evaluation, no re-reading of files.
+ * Implementations are not thread-safe unless they say so.
+ */
+public interface BaseModel extends AutoCloseable {
+    /** @return the architecture, e.g. {@code llama}, {@code t5} */
+    String modelType();
+
+    /**
+     * @return every linear layer an adapter may target, by module path in PEFT's naming without
+     *     the {@code base_model.model.} prefix (e.g. {@code model.layers.0.self_attn.q_proj}),
+     *     in model order
+     */
+    Map<String, LinearShape> linearModules();
+
+    /** @return the tokenizer, when the model has one */
+    Optional<TextTokenizer> tokenizer();
+
+    /**
+     * Tokenizes and lays out examples once.
+     *
+     * @param examples text or pre-tokenized examples
+     * @return a batch for {@link #loss(LoraModule, EncodedBatch)}; the caller closes it
+     * @throws IllegalArgumentException if text examples are given and there is no tokenizer
+     */
+    EncodedBatch encode(List<FewShotExample> examples);
+
+    /**
+     * The teacher-forced cross-entropy of the batch's labelled tokens, token-mean over the batch
+     * (Hugging Face's {@code model(input_ids, attention_mask, labels).loss}), with the adapter
+     * applied in place and the base weights restored afterwards.
+     *
+     * @param adapter the composed adapter; a module without layers means the plain base model
+     * @param batch a batch from {@link #encode(List)}
+     * @return the mean natural-log cross-entropy
+     * @throws IllegalArgumentException if the adapter targets a module the model lacks, or shapes
+     *     differ
+     */
+    double loss(LoraModule adapter, EncodedBatch batch);
+
+    /**
+     * Evaluates several candidate adapters; backends may batch them in one forward pass.
+     *
+     * @param adapters candidates
+     * @param batch a batch from {@link #encode(List)}
+     * @return one loss per candidate, in order
+     */
+    default double[] losses(List<LoraModule> adapters, EncodedBatch batch) {
+        double[] out = new double[adapters.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = loss(adapters.get(i), batch);
+        }
+        return out;
+    }
+
+    /**
+     * Generates continuations of prompts with the adapter applied (base restored afterwards).
+     *
+     * @param adapter the adapter; a module without layers means the plain base model
+     * @param promptIds one prompt per row (unpadded; the backend pads)
+     * @param config greedy or sampling, max new tokens
+     * @return for each prompt only the new token ids, stopping after EOS
+     */
+    List<int[]> generate(LoraModule adapter, List<int[]> promptIds, GenerationConfig config);
+
+    /**
+     * Generates from text prompts through the tokenizer.
+     *
+     * @param adapter the adapter; a module without layers means the plain base model
+     * @param prompts text prompts
+     * @param config greedy or sampling, max new tokens
+     * @return the decoded new text per prompt
+     */
+    default List<String> generateText(
+            LoraModule adapter, List<String> prompts, GenerationConfig config) {
+        TextTokenizer tok =
+                tokenizer()
+                        .orElseThrow(
+                                () ->
+                                        new IllegalStateException(
+                                                modelType() + " model has no tokenizer"));
+        List<int[]> ids = new ArrayList<>();
+        for (String p : prompts) {
+            ids.add(tok.encode(p, true));
+        }
+        List<String> out = new ArrayList<>();
+        for (int[] gen : generate(adapter, ids, config)) {
+            out.add(tok.decode(gen));
+        }
+        return out;
+    }
+
+    /** Frees native memory. */
+    @Override
+    void close();
+}
