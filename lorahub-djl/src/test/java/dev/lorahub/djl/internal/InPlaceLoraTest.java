@@ -1,0 +1,137 @@
+package dev.lorahub.djl.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.lorahub.LoraLayer;
+import dev.lorahub.LoraModule;
+import dev.lorahub.io.AdapterConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class InPlaceLoraTest {
+    private static float[] random(Random rnd, int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (rnd.nextGaussian() * scale);
+        }
+        return v;
+    }
+
+    private static LoraModule module(String name, List<LoraLayer> layers) {
+        return new LoraModule(name, new AdapterConfig("test", 4, 8, List.of("q", "v")), layers);
+    }
+
+    private static LoraLayer layer(Random rnd, String path, int out, int in, int r) {
+        return new LoraLayer(
+                path, r, in, out, random(rnd, r * in, 1), random(rnd, out * r, 1), 1.7, false);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void applies_scaled_b_times_a_and_restores_bit_exactly(long seed) {
+        Random rnd = new Random(seed);
+        int out = 5 + rnd.nextInt(20);
+        int in = 3 + rnd.nextInt(20);
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] q = random(rnd, out * in, 1);
+            float[] v = random(rnd, in * in, 1);
+            float[] other = random(rnd, 7 * in, 1);
+            Map<String, NDArray> targets = new LinkedHashMap<>();
+            targets.put("l.q", m.create(q, new Shape(out, in)));
+            targets.put("l.v", m.create(v, new Shape(in, in)));
+            targets.put("l.o", m.create(other, new Shape(7, in)));
+            LoraLayer lq = layer(rnd, "l.q", out, in, 1 + rnd.nextInt(4));
+            LoraLayer lv = layer(rnd, "l.v", in, in, 1 + rnd.nextInt(4));
+            try (InPlaceLora lora = new InPlaceLora(targets, m)) {
+                lora.apply(module("m", List.of(lq, lv)));
+                assertThat(lora.isApplied()).isTrue();
+                float[] patched = targets.get("l.q").toFloatArray();
+                float[] delta = lq.deltaWeight();
+                for (int i = 0; i < patched.length; i++) {
+                    // float32 matmul vs double accumulation: relative 1e-5 of the delta scale
+                    assertThat(patched[i])
+                            .as("seed %d index %d", seed, i)
+                            .isCloseTo(q[i] + delta[i], org.assertj.core.data.Offset.offset(
+                                    1e-4f * (1 + Math.abs(delta[i]))));
+                }
+                lora.restore();
+                assertThat(lora.isApplied()).isFalse();
+                assertBitEqual(targets.get("l.q").toFloatArray(), q, seed);
+                assertBitEqual(targets.get("l.v").toFloatArray(), v, seed);
+                assertBitEqual(targets.get("l.o").toFloatArray(), other, seed);
+            }
+        }
+    }
+
+    @Test
+    void rejects_unknown_module_and_shape_mismatch_without_changing_anything() {
+        Random rnd = new Random(11);
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] q = random(rnd, 6 * 4, 1);
+            Map<String, NDArray> targets = Map.of("l.q", m.create(q, new Shape(6, 4)));
+            try (InPlaceLora lora = new InPlaceLora(targets, m)) {
+                LoraModule good = module("good", List.of(layer(rnd, "l.q", 6, 4, 2)));
+                LoraModule unknown =
+                        module("bad", List.of(layer(rnd, "l.q", 6, 4, 2),
+                                layer(rnd, "l.k", 6, 4, 2)));
+                assertThatThrownBy(() -> lora.apply(unknown))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("l.k")
+                        .hasMessageContaining("bad");
+                LoraModule wrong = module("wrong", List.of(layer(rnd, "l.q", 4, 6, 2)));
+                assertThatThrownBy(() -> lora.apply(wrong))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("4x6")
+                        .hasMessageContaining("6x4");
+                assertThat(lora.isApplied()).isFalse();
+                assertBitEqual(targets.get("l.q").toFloatArray(), q, 11);
+                lora.apply(good);
+                assertThatThrownBy(() -> lora.apply(good))
+                        .isInstanceOf(IllegalStateException.class);
+            }
+            // close() restored the applied module
+            assertBitEqual(targets.get("l.q").toFloatArray(), q, 11);
+        }
+    }
+
+    @Test
+    void with_restores_even_when_the_body_fails() {
+        Random rnd = new Random(5);
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] q = random(rnd, 3 * 3, 1);
+            Map<String, NDArray> targets = Map.of("q", m.create(q, new Shape(3, 3)));
+            try (InPlaceLora lora = new InPlaceLora(targets, m)) {
+                LoraModule mod = module("m", List.of(layer(rnd, "q", 3, 3, 1)));
+                assertThatThrownBy(
+                                () ->
+                                        lora.with(
+                                                mod,
+                                                () -> {
+                                                    throw new IllegalStateException("boom");
+                                                }))
+                        .hasMessage("boom");
+                assertBitEqual(targets.get("q").toFloatArray(), q, 5);
+                float sum = lora.with(mod, () -> targets.get("q").sum().getFloat());
+                assertThat(sum).isNotEqualTo(0f);
+            }
+        }
+    }
+
+    private static void assertBitEqual(float[] actual, float[] expected, long seed) {
+        assertThat(actual).as("seed %d", seed).hasSameSizeAs(expected);
+        for (int i = 0; i < actual.length; i++) {
+            assertThat(Float.floatToRawIntBits(actual[i]))
+                    .as("seed %d index %d", seed, i)
+                    .isEqualTo(Float.floatToRawIntBits(expected[i]));
+        }
+    }
+}
