@@ -1,0 +1,10 @@
+/**
+ * The embedded hub: a procedural suite of string tasks ({@link dev.lorahub.hub.TaskSuite}), a
+ * character tokenizer ({@link dev.lorahub.hub.CharTokenizer}), exact-match scoring ({@link
+ * dev.lorahub.hub.ExactMatch}), and the programs that build the hub (base model + LoRA pool +
+ * held-out data) and run the demo.
+ */
+@NullMarked
+package dev.lorahub.hub;
+
+import org.jspecify.annotations.NullMarked;
