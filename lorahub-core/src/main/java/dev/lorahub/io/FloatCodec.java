@@ -1,0 +1,71 @@
+package dev.lorahub.io;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/** Bulk conversion between little-endian F16/BF16/F32/F64 bytes and float32 values. */
+final class FloatCodec {
+    private FloatCodec() {}
+
+    /**
+     * Decodes {@code count} elements from {@code src} (from its position, little-endian) into
+     * {@code dst[offset..offset+count)}.
+     */
+    static void decode(ByteBuffer src, DType dtype, float[] dst, int offset, int count) {
+        ByteBuffer le = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> le.asFloatBuffer().get(dst, offset, count);
+            case F64 -> {
+                var doubles = le.asDoubleBuffer();
+                for (int i = 0; i < count; i++) {
+                    dst[offset + i] = (float) doubles.get(i);
+                }
+            }
+            case F16 -> {
+                var shorts = le.asShortBuffer();
+                for (int i = 0; i < count; i++) {
+                    dst[offset + i] = Float16.toFloat(shorts.get(i));
+                }
+            }
+            case BF16 -> {
+                var shorts = le.asShortBuffer();
+                for (int i = 0; i < count; i++) {
+                    dst[offset + i] = BFloat16.toFloat(shorts.get(i));
+                }
+            }
+            default -> throw new IllegalArgumentException(dtype + " is not a float type");
+        }
+    }
+
+    /** @return {@code values} encoded as little-endian {@code dtype} (F16/BF16 round to even) */
+    static byte[] encode(float[] values, DType dtype) {
+        ByteBuffer out =
+                ByteBuffer.allocate(Math.multiplyExact(values.length, dtype.byteSize()))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> out.asFloatBuffer().put(values);
+            case F64 -> {
+                var doubles = out.asDoubleBuffer();
+                for (float v : values) {
+                    doubles.put(v);
+                }
+            }
+            case F16 -> {
+                var shorts = out.asShortBuffer();
+                for (float v : values) {
+                    shorts.put(Float16.fromFloat(v));
+                }
+            }
+            case BF16 -> {
+                var shorts = out.asShortBuffer();
+                for (float v : values) {
+                    shorts.put(BFloat16.fromFloat(v));
+                }
+            }
+            default ->
+                    throw new IllegalArgumentException(
+                            "cannot store floats as " + dtype + ": use F32, F16, BF16 or F64");
+        }
+        return out.array();
+    }
+}
