@@ -2,23 +2,95 @@ package dev.lorahub.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
-/** The {@code lorahub} command line. */
+/**
+ * The {@code lorahub} command line: a picocli root whose subcommands do the work.
+ *
+ * <p>To add a subcommand, write a {@code @Command} class in this package that prints through
+ * {@code spec.commandLine().getOut()} / {@code getErr()} (so tests can capture it), lets bad input
+ * surface as {@link dev.lorahub.LoraHubException}, {@link java.io.IOException} or {@link
+ * IllegalArgumentException}, and list it in {@code subcommands} below. {@link #commandLine()}
+ * installs the error policy: such failures exit with {@link #EXIT_BAD_INPUT} and one line on stderr
+ * naming the file and the problem; a stack trace follows only with {@code --verbose}.
+ */
 @Command(
         name = "lorahub",
         mixinStandardHelpOptions = true,
         version = "lorahub 0.1.0-SNAPSHOT",
-        description = "Compose LoRA adapters the LoraHub way.")
+        description = "Compose LoRA adapters the LoraHub way.",
+        // add a subcommand by listing its class here (one per line keeps merges trivial)
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
 public final class LoraHubCli implements Runnable {
+    /** Exit code for bad input: a missing folder, a corrupt file, incompatible adapters. */
+    public static final int EXIT_BAD_INPUT = 1;
+
+    /** Exit code for a command line picocli cannot parse (picocli's own convention). */
+    public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+
+    /** Exit code for a bug: any exception that is not bad input (sysexits' EX_SOFTWARE). */
+    public static final int EXIT_INTERNAL = 70;
+
+    /** The global option's name, inherited by every subcommand. */
+    static final String VERBOSE = "--verbose";
+
+    @Option(
+            names = {"-v", VERBOSE},
+            scope = ScopeType.INHERIT,
+            description = "Print stack traces on errors and debug-level logs.")
+    boolean verbose;
+
+    @Spec CommandSpec spec;
+
     /**
+     * Runs the command line and exits with its code.
+     *
      * @param args command line
      */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new LoraHubCli()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 
+    /**
+     * @return a command line for a fresh root, with the error policy and {@code --verbose} logging
+     *     installed; call {@code setOut}/{@code setErr} on it to capture output
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new LoraHubCli());
+        cl.setExecutionExceptionHandler(new ErrorReporter());
+        cl.setExecutionStrategy(
+                parseResult -> {
+                    if (isVerbose(parseResult)) {
+                        // slf4j-simple reads this once, when the first logger is created
+                        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+                    }
+                    return new CommandLine.RunLast().execute(parseResult);
+                });
+        return cl;
+    }
+
+    /**
+     * @param parseResult the root's parse result
+     * @return whether {@code --verbose} was given to the root or any subcommand on the chain
+     */
+    static boolean isVerbose(ParseResult parseResult) {
+        for (ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+            if (pr.hasMatchedOption(VERBOSE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Without a subcommand: prints the usage help. */
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }
