@@ -1,0 +1,129 @@
+package dev.lorahub.djl.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraLayer;
+import dev.lorahub.LoraModule;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LoraTrainerTest {
+    private static final int VOCAB = 12;
+
+    /** Task: after token x comes (x * 5 + 3) mod VOCAB; ids [x, y], only y labelled. */
+    private static List<FewShotExample> task(int n, long seed) {
+        Random r = new Random(seed);
+        List<FewShotExample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int x = r.nextInt(VOCAB);
+            int y = (x * 5 + 3) % VOCAB;
+            out.add(FewShotExample.tokenized(new int[] {x, y}, new int[] {-100, y}));
+        }
+        return out;
+    }
+
+    private static LoraTrainingConfig config(int steps, long seed) {
+        return new LoraTrainingConfig(4, 8, List.of("q_proj", "v_proj"), 0.0, 0.05, 1, 16, steps,
+                seed);
+    }
+
+    @Test
+    void training_lowers_the_loss_and_leaves_the_base_untouched() {
+        try (NDManager root = NDManager.newBaseManager();
+                TinyLm model = new TinyLm(root, VOCAB, 16, 1)) {
+            Map<String, float[]> before = snapshot(model.parameters());
+            List<Double> losses = new ArrayList<>();
+            LoraModule m =
+                    LoraTrainer.of(config(150, 3))
+                            .listener((step, total, loss) -> losses.add(loss))
+                            .train(model, task(64, 2), "toy", "tiny");
+            assertThat(losses).hasSize(150);
+            double first = losses.get(0);
+            double last = losses.subList(140, 150).stream().mapToDouble(d -> d).average().orElseThrow();
+            assertThat(last).as("first %s last %s", first, last).isLessThan(0.3 * first);
+            assertThat(snapshot(model.parameters()))
+                    .allSatisfy((k, v) -> assertThat(v).as(k).containsExactly(before.get(k)));
+            assertThat(m.layers()).containsOnlyKeys(TinyLm.Q, TinyLm.V);
+            LoraLayer q = m.layer(TinyLm.Q).orElseThrow();
+            assertThat(q.rank()).isEqualTo(4);
+            assertThat(q.scaling()).isEqualTo(2.0);
+            assertThat(m.config().r()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void zero_steps_of_b_means_the_base_model_and_a_is_kaiming_uniform() {
+        try (NDManager root = NDManager.newBaseManager();
+                TinyLm model = new TinyLm(root, VOCAB, 16, 1)) {
+            // a learning rate too small to move B measurably away from its zero start in one step
+            LoraTrainingConfig cfg =
+                    new LoraTrainingConfig(4, 8, List.of("q_proj"), 0.0, 1e-30, 1, 4, 1, 9);
+            LoraModule m = LoraTrainer.of(cfg).train(model, task(4, 2), "toy", "tiny");
+            LoraLayer q = m.layer(TinyLm.Q).orElseThrow();
+            float bound = (float) (1 / Math.sqrt(16));
+            for (float a : q.loraAView()) {
+                assertThat(Math.abs(a)).isLessThanOrEqualTo(bound);
+            }
+            for (float b : q.loraBView()) {
+                assertThat(Math.abs(b)).isLessThan(1e-20f);
+            }
+        }
+    }
+
+    @Test
+    void same_seed_gives_the_same_module_bit_for_bit_and_another_seed_does_not() {
+        try (NDManager root = NDManager.newBaseManager();
+                TinyLm model = new TinyLm(root, VOCAB, 16, 1)) {
+            float[] a = train(model, 5).layer(TinyLm.V).orElseThrow().loraB();
+            float[] b = train(model, 5).layer(TinyLm.V).orElseThrow().loraB();
+            float[] c = train(model, 6).layer(TinyLm.V).orElseThrow().loraB();
+            assertThat(b).containsExactly(a);
+            assertThat(c).isNotEqualTo(a);
+        }
+    }
+
+    @Test
+    void rejects_targets_the_model_lacks() {
+        try (NDManager root = NDManager.newBaseManager();
+                TinyLm model = new TinyLm(root, VOCAB, 16, 1)) {
+            LoraTrainingConfig cfg =
+                    new LoraTrainingConfig(4, 8, List.of("k_proj"), 0.0, 0.01, 1, 4, 1, 9);
+            assertThatThrownBy(() -> LoraTrainer.of(cfg).train(model, task(4, 2), "toy", "tiny"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("k_proj")
+                    .hasMessageContaining(TinyLm.Q);
+        }
+    }
+
+    @Test
+    void pretraining_lowers_the_loss_of_every_parameter_set() {
+        try (NDManager root = NDManager.newBaseManager();
+                TinyLm model = new TinyLm(root, VOCAB, 16, 1)) {
+            List<Double> losses = new ArrayList<>();
+            double tail =
+                    Pretrainer.of(new PretrainingConfig(120, 0.03, 10, 1.0))
+                            .listener((s, t, l) -> losses.add(l))
+                            .train(model, step -> task(32, step));
+            assertThat(tail).as("first %s tail %s", losses.get(0), tail)
+                    .isLessThan(0.2 * losses.get(0));
+        }
+    }
+
+    private static LoraModule train(TinyLm model, long seed) {
+        return LoraTrainer.of(config(20, seed)).train(model, task(32, 2), "toy", "tiny");
+    }
+
+    private static Map<String, float[]> snapshot(Map<String, NDArray> params) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put(k, v.toFloatArray()));
+        return out;
+    }
+}
