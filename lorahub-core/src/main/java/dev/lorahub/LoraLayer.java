@@ -45,6 +45,37 @@ public final class LoraLayer {
             float[] loraB,
             double scaling,
             boolean fanInFanOut) {
+        this(modulePath, rank, inFeatures, outFeatures, loraA, loraB, scaling, fanInFanOut, true);
+    }
+
+    /**
+     * Takes ownership of {@code loraA} and {@code loraB} without copying them: for merge results
+     * that were just allocated and are referenced nowhere else.
+     */
+    static LoraLayer owning(
+            String modulePath,
+            int rank,
+            int inFeatures,
+            int outFeatures,
+            float[] loraA,
+            float[] loraB,
+            double scaling,
+            boolean fanInFanOut) {
+        return new LoraLayer(
+                modulePath, rank, inFeatures, outFeatures, loraA, loraB, scaling, fanInFanOut,
+                false);
+    }
+
+    private LoraLayer(
+            String modulePath,
+            int rank,
+            int inFeatures,
+            int outFeatures,
+            float[] loraA,
+            float[] loraB,
+            double scaling,
+            boolean fanInFanOut,
+            boolean copy) {
         this.modulePath = Objects.requireNonNull(modulePath, "modulePath");
         if (rank < 1 || inFeatures < 1 || outFeatures < 1) {
             throw new IllegalArgumentException(
@@ -68,8 +99,8 @@ public final class LoraLayer {
         this.rank = rank;
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
-        this.loraA = loraA.clone();
-        this.loraB = loraB.clone();
+        this.loraA = copy ? loraA.clone() : loraA;
+        this.loraB = copy ? loraB.clone() : loraB;
         this.scaling = scaling;
         this.fanInFanOut = fanInFanOut;
     }

@@ -1,30 +1,59 @@
 package dev.lorahub;
 
 import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.io.AdapterFormatException;
+import dev.lorahub.io.PeftAdapters;
+import dev.lorahub.io.StoredDtypes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A named LoRA adapter in memory: its PEFT config and the low-rank factors of every targeted layer.
- * (Skeleton: issue 2 completes loading and saving PEFT folders.)
+ * A named LoRA adapter in memory: its PEFT config and the low-rank factors of every targeted layer
+ * ({@code deltaW = scaling * B @ A} per layer, see {@link LoraLayer}).
+ *
+ * <p>A module loaded from a PEFT folder also remembers the SHA-256 of its adapter_model.safetensors
+ * ({@link #sha256()}), the element type each factor was stored in (F16 and BF16 adapters are
+ * written back in their own type, bit for bit) and the folder it came from, which {@link
+ * #save(Path)} refuses to overwrite. Merge results ({@link Composer}) remember the folders of all
+ * their inputs.
+ *
+ * <p>Immutable; layers are shared, never copied, between a module and its {@code with...} copies.
  */
 public final class LoraModule {
     private final String name;
     private final AdapterConfig config;
     private final Map<String, LoraLayer> layers;
+    private final Map<String, StoredDtypes> dtypes;
+    private final @Nullable String sha256;
+    private final Set<Path> sources;
 
     /**
+     * A module made in memory: float32 storage, no hash, no source folder.
+     *
      * @param name the module's name (folder name when loaded)
      * @param config its adapter config
      * @param layers its layers; module paths must be distinct
      */
     public LoraModule(String name, AdapterConfig config, List<LoraLayer> layers) {
+        this(name, config, layers, Map.of(), null, Set.of());
+    }
+
+    LoraModule(
+            String name,
+            AdapterConfig config,
+            List<LoraLayer> layers,
+            Map<String, StoredDtypes> dtypes,
+            @Nullable String sha256,
+            Set<Path> sources) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
         Map<String, LoraLayer> map = new LinkedHashMap<>();
@@ -34,7 +63,17 @@ public final class LoraModule {
                         "module '" + name + "': layer '" + l.modulePath() + "' given twice");
             }
         }
+        for (String path : dtypes.keySet()) {
+            if (!map.containsKey(path)) {
+                throw new IllegalArgumentException(
+                        "module '" + name + "': stored dtypes given for '" + path
+                                + "', which is not one of its layers");
+            }
+        }
         this.layers = Collections.unmodifiableMap(map);
+        this.dtypes = Map.copyOf(dtypes);
+        this.sha256 = sha256;
+        this.sources = Collections.unmodifiableSet(new LinkedHashSet<>(sources));
     }
 
     /** @return the module's name */
@@ -61,23 +100,97 @@ public final class LoraModule {
     }
 
     /**
-     * Loads a PEFT adapter folder.
-     *
-     * @param dir folder with adapter_config.json and adapter_model.safetensors
-     * @return the module, named after the folder
-     * @throws IOException if the files cannot be read
+     * @return lower-case hex SHA-256 of the adapter_model.safetensors this module was loaded from;
+     *     empty for modules made in memory or by a merge
      */
-    public static LoraModule load(Path dir) throws IOException {
-        throw new UnsupportedOperationException("issue 2");
+    public Optional<String> sha256() {
+        return Optional.ofNullable(sha256);
     }
 
     /**
-     * Saves as a PEFT adapter folder, atomically.
+     * @param modulePath one of {@link #layers()}' keys
+     * @return the element types its factors were stored in ({@link StoredDtypes#F32} for layers
+     *     made in memory); {@link #save(Path)} writes them in these types
+     */
+    public StoredDtypes storedDtypes(String modulePath) {
+        return dtypes.getOrDefault(modulePath, StoredDtypes.F32);
+    }
+
+    /** @return stored element types of the layers not in float32, by module path */
+    public Map<String, StoredDtypes> storedDtypes() {
+        return dtypes;
+    }
+
+    /**
+     * @return the folders this module's data came from (its own folder when loaded, its inputs'
+     *     folders when merged); {@link #save(Path)} never writes into one of them
+     */
+    public Set<Path> sourceFolders() {
+        return sources;
+    }
+
+    /**
+     * @param newName another name
+     * @return the same module under that name (layers shared)
+     */
+    public LoraModule withName(String newName) {
+        return new LoraModule(
+                newName, config, List.copyOf(layers.values()), dtypes, sha256, sources);
+    }
+
+    /**
+     * @param newDtypes the element types to store each named layer's factors in on {@link
+     *     #save(Path)}; layers not named are stored as F32
+     * @return the same module with those storage types (layers shared, no hash: the file it
+     *     would write is another)
+     */
+    public LoraModule withStoredDtypes(Map<String, StoredDtypes> newDtypes) {
+        return new LoraModule(
+                name, config, List.copyOf(layers.values()), newDtypes, null, sources);
+    }
+
+    /**
+     * Loads a PEFT adapter folder ({@code adapter_config.json} + {@code
+     * adapter_model.safetensors}); see {@link PeftAdapters} for what is accepted and refused.
      *
-     * @param dir the target folder
-     * @throws IOException if writing fails
+     * @param dir folder with adapter_config.json and adapter_model.safetensors
+     * @return the module, named after the folder
+     * @throws java.nio.file.NoSuchFileException if the folder does not exist
+     * @throws AdapterFormatException if the folder holds {@code adapter_model.bin} only (a pickle:
+     *     the message says how to convert it), or a file is invalid; the message names the file,
+     *     the key and the shapes
+     * @throws IOException if the files cannot be read
+     */
+    public static LoraModule load(Path dir) throws IOException {
+        PeftAdapters.Contents c = PeftAdapters.read(dir);
+        Path abs = dir.toAbsolutePath().normalize();
+        Path fileName = abs.getFileName();
+        return new LoraModule(
+                fileName == null ? abs.toString() : fileName.toString(),
+                c.config(),
+                c.layers(),
+                c.dtypes(),
+                c.sha256(),
+                Set.of(abs));
+    }
+
+    /**
+     * Saves as a PEFT adapter folder, atomically: written into a temp folder beside {@code dir}
+     * and moved into place, with metadata {@code {"format": "pt"}}, each factor in its stored
+     * type. A module saved after {@link #load(Path)} is byte-identical to the folder loaded
+     * (adapter_config.json as PEFT writes it, safetensors in the reference layout).
+     *
+     * @param dir the target folder; an existing one is replaced only if it holds nothing but
+     *     adapter files
+     * @throws IllegalArgumentException if {@code dir} is one of {@link #sourceFolders()}
+     * @throws IOException if writing fails (no partial folder is left)
      */
     public void save(Path dir) throws IOException {
-        throw new UnsupportedOperationException("issue 2");
+        PeftAdapters.write(dir, config, layers.values(), dtypes, sources);
+    }
+
+    @Override
+    public String toString() {
+        return "LoraModule[" + name + ", " + layers.size() + " layers, " + config + "]";
     }
 }

@@ -1,0 +1,157 @@
+package dev.lorahub.io;
+
+import dev.lorahub.LoraLayer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads and validates the tensors of adapter_model.safetensors against the adapter config. */
+final class PeftTensors {
+    private PeftTensors() {}
+
+    static PeftAdapters.Contents read(Path file, AdapterConfig config) throws IOException {
+        String sha256 = sha256(file);
+        try (SafetensorsReader reader = SafetensorsReader.open(file)) {
+            Map<String, TensorInfo> aByPath = new LinkedHashMap<>();
+            Map<String, TensorInfo> bByPath = new LinkedHashMap<>();
+            for (TensorInfo t : reader.tensors()) {
+                Optional<String> a = PeftAdapters.modulePathOf(t.name(), PeftAdapters.A_SUFFIX);
+                Optional<String> b = PeftAdapters.modulePathOf(t.name(), PeftAdapters.B_SUFFIX);
+                if (a.isPresent()) {
+                    aByPath.put(a.get(), check(file, t));
+                } else if (b.isPresent()) {
+                    bByPath.put(b.get(), check(file, t));
+                } else {
+                    throw new AdapterFormatException(file, unsupported(t));
+                }
+            }
+            for (Map.Entry<String, TensorInfo> e : bByPath.entrySet()) {
+                if (!aByPath.containsKey(e.getKey())) {
+                    throw new AdapterFormatException(
+                            file, "tensor '" + e.getValue().name() + "' " + shape(e.getValue())
+                                    + " has no partner '" + key(e.getKey(), PeftAdapters.A_SUFFIX)
+                                    + "'");
+                }
+            }
+            List<LoraLayer> layers = new ArrayList<>();
+            Map<String, StoredDtypes> dtypes = new LinkedHashMap<>();
+            for (Map.Entry<String, TensorInfo> e : aByPath.entrySet()) {
+                String path = e.getKey();
+                TensorInfo a = e.getValue();
+                TensorInfo b = bByPath.get(path);
+                if (b == null) {
+                    throw new AdapterFormatException(
+                            file, "tensor '" + a.name() + "' " + shape(a) + " has no partner '"
+                                    + key(path, PeftAdapters.B_SUFFIX) + "'");
+                }
+                int rank = (int) a.shape()[0];
+                int in = (int) a.shape()[1];
+                int out = (int) b.shape()[0];
+                if (b.shape()[1] != rank) {
+                    throw new AdapterFormatException(
+                            file, "rank mismatch: '" + a.name() + "' is " + shape(a) + " but '"
+                                    + b.name() + "' is " + shape(b) + " (lora_A is [r, in],"
+                                    + " lora_B is [out, r])");
+                }
+                int expected = config.rankFor(path);
+                if (rank != expected) {
+                    throw new AdapterFormatException(
+                            file, "'" + a.name() + "' is " + shape(a) + ": rank " + rank
+                                    + ", but adapter_config.json gives module '" + path
+                                    + "' rank " + expected
+                                    + (config.rankPattern().isEmpty() ? " (r)" : " (r/rank_pattern)"));
+                }
+                if (rank == 0 || in == 0 || out == 0) {
+                    throw new AdapterFormatException(
+                            file, "layer '" + path + "' has an empty factor: '" + a.name() + "' "
+                                    + shape(a) + ", '" + b.name() + "' " + shape(b));
+                }
+                layers.add(new LoraLayer(
+                        path, rank, in, out, reader.readFloat32(a.name()),
+                        reader.readFloat32(b.name()), config.scalingFor(path),
+                        config.fanInFanOut()));
+                dtypes.put(path, new StoredDtypes(a.dtype(), b.dtype()));
+            }
+            if (layers.isEmpty()) {
+                throw new AdapterFormatException(file, "holds no lora_A / lora_B tensors");
+            }
+            return new PeftAdapters.Contents(config, layers, dtypes, sha256);
+        }
+    }
+
+    private static TensorInfo check(Path file, TensorInfo t) {
+        if (!t.dtype().isConvertibleToFloat32()) {
+            throw new AdapterFormatException(
+                    file, "tensor '" + t.name() + "' is " + t.dtype() + shape(t)
+                            + "; LoRA factors must be F32, F16, BF16 or F64");
+        }
+        if (t.rank() != 2) {
+            throw new AdapterFormatException(
+                    file, "tensor '" + t.name() + "' has shape " + shape(t)
+                            + "; LoRA factors must be 2-D (lora_A [r, in], lora_B [out, r])");
+        }
+        long[] s = t.shape();
+        if (s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE
+                || s[0] * s[1] > Integer.MAX_VALUE - 8) {
+            throw new AdapterFormatException(
+                    file, "tensor '" + t.name() + "' " + shape(t) + " is too large for a LoRA"
+                            + " factor held in one float[]");
+        }
+        return t;
+    }
+
+    private static String unsupported(TensorInfo t) {
+        String n = t.name();
+        String what;
+        if (n.contains("lora_magnitude_vector")) {
+            what = "a DoRA magnitude vector; DoRA adapters are not supported";
+        } else if (n.contains("lora_embedding_A") || n.contains("lora_embedding_B")) {
+            what = "an embedding LoRA factor; only LoRA on linear layers is supported";
+        } else if (n.matches(".*\\.lora_[AB]\\.[^.]+\\.weight")) {
+            what = "a LoRA factor whose key still holds an adapter name; PEFT strips it on save"
+                    + " (expected '...lora_A.weight')";
+        } else if (n.endsWith(".bias")) {
+            what = "a trained bias (bias/lora_bias); only bias \"none\" adapters are supported";
+        } else {
+            what = "not a LoRA factor (a modules_to_save copy?); only '"
+                    + PeftAdapters.PREFIX + "<path>.lora_A.weight' / '.lora_B.weight' tensors are"
+                    + " supported";
+        }
+        return "tensor '" + n + "' " + shape(t) + " is " + what;
+    }
+
+    private static String key(String path, String suffix) {
+        return PeftAdapters.PREFIX + path + suffix;
+    }
+
+    private static String shape(TensorInfo t) {
+        return Arrays.toString(t.shape());
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}
