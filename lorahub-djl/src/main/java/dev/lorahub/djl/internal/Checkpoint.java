@@ -1,0 +1,230 @@
+package dev.lorahub.djl.internal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.LoraHubException;
+import dev.lorahub.djl.ModelFormatException;
+import dev.lorahub.io.SafetensorsReader;
+import dev.lorahub.io.TensorInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The weights of a Hugging Face model folder: {@code model.safetensors}, or the shards named by
+ * {@code model.safetensors.index.json} ({@code {"weight_map": {tensor: file}}}).
+ *
+ * <p>Tensors are read through the core {@link SafetensorsReader} (memory-mapped) and converted to
+ * float32 in Java: F16 and BF16 never become NDArrays of their own type (a BF16 NDArray aborts the
+ * JVM in DJL 0.36). Failures name the file and the tensor ({@link ModelFormatException}). Closing
+ * the checkpoint closes the readers; NDArrays already loaded belong to their manager.
+ */
+public final class Checkpoint implements AutoCloseable {
+    /** The single-file weights name. */
+    public static final String SINGLE = "model.safetensors";
+
+    /** The shard index name. */
+    public static final String INDEX = "model.safetensors.index.json";
+
+    private final Path directory;
+    private final List<SafetensorsReader> readers;
+    private final Map<String, SafetensorsReader> byName;
+
+    private Checkpoint(
+            Path directory, List<SafetensorsReader> readers, Map<String, SafetensorsReader> map) {
+        this.directory = directory;
+        this.readers = readers;
+        this.byName = Collections.unmodifiableMap(map);
+    }
+
+    /**
+     * @param dir a model folder
+     * @return true when it holds {@code model.safetensors} or a shard index
+     */
+    public static boolean isCheckpoint(Path dir) {
+        return Files.isRegularFile(dir.resolve(SINGLE)) || Files.isRegularFile(dir.resolve(INDEX));
+    }
+
+    /**
+     * Opens the weights of a model folder (the single file is preferred over an index).
+     *
+     * @param dir the folder
+     * @return the open checkpoint
+     * @throws IOException if a file cannot be read
+     * @throws ModelFormatException if there are no weights, the index is malformed or names a
+     *     missing shard, a file is not valid safetensors, or a tensor appears in two shards
+     */
+    public static Checkpoint open(Path dir) throws IOException {
+        List<SafetensorsReader> readers = new ArrayList<>();
+        Map<String, SafetensorsReader> map = new LinkedHashMap<>();
+        try {
+            if (Files.isRegularFile(dir.resolve(SINGLE))) {
+                SafetensorsReader r = openShard(dir.resolve(SINGLE));
+                readers.add(r);
+                for (TensorInfo t : r.tensors()) {
+                    map.put(t.name(), r);
+                }
+            } else if (Files.isRegularFile(dir.resolve(INDEX))) {
+                openShards(dir, readers, map);
+            } else {
+                throw new ModelFormatException(dir, "no " + SINGLE + " and no " + INDEX);
+            }
+            return new Checkpoint(dir, readers, map);
+        } catch (IOException | RuntimeException e) {
+            readers.forEach(SafetensorsReader::close);
+            throw e;
+        }
+    }
+
+    private static void openShards(
+            Path dir, List<SafetensorsReader> readers, Map<String, SafetensorsReader> map)
+            throws IOException {
+        Path index = dir.resolve(INDEX);
+        JsonNode weightMap;
+        try {
+            weightMap = new ObjectMapper().readTree(index.toFile()).get("weight_map");
+        } catch (IOException e) {
+            throw new ModelFormatException(index, "not valid JSON: " + e.getMessage(), e);
+        }
+        if (weightMap == null || !weightMap.isObject()) {
+            throw new ModelFormatException(index, "no \"weight_map\" object");
+        }
+        Map<String, SafetensorsReader> shards = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String shardName = e.getValue().asText();
+            Path shard = dir.resolve(shardName).normalize();
+            if (!shard.startsWith(dir.normalize()) || !Files.isRegularFile(shard)) {
+                throw new ModelFormatException(
+                        index, "tensor '" + e.getKey() + "' maps to missing shard '" + shardName + "'");
+            }
+            SafetensorsReader r = shards.get(shardName);
+            if (r == null) {
+                r = openShard(shard);
+                readers.add(r);
+                shards.put(shardName, r);
+            }
+            if (r.tensor(e.getKey()).isEmpty()) {
+                throw new ModelFormatException(
+                        shard, "tensor '" + e.getKey() + "' listed in " + INDEX + " is absent");
+            }
+            map.put(e.getKey(), r);
+        }
+    }
+
+    private static SafetensorsReader openShard(Path file) throws IOException {
+        try {
+            return SafetensorsReader.open(file);
+        } catch (LoraHubException e) {
+            if (e instanceof ModelFormatException) {
+                throw e;
+            }
+            throw new ModelFormatException(file, e.getMessage(), e);
+        }
+    }
+
+    /** @return the model folder */
+    public Path directory() {
+        return directory;
+    }
+
+    /** @return every tensor name, in file order */
+    public Set<String> names() {
+        return byName.keySet();
+    }
+
+    /**
+     * @param name a tensor name, e.g. {@code model.layers.0.self_attn.q_proj.weight}
+     * @return true if the checkpoint holds it
+     */
+    public boolean contains(String name) {
+        return byName.containsKey(name);
+    }
+
+    /**
+     * @param name a tensor name
+     * @return the file that holds it
+     * @throws ModelFormatException if it is missing
+     */
+    public Path fileOf(String name) {
+        return reader(name).file();
+    }
+
+    /**
+     * @param name a tensor name
+     * @return its shape, row-major
+     * @throws ModelFormatException if it is missing
+     */
+    public long[] shape(String name) {
+        return reader(name).tensor(name).orElseThrow().shape();
+    }
+
+    /**
+     * @param name a tensor name
+     * @return its values converted to float32 (from F32, F16, BF16 or F64), row-major
+     * @throws ModelFormatException if it is missing or of another type
+     */
+    public float[] readFloats(String name) {
+        SafetensorsReader r = reader(name);
+        TensorInfo info = r.tensor(name).orElseThrow();
+        if (!info.dtype().isConvertibleToFloat32()) {
+            throw new ModelFormatException(
+                    r.file(), "tensor '" + name + "' is " + info.dtype() + ", expected a float type");
+        }
+        return r.readFloat32(name);
+    }
+
+    /**
+     * @param name a tensor name
+     * @param manager the manager that will own the array
+     * @return a float32 NDArray of the tensor's shape
+     * @throws ModelFormatException if it is missing or not a float type
+     */
+    public NDArray load(String name, NDManager manager) {
+        return manager.create(readFloats(name), new Shape(shape(name)));
+    }
+
+    /**
+     * @param name a tensor name
+     * @param expected the shape the model needs
+     * @param manager the manager that will own the array
+     * @return a float32 NDArray of that shape
+     * @throws ModelFormatException if it is missing, of another shape or not a float type
+     */
+    public NDArray load(String name, long[] expected, NDManager manager) {
+        long[] actual = shape(name);
+        if (!Arrays.equals(actual, expected)) {
+            throw new ModelFormatException(
+                    fileOf(name),
+                    "tensor '" + name + "' is " + Arrays.toString(actual) + ", expected "
+                            + Arrays.toString(expected));
+        }
+        return load(name, manager);
+    }
+
+    private SafetensorsReader reader(String name) {
+        SafetensorsReader r = byName.get(name);
+        if (r == null) {
+            Path where = readers.size() == 1 ? readers.get(0).file() : directory.resolve(INDEX);
+            throw new ModelFormatException(where, "missing tensor '" + name + "'");
+        }
+        return r;
+    }
+
+    /** Closes the underlying readers. */
+    @Override
+    public void close() {
+        readers.forEach(SafetensorsReader::close);
+    }
+}

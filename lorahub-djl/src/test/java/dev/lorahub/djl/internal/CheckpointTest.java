@@ -1,0 +1,99 @@
+package dev.lorahub.djl.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.lorahub.djl.ModelFormatException;
+import dev.lorahub.io.DType;
+import dev.lorahub.io.SafetensorsWriter;
+import dev.lorahub.io.TensorData;
+import dev.lorahub.testing.SharedFixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointTest {
+    @TempDir Path tmp;
+
+    @Test
+    void reads_the_hf_tiny_llama_weights_as_float32_ndarrays() throws IOException {
+        Path dir = SharedFixtures.require("hf-tiny/llama/model");
+        try (Checkpoint c = Checkpoint.open(dir);
+                NDManager m = NDManager.newBaseManager()) {
+            // 2 layers x 9 tensors + embed, norm, lm_head
+            assertThat(c.names()).hasSize(21).contains("lm_head.weight");
+            assertThat(c.shape("model.layers.0.self_attn.k_proj.weight")).containsExactly(32, 64);
+            NDArray w = c.load("model.embed_tokens.weight", new long[] {256, 64}, m);
+            assertThat(w.getShape().getShape()).containsExactly(256, 64);
+            assertThat(w.toFloatArray()).containsExactly(c.readFloats("model.embed_tokens.weight"));
+            assertThatThrownBy(() -> c.load("lm_head.weight", new long[] {256, 32}, m))
+                    .isInstanceOf(ModelFormatException.class)
+                    .hasMessageContaining("model.safetensors")
+                    .hasMessageContaining("lm_head.weight")
+                    .hasMessageContaining("[256, 64]")
+                    .hasMessageContaining("[256, 32]");
+            assertThatThrownBy(() -> c.shape("model.layers.9.mlp.up_proj.weight"))
+                    .isInstanceOf(ModelFormatException.class)
+                    .hasMessageContaining("model.layers.9.mlp.up_proj.weight")
+                    .hasMessageContaining("model.safetensors");
+        }
+    }
+
+    @Test
+    void reads_sharded_folders_and_converts_f16_and_bf16_in_java() throws IOException {
+        // values exactly representable in both half formats
+        float[] a = {1f, -2f, 0.5f, 3.25f};
+        float[] b = {0.25f, -0.125f, 8f};
+        SafetensorsWriter.write(
+                tmp.resolve("model-00001-of-00002.safetensors"),
+                Map.of(),
+                List.of(TensorData.ofFloats("a", new long[] {2, 2}, a, DType.F16)));
+        SafetensorsWriter.write(
+                tmp.resolve("model-00002-of-00002.safetensors"),
+                Map.of(),
+                List.of(TensorData.ofFloats("b", new long[] {3}, b, DType.BF16)));
+        Files.writeString(
+                tmp.resolve(Checkpoint.INDEX),
+                "{\"metadata\":{},\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\","
+                        + "\"b\":\"model-00002-of-00002.safetensors\"}}");
+        try (Checkpoint c = Checkpoint.open(tmp);
+                NDManager m = NDManager.newBaseManager()) {
+            assertThat(c.names()).containsExactly("a", "b");
+            assertThat(c.load("a", m).toFloatArray()).containsExactly(a);
+            assertThat(c.load("b", m).toFloatArray()).containsExactly(b);
+            assertThat(c.fileOf("b").getFileName().toString())
+                    .isEqualTo("model-00002-of-00002.safetensors");
+        }
+    }
+
+    @Test
+    void rejects_missing_shards_and_truncated_files_naming_the_file() throws IOException {
+        Files.writeString(
+                tmp.resolve(Checkpoint.INDEX),
+                "{\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\"}}");
+        assertThatThrownBy(() -> Checkpoint.open(tmp))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model-00001-of-00002.safetensors")
+                .hasMessageContaining("'a'");
+        Path one = Files.createDirectory(tmp.resolve("one"));
+        SafetensorsWriter.write(
+                one.resolve(Checkpoint.SINGLE),
+                Map.of(),
+                List.of(TensorData.ofFloats("w", new long[] {64}, new float[64], DType.F32)));
+        byte[] full = Files.readAllBytes(one.resolve(Checkpoint.SINGLE));
+        Files.write(one.resolve(Checkpoint.SINGLE), java.util.Arrays.copyOf(full, full.length - 9));
+        assertThatThrownBy(() -> Checkpoint.open(one))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining(Checkpoint.SINGLE);
+        Path none = Files.createDirectory(tmp.resolve("none"));
+        assertThatThrownBy(() -> Checkpoint.open(none))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model.safetensors");
+    }
+}
