@@ -82,7 +82,7 @@ public final class Checkpoint implements AutoCloseable {
             }
             return new Checkpoint(dir, readers, map);
         } catch (IOException | RuntimeException e) {
-            readers.forEach(SafetensorsReader::close);
+            closeAll(readers, e);
             throw e;
         }
     }
@@ -173,9 +173,10 @@ public final class Checkpoint implements AutoCloseable {
     /**
      * @param name a tensor name
      * @return its values converted to float32 (from F32, F16, BF16 or F64), row-major
+     * @throws IOException if reading fails
      * @throws ModelFormatException if it is missing or of another type
      */
-    public float[] readFloats(String name) {
+    public float[] readFloats(String name) throws IOException {
         SafetensorsReader r = reader(name);
         TensorInfo info = r.tensor(name).orElseThrow();
         if (!info.dtype().isConvertibleToFloat32()) {
@@ -189,9 +190,10 @@ public final class Checkpoint implements AutoCloseable {
      * @param name a tensor name
      * @param manager the manager that will own the array
      * @return a float32 NDArray of the tensor's shape
+     * @throws IOException if reading fails
      * @throws ModelFormatException if it is missing or not a float type
      */
-    public NDArray load(String name, NDManager manager) {
+    public NDArray load(String name, NDManager manager) throws IOException {
         return manager.create(readFloats(name), new Shape(shape(name)));
     }
 
@@ -200,9 +202,10 @@ public final class Checkpoint implements AutoCloseable {
      * @param expected the shape the model needs
      * @param manager the manager that will own the array
      * @return a float32 NDArray of that shape
+     * @throws IOException if reading fails
      * @throws ModelFormatException if it is missing, of another shape or not a float type
      */
-    public NDArray load(String name, long[] expected, NDManager manager) {
+    public NDArray load(String name, long[] expected, NDManager manager) throws IOException {
         long[] actual = shape(name);
         if (!Arrays.equals(actual, expected)) {
             throw new ModelFormatException(
@@ -222,9 +225,34 @@ public final class Checkpoint implements AutoCloseable {
         return r;
     }
 
-    /** Closes the underlying readers. */
+    /**
+     * Closes the underlying readers.
+     *
+     * @throws IOException if a reader fails to close (the others are closed anyway)
+     */
     @Override
-    public void close() {
-        readers.forEach(SafetensorsReader::close);
+    public void close() throws IOException {
+        IOException first = closeAll(readers, null);
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static IOException closeAll(List<SafetensorsReader> readers, Throwable primary) {
+        IOException first = null;
+        for (SafetensorsReader r : readers) {
+            try {
+                r.close();
+            } catch (IOException e) {
+                if (primary != null) {
+                    primary.addSuppressed(e);
+                } else if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        return first;
     }
 }

@@ -1,0 +1,398 @@
+package dev.lorahub.djl.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import dev.lorahub.djl.train.LoraPair;
+import dev.lorahub.djl.train.TrainableModel;
+import dev.lorahub.spi.LinearShape;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A LLaMA-family decoder whose forward is a plain function of its weights map, so that it is
+ * differentiable with DJL autograd whenever weights or {@link LoraPair} require gradients.
+ *
+ * <p>Weights are float32 NDArrays keyed by Hugging Face name (see {@link LlamaLayout}); they live
+ * in a sub-manager owned by this object and freed by {@link #close()}. The forward computes, as
+ * {@code LlamaForCausalLM} in transformers 4.36 (eager attention): {@code x = embed[ids]}; per
+ * layer {@code x += o_proj(attn(rope(q), rope(k), v))} over {@code rmsnorm(x)} and {@code x +=
+ * down(silu(gate(h)) * up(h))} over {@code h = rmsnorm(x)}; {@code logits = lm_head(rmsnorm(x))}.
+ * Attention: {@code softmax(q k^T / sqrt(D) + mask) v}, query head {@code h} uses KV head {@code h
+ * / groups}; the mask adds {@code -Float.MAX_VALUE} for future keys and keys whose attention mask
+ * is 0.
+ *
+ * <p>Memory rule (see spec/djl-notes.md): every op takes a per-call array as receiver, so all
+ * intermediate results are attached to the manager of {@code inputIds}. Callers create the inputs
+ * in a sub-manager and close it after the call; the weights' manager never grows.
+ *
+ * <p>Training: make A/B NDArrays that require gradients, pass them as {@link LoraPair} keyed by
+ * module path (e.g. {@code model.layers.0.self_attn.q_proj}) and differentiate the loss of the
+ * returned logits inside a {@code GradientCollector}. Pretraining: call {@code
+ * setRequiresGradient(true)} on the arrays of {@link #weights()}.
+ */
+public final class LlamaModel implements TrainableModel, AutoCloseable {
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final Map<String, NDArray> weights;
+    private final float[] invFreq;
+
+    /**
+     * Takes ownership of weights that already live in {@code manager}.
+     *
+     * @param config the config
+     * @param weights float32 arrays by HF name with the shapes of {@link LlamaLayout#shapes}
+     * @param manager the manager owning the weights; closed by {@link #close()}
+     * @throws IllegalArgumentException naming the tensor when one is missing or misshapen
+     */
+    public LlamaModel(LlamaConfig config, Map<String, NDArray> weights, NDManager manager) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.manager = Objects.requireNonNull(manager, "manager");
+        Map<String, NDArray> w = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : LlamaLayout.shapes(config).entrySet()) {
+            NDArray a = weights.get(e.getKey());
+            if (a == null) {
+                throw new IllegalArgumentException("missing weight '" + e.getKey() + "'");
+            }
+            if (!a.getShape().equals(new Shape(e.getValue()))) {
+                throw new IllegalArgumentException(
+                        "weight '" + e.getKey() + "' is " + a.getShape() + ", expected "
+                                + new Shape(e.getValue()));
+            }
+            w.put(e.getKey(), a);
+        }
+        this.weights = Collections.unmodifiableMap(w);
+        int half = config.headDim() / 2;
+        this.invFreq = new float[half];
+        for (int j = 0; j < half; j++) {
+            // HF: 1.0 / (base ** (arange(0, dim, 2).float() / dim)), float32
+            invFreq[j] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / config.headDim()));
+        }
+    }
+
+    /**
+     * A randomly initialised model, like Hugging Face's {@code _init_weights}: linear weights and
+     * embeddings {@code ~ N(0, initializer_range^2)} (the pad row of the embedding zero), biases 0,
+     * RMSNorm weights 1. Deterministic for a seed (Java's {@link SplittableRandom}).
+     *
+     * @param config the config
+     * @param seed the seed
+     * @param parent the manager under which a sub-manager for the weights is made
+     * @return the model, owning its weights
+     */
+    public static LlamaModel create(LlamaConfig config, long seed, NDManager parent) {
+        NDManager m = parent.newSubManager();
+        try {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            Map<String, NDArray> w = new LinkedHashMap<>();
+            for (Map.Entry<String, long[]> e : LlamaLayout.shapes(config).entrySet()) {
+                long[] shape = e.getValue();
+                float[] v = new float[Math.toIntExact(new Shape(shape).size())];
+                String name = e.getKey();
+                if (name.endsWith("norm.weight")) {
+                    java.util.Arrays.fill(v, 1f);
+                } else if (!name.endsWith(".bias")) {
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (float) (nextGaussian(rnd) * config.initializerRange());
+                    }
+                    if (name.equals("model.embed_tokens.weight") && config.padTokenId() >= 0
+                            && config.padTokenId() < config.vocabSize()) {
+                        java.util.Arrays.fill(
+                                v,
+                                config.padTokenId() * config.hiddenSize(),
+                                (config.padTokenId() + 1) * config.hiddenSize(),
+                                0f);
+                    }
+                }
+                w.put(name, m.create(v, new Shape(shape)));
+            }
+            return new LlamaModel(config, w, m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static double nextGaussian(SplittableRandom rnd) {
+        // Box-Muller; SplittableRandom has no nextGaussian in Java 17
+        double u1 = rnd.nextDouble();
+        double u2 = rnd.nextDouble();
+        return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    /** @return the config */
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** @return the manager that owns the weights */
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** @return every weight by HF name, in model order (shared, not copies) */
+    public Map<String, NDArray> weights() {
+        return weights;
+    }
+
+    /** @return the same as {@link #weights()}: every parameter by HF name */
+    @Override
+    public Map<String, NDArray> parameters() {
+        return weights;
+    }
+
+    /**
+     * @return every targetable linear module by PEFT module path with its {@code [out, in]} shape
+     */
+    @Override
+    public Map<String, LinearShape> linearModules() {
+        Map<String, LinearShape> out = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : linearWeights().entrySet()) {
+            Shape s = e.getValue().getShape();
+            out.put(e.getKey(), new LinearShape((int) s.get(0), (int) s.get(1)));
+        }
+        return out;
+    }
+
+    /**
+     * The training forward: right-padded (or unpadded) ids, causal mask only, positions {@code
+     * 0..T-1}, with LoRA side branches.
+     *
+     * @param inputIds {@code [B, T]} int64, in a per-step manager
+     * @param lora factors by module path (may be empty)
+     * @return logits {@code [B, T, V]} float32, in the manager of {@code inputIds}
+     */
+    @Override
+    public NDArray logits(NDArray inputIds, Map<String, LoraPair> lora) {
+        return forward(inputIds, null, null, null, lora);
+    }
+
+    /**
+     * @return the weight of every targetable linear module by PEFT module path, {@code [out, in]},
+     *     in model order (shared with the forward: patching them in place changes the model)
+     */
+    public Map<String, NDArray> linearWeights() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (String path : LlamaLayout.linearModules(config)) {
+            out.put(path, weights.get(path + ".weight"));
+        }
+        return out;
+    }
+
+    /** @return the number of parameters (tied embeddings counted once) */
+    public long parameterCount() {
+        long n = 0;
+        for (NDArray a : weights.values()) {
+            n += a.size();
+        }
+        return n;
+    }
+
+    /**
+     * The forward of the whole sequence, without cache or LoRA branch: {@code position_ids} are
+     * {@code 0..T-1} whatever the mask says, as HF's forward without explicit positions.
+     *
+     * @param inputIds {@code [B, T]} int64 or int32 token ids, in a per-call manager
+     * @param attentionMask {@code [B, T]} 1 = attend, 0 = padding; null for all ones
+     * @return logits {@code [B, T, V]} float32, in the manager of {@code inputIds}
+     */
+    public NDArray forward(NDArray inputIds, @Nullable NDArray attentionMask) {
+        return forward(inputIds, attentionMask, null, null, Map.of());
+    }
+
+    /**
+     * The full forward.
+     *
+     * @param inputIds {@code [B, T]} new token ids, in a per-call manager
+     * @param attentionMask {@code [B, past + T]} 1 = attend, 0 = padding, covering cached and new
+     *     positions; null for all ones
+     * @param positionIds {@code [B, T]} RoPE positions of the new tokens; null for {@code past ..
+     *     past + T - 1}
+     * @param cache the KV cache to read and extend, or null
+     * @param lora trainable LoRA branches by module path (may be empty)
+     * @return logits {@code [B, T, V]} float32, in the manager of {@code inputIds}
+     */
+    public NDArray forward(
+            NDArray inputIds,
+            @Nullable NDArray attentionMask,
+            @Nullable NDArray positionIds,
+            @Nullable KvCache cache,
+            Map<String, LoraPair> lora) {
+        NDManager m = inputIds.getManager();
+        long b = inputIds.getShape().get(0);
+        int t = (int) inputIds.getShape().get(1);
+        int past = cache == null ? 0 : cache.length();
+        NDArray ids = inputIds.toType(DataType.INT64, false);
+        NDArray x =
+                Embedding.embedding(ids, weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
+                        .singletonOrThrow();
+        NDArray mask = additiveMask(m, attentionMask, (int) b, t, past);
+        NDArray[] cosSin = rotary(m, positionIds, b, t, past);
+        for (int i = 0; i < config.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
+            x = x.add(attention(h, i, mask, cosSin, cache, lora));
+            h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
+            NDArray gate = linear(h, p + "mlp.gate_proj", lora);
+            NDArray up = linear(h, p + "mlp.up_proj", lora);
+            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
+            x = x.add(linear(act, p + "mlp.down_proj", lora));
+        }
+        if (cache != null) {
+            cache.advance(t);
+        }
+        x = rmsNorm(x, weights.get("model.norm.weight"));
+        return config.tieWordEmbeddings()
+                ? Linear.linear(x, weights.get("model.embed_tokens.weight")).singletonOrThrow()
+                : linear(x, "lm_head", lora);
+    }
+
+    private NDArray attention(
+            NDArray h,
+            int layer,
+            NDArray mask,
+            NDArray[] cosSin,
+            @Nullable KvCache cache,
+            Map<String, LoraPair> lora) {
+        String p = "model.layers." + layer + ".self_attn.";
+        long b = h.getShape().get(0);
+        long t = h.getShape().get(1);
+        int d = config.headDim();
+        NDArray q = heads(linear(h, p + "q_proj", lora), b, t, config.numHeads());
+        NDArray k = heads(linear(h, p + "k_proj", lora), b, t, config.numKvHeads());
+        NDArray v = heads(linear(h, p + "v_proj", lora), b, t, config.numKvHeads());
+        q = rope(q, cosSin);
+        k = rope(k, cosSin);
+        if (cache != null) {
+            if (cache.keys(layer) != null) {
+                k = cache.keys(layer).concat(k, 2);
+                v = cache.values(layer).concat(v, 2);
+            }
+            cache.put(layer, k, v);
+        }
+        if (config.kvGroups() > 1) {
+            k = k.repeat(1, config.kvGroups());
+            v = v.repeat(1, config.kvGroups());
+        }
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).add(mask);
+        NDArray out = scores.softmax(-1).matMul(v);
+        out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) config.numHeads() * d);
+        return linear(out, p + "o_proj", lora);
+    }
+
+    private static NDArray heads(NDArray x, long b, long t, int n) {
+        return x.reshape(b, t, n, -1).transpose(0, 2, 1, 3);
+    }
+
+    private NDArray linear(NDArray x, String module, Map<String, LoraPair> lora) {
+        NDArray bias = weights.get(module + ".bias");
+        NDArray w = weights.get(module + ".weight");
+        NDArray y =
+                (bias == null ? Linear.linear(x, w) : Linear.linear(x, w, bias)).singletonOrThrow();
+        LoraPair l = lora.get(module);
+        // the LoRA branch: s * (x A^T) B^T
+        if (l != null) {
+            NDArray low = Linear.linear(x, l.a()).singletonOrThrow();
+            y = y.add(Linear.linear(low, l.b()).singletonOrThrow().mul(l.scaling()));
+        }
+        return y;
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray variance = x.pow(2).mean(new int[] {-1}, true);
+        return x.mul(variance.add((float) config.rmsNormEps()).sqrt().pow(-1)).mul(weight);
+    }
+
+    /** cos and sin for the new positions: {@code [B|1, 1, T, D]} or {@code [.., D/2]}. */
+    private NDArray[] rotary(NDManager m, @Nullable NDArray positionIds, long b, int t, int past) {
+        NDArray pos;
+        if (positionIds == null) {
+            pos = m.arange(past, past + t).toType(DataType.FLOAT32, false).reshape(1, t, 1);
+        } else {
+            pos = positionIds.toType(DataType.FLOAT32, true).reshape(positionIds.getShape().get(0), t, 1);
+            pos.attach(m);
+        }
+        NDArray freqs = pos.mul(m.create(invFreq));
+        if (config.ropeStyle() == RopeStyle.ROTATE_HALF) {
+            freqs = freqs.concat(freqs, -1);
+        }
+        return new NDArray[] {freqs.cos().expandDims(1), freqs.sin().expandDims(1)};
+    }
+
+    private NDArray rope(NDArray x, NDArray[] cosSin) {
+        NDArray cos = cosSin[0];
+        NDArray sin = cosSin[1];
+        int d = config.headDim();
+        if (config.ropeStyle() == RopeStyle.ROTATE_HALF) {
+            NDArray x1 = x.get(new NDIndex("..., :{}", d / 2));
+            NDArray x2 = x.get(new NDIndex("..., {}:", d / 2));
+            NDArray rotated = x2.neg().concat(x1, -1);
+            return x.mul(cos).add(rotated.mul(sin));
+        }
+        Shape shape = x.getShape();
+        NDArray pairs = x.reshape(shape.get(0), shape.get(1), shape.get(2), d / 2, 2);
+        NDArray x0 = pairs.get(new NDIndex("..., 0"));
+        NDArray x1 = pairs.get(new NDIndex("..., 1"));
+        NDArray o0 = x0.mul(cos).sub(x1.mul(sin));
+        NDArray o1 = x0.mul(sin).add(x1.mul(cos));
+        return NDArrays.stack(new NDList(o0, o1), -1).reshape(shape);
+    }
+
+    /** {@code [B, 1, T, past + T]}: 0 where allowed, -MAX where the key is future or padding. */
+    private static NDArray additiveMask(
+            NDManager m, @Nullable NDArray attentionMask, int b, int t, int past) {
+        int keys = past + t;
+        int[] keep = null;
+        if (attentionMask != null) {
+            if (attentionMask.getShape().get(0) != b || attentionMask.getShape().get(1) != keys) {
+                throw new IllegalArgumentException(
+                        "attention mask is " + attentionMask.getShape() + ", expected (" + b + ", "
+                                + keys + ")");
+            }
+            keep = attentionMask.toType(DataType.INT32, false).toIntArray();
+        }
+        int rows = keep == null ? 1 : b;
+        float[] mask = new float[rows * t * keys];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < keys; j++) {
+                    boolean allowed = j <= past + i && (keep == null || keep[r * keys + j] != 0);
+                    mask[(r * t + i) * keys + j] = allowed ? 0f : -Float.MAX_VALUE;
+                }
+            }
+        }
+        return m.create(mask, new Shape(rows, 1, t, keys));
+    }
+
+    /**
+     * Writes this model as a Hugging Face folder ({@code config.json} + {@code model.safetensors},
+     * F32), readable by {@link LlamaFiles#load} and by transformers.
+     *
+     * @param dir the target folder
+     * @throws IOException if writing fails
+     */
+    public void save(Path dir) throws IOException {
+        LlamaFiles.save(this, dir);
+    }
+
+    /** Frees the weights. */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
