@@ -32,7 +32,7 @@ class LlamaModelTest {
                 LlamaModel model = LlamaFiles.load(fx.model(), root);
                 InPlaceLora lora = new InPlaceLora(model.linearWeights(), root)) {
             if (!variant.equals("base")) {
-                lora.apply(HfTinyFixture.readPeft(fx.adapterDir(variant)));
+                lora.apply(fx.adapter(variant));
             }
             try (NDManager call = root.newSubManager()) {
                 NDArray ids = create(call, HfTinyFixture.ints(fx.inputs.get("input_ids")));
