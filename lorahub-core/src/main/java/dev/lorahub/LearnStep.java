@@ -1,0 +1,136 @@
+package dev.lorahub;
+
+import dev.lorahub.spi.BaseModel;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The second step of {@link LoraHub}: modules and examples given; options return a new step, and
+ * {@link #run()} does the work. Immutable and reusable: each {@code run()} is independent.
+ */
+public final class LearnStep {
+    private final List<LoraModule> modules;
+    private final List<FewShotExample> examples;
+    private final LearnSettings settings;
+
+    LearnStep(List<LoraModule> modules, List<FewShotExample> examples, LearnSettings settings) {
+        this.modules = modules;
+        this.examples = examples;
+        this.settings = settings;
+    }
+
+    private LearnStep with(LearnSettings s) {
+        return new LearnStep(modules, examples, s);
+    }
+
+    /**
+     * Uses a loaded base model instead of resolving module 0's {@code base_model_name_or_path}
+     * through the {@link dev.lorahub.spi.ModelBackend}s on the class path. The caller keeps
+     * ownership: the run does not close it.
+     *
+     * @param model the base model
+     * @return a new step
+     */
+    public LearnStep on(BaseModel model) {
+        return with(settings.withModel(Objects.requireNonNull(model, "model")));
+    }
+
+    /**
+     * @param optimizer the optimizer (default: {@code cobyla} as NGOpt runs it)
+     * @return a new step
+     */
+    public LearnStep optimizer(Optimizer optimizer) {
+        return with(settings.withOptimizer(Objects.requireNonNull(optimizer, "optimizer")));
+    }
+
+    /**
+     * @param budget the maximum number of objective evaluations, at least 1 (default 40)
+     * @return a new step
+     */
+    public LearnStep budget(int budget) {
+        if (budget < 1) {
+            throw new IllegalArgumentException("budget must be >= 1 evaluation, got " + budget);
+        }
+        return with(settings.withBudget(budget));
+    }
+
+    /**
+     * @param seed the seed of module selection and of the optimizer (default 42)
+     * @return a new step
+     */
+    public LearnStep seed(long seed) {
+        return with(settings.withSeed(seed));
+    }
+
+    /**
+     * @param lower the lower bound of every weight, below 0 (default -1.5)
+     * @param upper the upper bound of every weight, above 0 (default 1.5)
+     * @return a new step
+     */
+    public LearnStep bounds(double lower, double upper) {
+        if (!(lower < 0.0 && upper > 0.0) || Double.isInfinite(lower) || Double.isInfinite(upper)) {
+            throw new IllegalArgumentException(
+                    "bounds must be finite with lower < 0 < upper (the search starts at w = 0), got"
+                        + " ["
+                            + lower
+                            + ", "
+                            + upper
+                            + "]");
+        }
+        return with(settings.withBounds(lower, upper));
+    }
+
+    /**
+     * @param factor {@code lambda} in {@code score = loss + lambda * mean |w|}, finite and {@code
+     *     >= 0} (default 0.05; 0 turns the regulariser off)
+     * @return a new step
+     */
+    public LearnStep regularization(double factor) {
+        if (!(factor >= 0.0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException(
+                    "regularization must be finite and >= 0, got " + factor);
+        }
+        return with(settings.withRegularization(factor));
+    }
+
+    /**
+     * @param size examples per forward batch, at least 1 (default: all examples in one batch)
+     * @return a new step
+     */
+    public LearnStep batchSize(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + size);
+        }
+        return with(settings.withBatchSize(size));
+    }
+
+    /**
+     * @param listener receives every evaluation; replaces any listener set before
+     * @return a new step
+     */
+    public LearnStep listener(LoraHubListener listener) {
+        return with(settings.withListener(Objects.requireNonNull(listener, "listener")));
+    }
+
+    /**
+     * @param selection which modules to compose (default {@link ModuleSelection#all()})
+     * @return a new step
+     */
+    public LearnStep select(ModuleSelection selection) {
+        return with(settings.withSelection(Objects.requireNonNull(selection, "selection")));
+    }
+
+    /**
+     * Selects the modules, searches the weights and merges the modules at the best weights found.
+     *
+     * @return the result; running out of budget is a state of it, not an exception
+     * @throws IncompatibleModulesException if the strategy needs equal shapes and they differ
+     * @throws IllegalArgumentException if the base model lacks a targeted module (named), the
+     *     selection asks for more modules than given, or no backend supports the base model
+     * @throws java.io.UncheckedIOException if the base model cannot be read
+     */
+    public LoraHubResult run() {
+        return new LoraHubRun(modules, examples, settings).run();
+    }
+}

@@ -1,0 +1,249 @@
+package dev.lorahub;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a LoraHub run learned: the weights by module name, the merged adapter, the best score and
+ * its loss part, the full trace, how the run ended, where the time went and the provenance.
+ *
+ * <p>{@link #save(Path)} writes everything as files: the merged adapter (PEFT folder), {@code
+ * weights.json}, {@code trace.csv} and {@code provenance.json}.
+ */
+public final class LoraHubResult {
+    /** How a run ended. */
+    public enum State {
+        /** The optimizer met its own stopping criterion within the budget. */
+        FINISHED,
+        /** The budget was used up (the usual end with LoraHub's small budgets). */
+        BUDGET_EXHAUSTED,
+        /** No evaluation gave a finite score; the weights are the start point. */
+        FAILED
+    }
+
+    /**
+     * Where the wall time went.
+     *
+     * @param wall from the first evaluation to the end of the search
+     * @param forward inside the backend's loss (forward passes, applying and restoring updates)
+     * @param composition merging modules at candidate weights
+     */
+    public record Timing(Duration wall, Duration forward, Duration composition) {
+        /** Checks for nulls. */
+        public Timing {
+            Objects.requireNonNull(wall, "wall");
+            Objects.requireNonNull(forward, "forward");
+            Objects.requireNonNull(composition, "composition");
+        }
+
+        /**
+         * @return the rest of the wall time: optimizer, regulariser, listener
+         */
+        public Duration other() {
+            return wall.minus(forward).minus(composition);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, Double> weights;
+    private final LoraModule merged;
+    private final double bestScore;
+    private final double bestLoss;
+    private final List<TracePoint> trace;
+    private final State state;
+    private final Timing timing;
+    private final Provenance provenance;
+    private final Map<String, Double> singleModuleLosses;
+
+    LoraHubResult(
+            List<String> moduleNames,
+            double[] weights,
+            LoraModule merged,
+            double bestScore,
+            double bestLoss,
+            List<TracePoint> trace,
+            State state,
+            Timing timing,
+            Provenance provenance,
+            Map<String, Double> singleModuleLosses) {
+        Map<String, Double> w = new LinkedHashMap<>();
+        for (int i = 0; i < weights.length; i++) {
+            w.put(moduleNames.get(i), weights[i]);
+        }
+        this.weights = Collections.unmodifiableMap(w);
+        this.merged = merged;
+        this.bestScore = bestScore;
+        this.bestLoss = bestLoss;
+        this.trace = List.copyOf(trace);
+        this.state = state;
+        this.timing = timing;
+        this.provenance = provenance;
+        this.singleModuleLosses =
+                Collections.unmodifiableMap(new LinkedHashMap<>(singleModuleLosses));
+    }
+
+    /**
+     * @return the learned weight of each composed module, in composition order
+     */
+    public Map<String, Double> weights() {
+        return weights;
+    }
+
+    /**
+     * @return the learned weights as an array, in composition order
+     */
+    public double[] weightArray() {
+        return weights.values().stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /**
+     * @return the composed modules' names, in the order of the weights
+     */
+    public List<String> moduleNames() {
+        return List.copyOf(weights.keySet());
+    }
+
+    /**
+     * @return the modules merged at the learned weights, ready to save or apply
+     */
+    public LoraModule merged() {
+        return merged;
+    }
+
+    /**
+     * @return the lowest score evaluated, {@code loss + regularization * mean |w|}
+     */
+    public double bestScore() {
+        return bestScore;
+    }
+
+    /**
+     * @return the loss part of the best score
+     */
+    public double bestLoss() {
+        return bestLoss;
+    }
+
+    /**
+     * @return every evaluation, in order
+     */
+    public List<TracePoint> trace() {
+        return trace;
+    }
+
+    /**
+     * @return how the run ended
+     */
+    public State state() {
+        return state;
+    }
+
+    /**
+     * @return wall time split into forward passes, composition and the rest
+     */
+    public Timing timing() {
+        return timing;
+    }
+
+    /**
+     * @return how this result was produced
+     */
+    public Provenance provenance() {
+        return provenance;
+    }
+
+    /**
+     * @return each pool module's loss alone at weight 1, by name, when the selection was {@link
+     *     ModuleSelection#lowestLoss(int)}; empty otherwise
+     */
+    public Map<String, Double> singleModuleLosses() {
+        return singleModuleLosses;
+    }
+
+    /**
+     * @return {@code {"module name": weight, ...}} in composition order, pretty-printed
+     */
+    public String weightsJson() {
+        ObjectNode root = JSON.createObjectNode();
+        weights.forEach(root::put);
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * @return the trace as CSV: header {@code index,elapsed_ms,loss,score,best_score,w_<name>...},
+     *     one row per evaluation, numbers in Java's shortest round-trip form
+     */
+    public String traceCsv() {
+        StringBuilder sb = new StringBuilder("index,elapsed_ms,loss,score,best_score");
+        for (String name : weights.keySet()) {
+            sb.append(",w_").append(csvField(name));
+        }
+        sb.append('\n');
+        for (TracePoint p : trace) {
+            sb.append(p.index())
+                    .append(',')
+                    .append(String.format(Locale.ROOT, "%.3f", p.elapsed().toNanos() / 1e6))
+                    .append(',')
+                    .append(p.loss())
+                    .append(',')
+                    .append(p.score())
+                    .append(',')
+                    .append(p.bestScore());
+            for (double w : p.weights()) {
+                sb.append(',').append(w);
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String csvField(String s) {
+        return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+    }
+
+    /**
+     * Saves the merged adapter as a PEFT folder and, beside its files, {@code weights.json}, {@code
+     * trace.csv} and {@code provenance.json}; each file is written to a temporary file and moved
+     * into place.
+     *
+     * @param dir the target folder
+     * @throws IOException if writing fails
+     */
+    public void save(Path dir) throws IOException {
+        merged.save(dir);
+        JsonFiles.writeAtomically(dir.resolve("weights.json"), weightsJson());
+        JsonFiles.writeAtomically(dir.resolve("trace.csv"), traceCsv());
+        provenance.writeJson(dir.resolve("provenance.json"));
+    }
+
+    @Override
+    public String toString() {
+        return "LoraHubResult["
+                + state
+                + ", score "
+                + bestScore
+                + " (loss "
+                + bestLoss
+                + "), "
+                + trace.size()
+                + " evaluations, weights "
+                + weights
+                + "]";
+    }
+}

@@ -1,0 +1,322 @@
+package dev.lorahub;
+
+import dev.lorahub.internal.PythonRandom;
+import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.ModelBackends;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One execution of a {@link LearnStep}: checks, model, selection, search, result. */
+final class LoraHubRun {
+    private static final Logger LOG = LoggerFactory.getLogger(LoraHub.class);
+    private static final String MERGED_NAME = "lorahub";
+
+    private final List<LoraModule> pool;
+    private final List<FewShotExample> examples;
+    private final LearnSettings settings;
+
+    private final List<EncodedBatch> batches = new ArrayList<>();
+    private long forwardNanos;
+    private long compositionNanos;
+
+    LoraHubRun(List<LoraModule> pool, List<FewShotExample> examples, LearnSettings settings) {
+        this.pool = pool;
+        this.examples = examples;
+        this.settings = settings;
+    }
+
+    LoraHubResult run() {
+        checkBeforeLoading();
+        Optimizer optimizer = optimizer();
+        BaseModel given = settings.model();
+        BaseModel model = given != null ? given : openBaseModel();
+        try {
+            checkTargets(model);
+            int size = settings.batchSize() == 0 ? examples.size() : settings.batchSize();
+            for (int from = 0; from < examples.size(); from += size) {
+                batches.add(
+                        model.encode(
+                                examples.subList(from, Math.min(examples.size(), from + size))));
+            }
+            Map<String, Double> singleLosses = new LinkedHashMap<>();
+            List<LoraModule> selected = select(model, singleLosses);
+            return search(model, optimizer, selected, singleLosses);
+        } finally {
+            batches.forEach(EncodedBatch::close);
+            if (given == null) {
+                model.close();
+            }
+        }
+    }
+
+    private void checkBeforeLoading() {
+        ModuleSelection sel = settings.selection();
+        int k =
+                sel instanceof ModuleSelection.Random r
+                        ? r.k()
+                        : sel instanceof ModuleSelection.LowestLoss l ? l.k() : pool.size();
+        if (k > pool.size()) {
+            throw new IllegalArgumentException(
+                    "selection "
+                            + settings.selection().describe()
+                            + " needs at least "
+                            + k
+                            + " modules, got "
+                            + pool.size());
+        }
+        WeightedMerge.requireEqualShapes(pool);
+    }
+
+    private Optimizer optimizer() {
+        Optimizer o = settings.optimizer();
+        if (o == null) {
+            throw new IllegalStateException(
+                    "no optimizer given and the default '"
+                            + LoraHub.DEFAULT_OPTIMIZER
+                            + "' is not available yet: pass .optimizer(...)");
+        }
+        return o;
+    }
+
+    private BaseModel openBaseModel() {
+        String name = pool.get(0).config().baseModelNameOrPath();
+        try {
+            return ModelBackends.load(Path.of(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load base model '" + name + "'", e);
+        }
+    }
+
+    private void checkTargets(BaseModel model) {
+        Map<String, LinearShape> linears = model.linearModules();
+        for (LoraModule m : pool) {
+            for (LoraLayer layer : m.layers().values()) {
+                LinearShape shape = linears.get(layer.modulePath());
+                if (shape == null) {
+                    throw new IllegalArgumentException(
+                            "module '"
+                                    + m.name()
+                                    + "' targets '"
+                                    + layer.modulePath()
+                                    + "', which the "
+                                    + model.modelType()
+                                    + " base model lacks");
+                }
+                if (shape.outFeatures() != layer.outFeatures()
+                        || shape.inFeatures() != layer.inFeatures()) {
+                    throw new IllegalArgumentException(
+                            "module '"
+                                    + m.name()
+                                    + "' layer '"
+                                    + layer.modulePath()
+                                    + "' is "
+                                    + layer.outFeatures()
+                                    + "x"
+                                    + layer.inFeatures()
+                                    + " (out x in), the base model's weight is "
+                                    + shape);
+                }
+            }
+        }
+    }
+
+    private List<LoraModule> select(BaseModel model, Map<String, Double> singleLosses) {
+        List<LoraModule> out = new ArrayList<>();
+        ModuleSelection sel = settings.selection();
+        if (sel instanceof ModuleSelection.Random r) {
+            for (int i : new PythonRandom(settings.seed()).sample(pool.size(), r.k())) {
+                out.add(pool.get(i));
+            }
+        } else if (sel instanceof ModuleSelection.LowestLoss l) {
+            {
+                double[] losses = new double[pool.size()];
+                Integer[] order = new Integer[pool.size()];
+                for (int i = 0; i < losses.length; i++) {
+                    losses[i] = loss(model, pool.get(i));
+                    order[i] = i;
+                    singleLosses.put(pool.get(i).name(), losses[i]);
+                }
+                // NaN ranks last; the sort is stable, so ties keep pool order
+                Arrays.sort(
+                        order,
+                        Comparator.comparingDouble(
+                                (Integer i) ->
+                                        Double.isNaN(losses[i]) ? Double.MAX_VALUE : losses[i]));
+                for (int i = 0; i < l.k(); i++) {
+                    out.add(pool.get(order[i]));
+                }
+            }
+        } else {
+            out.addAll(pool);
+        }
+        return out;
+    }
+
+    /** The reference's {@code default_get_loss}: batch losses summed, divided by the examples. */
+    private double loss(BaseModel model, LoraModule adapter) {
+        long t0 = System.nanoTime();
+        double sum = 0.0;
+        for (EncodedBatch b : batches) {
+            sum += model.loss(adapter, b);
+        }
+        forwardNanos += System.nanoTime() - t0;
+        return sum / examples.size();
+    }
+
+    private LoraHubResult search(
+            BaseModel model,
+            Optimizer optimizer,
+            List<LoraModule> selected,
+            Map<String, Double> singleLosses) {
+        List<String> names = selected.stream().map(LoraModule::name).toList();
+        int n = selected.size();
+        settings.listener().onStart(names, settings.budget());
+        List<TracePoint> trace = new ArrayList<>();
+        forwardNanos = 0;
+        long start = System.nanoTime();
+        double[] best = {Double.POSITIVE_INFINITY};
+        SearchSpace space =
+                SearchSpace.box(n, settings.lowerBound(), settings.upperBound(), new double[n]);
+        OptimizationResult opt =
+                optimizer.minimize(
+                        w -> {
+                            long t0 = System.nanoTime();
+                            LoraModule merged = WeightedMerge.merge(MERGED_NAME, selected, w);
+                            compositionNanos += System.nanoTime() - t0;
+                            double loss = loss(model, merged);
+                            double score = loss + settings.regularization() * meanAbs(w);
+                            if (Double.isFinite(score) && score < best[0]) {
+                                best[0] = score;
+                            }
+                            TracePoint p =
+                                    new TracePoint(
+                                            trace.size() + 1,
+                                            w,
+                                            loss,
+                                            score,
+                                            best[0],
+                                            Duration.ofNanos(System.nanoTime() - start));
+                            trace.add(p);
+                            settings.listener().onEvaluation(p);
+                            return score;
+                        },
+                        space,
+                        settings.budget(),
+                        settings.seed());
+        TracePoint bestPoint = bestOf(trace, opt.bestPoint());
+        LoraHubResult.State state;
+        double[] weights;
+        if (bestPoint == null) {
+            state = LoraHubResult.State.FAILED;
+            weights = new double[n];
+        } else {
+            state =
+                    opt.state() == OptimizationResult.State.CONVERGED
+                            ? LoraHubResult.State.FINISHED
+                            : LoraHubResult.State.BUDGET_EXHAUSTED;
+            weights = bestPoint.weights();
+        }
+        long t0 = System.nanoTime();
+        LoraModule merged = WeightedMerge.merge(MERGED_NAME, selected, weights);
+        compositionNanos += System.nanoTime() - t0;
+        LoraHubResult.Timing timing =
+                new LoraHubResult.Timing(
+                        Duration.ofNanos(System.nanoTime() - start),
+                        Duration.ofNanos(forwardNanos),
+                        Duration.ofNanos(compositionNanos));
+        LoraHubResult result =
+                new LoraHubResult(
+                        names,
+                        weights,
+                        merged,
+                        bestPoint == null ? Double.NaN : bestPoint.score(),
+                        bestPoint == null ? Double.NaN : bestPoint.loss(),
+                        trace,
+                        state,
+                        timing,
+                        provenance(model, optimizer, selected),
+                        singleLosses);
+        LOG.info(
+                "LoraHub: {} modules, {} examples, {} evaluations, best score {} (loss {}), {}, {}"
+                    + " ms",
+                n,
+                examples.size(),
+                trace.size(),
+                result.bestScore(),
+                result.bestLoss(),
+                state,
+                timing.wall().toMillis());
+        settings.listener().onFinish(result);
+        return result;
+    }
+
+    /**
+     * The evaluation at the optimizer's best point; the lowest finite score if the optimizer
+     * reported a point it never evaluated; null if no score was finite.
+     */
+    private static TracePoint bestOf(List<TracePoint> trace, double[] reported) {
+        TracePoint lowest = null;
+        TracePoint match = null;
+        for (TracePoint p : trace) {
+            if (!Double.isFinite(p.score())) {
+                continue;
+            }
+            if (lowest == null || p.score() < lowest.score()) {
+                lowest = p;
+            }
+            if (Arrays.equals(p.weights(), reported)
+                    && (match == null || p.score() < match.score())) {
+                match = p;
+            }
+        }
+        return match != null ? match : lowest;
+    }
+
+    private Provenance provenance(BaseModel model, Optimizer optimizer, List<LoraModule> selected) {
+        List<Provenance.ModuleRef> refs = new ArrayList<>();
+        for (LoraModule m : selected) {
+            refs.add(new Provenance.ModuleRef(m.name(), ContentHash.sha256(m)));
+        }
+        return new Provenance(
+                refs,
+                pool.size(),
+                settings.selection().describe(),
+                settings.model() != null
+                        ? model.modelType()
+                        : pool.get(0).config().baseModelNameOrPath(),
+                examples.size(),
+                "LORAHUB",
+                optimizer.name(),
+                settings.budget(),
+                settings.seed(),
+                settings.lowerBound(),
+                settings.upperBound(),
+                settings.regularization(),
+                settings.batchSize(),
+                Provenance.currentLibraryVersion(),
+                Instant.now());
+    }
+
+    private static double meanAbs(double[] w) {
+        double s = 0.0;
+        for (double x : w) {
+            s += Math.abs(x);
+        }
+        return s / w.length;
+    }
+}

@@ -1,0 +1,185 @@
+package dev.lorahub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * How a LoraHub result was produced, enough to reproduce it: the composed modules and their hashes,
+ * the examples' count, every setting, and the library version. Written as {@code provenance.json}
+ * next to a saved adapter.
+ *
+ * @param modules the composed modules, in the order of the weights
+ * @param poolSize the number of modules offered before selection
+ * @param selection the selection in its CLI form ({@code all}, {@code random:20}, {@code best:20})
+ * @param baseModel the base model's name or path as resolved, or its model type when given
+ * @param examples the number of few-shot examples
+ * @param strategy the merge strategy's name
+ * @param optimizer the optimizer's name
+ * @param budget the maximum number of evaluations
+ * @param seed the seed of selection and optimizer
+ * @param lowerBound the lower bound of every weight
+ * @param upperBound the upper bound of every weight
+ * @param regularization the factor of {@code mean |w|} in the score
+ * @param batchSize examples per forward batch, 0 for all in one batch
+ * @param libraryVersion lorahub's version
+ * @param created when the run finished
+ */
+public record Provenance(
+        List<ModuleRef> modules,
+        int poolSize,
+        String selection,
+        String baseModel,
+        int examples,
+        String strategy,
+        String optimizer,
+        int budget,
+        long seed,
+        double lowerBound,
+        double upperBound,
+        double regularization,
+        int batchSize,
+        String libraryVersion,
+        Instant created) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * A composed module.
+     *
+     * @param name its name
+     * @param sha256 the hex SHA-256 of its content
+     */
+    public record ModuleRef(String name, String sha256) {
+        /** Checks for nulls. */
+        public ModuleRef {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(sha256, "sha256");
+        }
+    }
+
+    /** Copies and checks for nulls. */
+    public Provenance {
+        modules = List.copyOf(modules);
+        Objects.requireNonNull(selection, "selection");
+        Objects.requireNonNull(baseModel, "baseModel");
+        Objects.requireNonNull(strategy, "strategy");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(libraryVersion, "libraryVersion");
+        Objects.requireNonNull(created, "created");
+    }
+
+    /**
+     * @return lorahub's version, from the build-filtered resource {@code
+     *     dev/lorahub/version.properties}, or {@code unknown} when run from unfiltered sources
+     */
+    public static String currentLibraryVersion() {
+        try (InputStream in = Provenance.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            String v = p.getProperty("version", "unknown");
+            return v.startsWith("${") ? "unknown" : v;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read dev/lorahub/version.properties", e);
+        }
+    }
+
+    /**
+     * @return this provenance as pretty-printed JSON with snake_case keys
+     */
+    public String toJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("library", "lorahub");
+        root.put("library_version", libraryVersion);
+        root.put("created", created.toString());
+        root.put("base_model", baseModel);
+        root.put("strategy", strategy);
+        root.put("optimizer", optimizer);
+        root.put("budget", budget);
+        root.put("seed", seed);
+        root.put("lower_bound", lowerBound);
+        root.put("upper_bound", upperBound);
+        root.put("regularization", regularization);
+        root.put("batch_size", batchSize);
+        root.put("examples", examples);
+        root.put("pool_size", poolSize);
+        root.put("selection", selection);
+        ArrayNode mods = root.putArray("modules");
+        for (ModuleRef m : modules) {
+            mods.addObject().put("name", m.name()).put("sha256", m.sha256());
+        }
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Parses what {@link #toJson()} wrote.
+     *
+     * @param json the text
+     * @return the provenance
+     * @throws IllegalArgumentException naming the key when a field is missing or malformed
+     */
+    public static Provenance fromJson(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("provenance is not JSON: " + e.getMessage(), e);
+        }
+        List<ModuleRef> mods = new ArrayList<>();
+        for (JsonNode m : field(root, "modules")) {
+            mods.add(new ModuleRef(field(m, "name").asText(), field(m, "sha256").asText()));
+        }
+        return new Provenance(
+                mods,
+                field(root, "pool_size").asInt(),
+                field(root, "selection").asText(),
+                field(root, "base_model").asText(),
+                field(root, "examples").asInt(),
+                field(root, "strategy").asText(),
+                field(root, "optimizer").asText(),
+                field(root, "budget").asInt(),
+                field(root, "seed").asLong(),
+                field(root, "lower_bound").asDouble(),
+                field(root, "upper_bound").asDouble(),
+                field(root, "regularization").asDouble(),
+                field(root, "batch_size").asInt(),
+                field(root, "library_version").asText(),
+                Instant.parse(field(root, "created").asText()));
+    }
+
+    private static JsonNode field(JsonNode node, String key) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            throw new IllegalArgumentException("provenance lacks '" + key + "'");
+        }
+        return v;
+    }
+
+    /**
+     * Writes {@link #toJson()} to a file through a temporary file moved into place.
+     *
+     * @param file the target, e.g. {@code out/provenance.json}
+     * @throws IOException if writing fails
+     */
+    public void writeJson(Path file) throws IOException {
+        JsonFiles.writeAtomically(file, toJson());
+    }
+}

@@ -1,0 +1,45 @@
+package dev.lorahub.spi;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/** Finds {@link ModelBackend}s on the class path through {@link ServiceLoader}. */
+public final class ModelBackends {
+    private ModelBackends() {}
+
+    /**
+     * @return every registered backend, in class-path order
+     */
+    public static List<ModelBackend> available() {
+        List<ModelBackend> out = new ArrayList<>();
+        ServiceLoader.load(ModelBackend.class).forEach(out::add);
+        return out;
+    }
+
+    /**
+     * Loads a base model with the first registered backend that supports it.
+     *
+     * @param model a model folder or file
+     * @return the loaded model, to be closed by the caller
+     * @throws IOException if the chosen backend cannot read the files
+     * @throws IllegalArgumentException naming the path and the backends tried when none supports it
+     */
+    public static BaseModel load(Path model) throws IOException {
+        List<String> tried = new ArrayList<>();
+        for (ModelBackend backend : available()) {
+            if (backend.supports(model)) {
+                return backend.load(model);
+            }
+            tried.add(backend.name());
+        }
+        throw new IllegalArgumentException(
+                "no model backend supports '"
+                        + model
+                        + "' (tried "
+                        + tried
+                        + "); is the backend's jar, e.g. lorahub-djl, on the class path?");
+    }
+}

@@ -1,0 +1,150 @@
+package dev.lorahub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.testkit.ToyModel;
+import dev.lorahub.testkit.ToyModelConfig;
+import dev.lorahub.testkit.ToyTask;
+import dev.lorahub.testkit.ToyTasks;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/** Module selection, the listener and the provenance of a run. */
+class LoraHubSelectionTest {
+    static final ToyModel MODEL = ToyModel.create(ToyModelConfig.small());
+    static final List<LoraModule> POOL = ToyTasks.modules(MODEL.config(), "toy", 6, 2, 11L);
+    static final ToyTask TASK =
+            ToyTasks.task(
+                    MODEL,
+                    POOL,
+                    new double[] {0, 0.9, 0, 0, -0.7, 0},
+                    ToyTasks.Combination.EXACT_SUM,
+                    5,
+                    64,
+                    5L);
+
+    static LearnStep step() {
+        return LoraHub.compose(POOL)
+                .fewShot(TASK.examples())
+                .on(MODEL)
+                .optimizer(new LocalRandomSearch())
+                .budget(5);
+    }
+
+    @Test
+    void random_selection_draws_what_python_random_sample_draws() {
+        // CPython: random.seed(42); random.sample(range(6), 3) == [5, 0, 4]; seed 7: [2, 1, 3]
+        assertThat(step().select(ModuleSelection.random(3)).run().moduleNames())
+                .containsExactly("toy-5", "toy-0", "toy-4");
+        assertThat(step().seed(7).select(ModuleSelection.random(3)).run().moduleNames())
+                .containsExactly("toy-2", "toy-1", "toy-3");
+    }
+
+    @Test
+    void lowest_loss_selection_keeps_the_k_best_single_modules_best_first() {
+        LoraHubResult r = step().select(ModuleSelection.lowestLoss(2)).run();
+
+        double[] single = new double[POOL.size()];
+        try (EncodedBatch b = MODEL.encode(TASK.examples())) {
+            for (int i = 0; i < single.length; i++) {
+                single[i] = MODEL.loss(POOL.get(i), b) / TASK.examples().size();
+            }
+        }
+        List<String> expected =
+                IntStream.range(0, single.length)
+                        .boxed()
+                        .sorted(Comparator.comparingDouble(i -> single[i]))
+                        .limit(2)
+                        .map(i -> POOL.get(i).name())
+                        .toList();
+        assertThat(r.moduleNames()).containsExactlyElementsOf(expected);
+        for (int i = 0; i < single.length; i++) {
+            assertThat(r.singleModuleLosses().get(POOL.get(i).name()))
+                    .isCloseTo(single[i], within(1e-15));
+        }
+        assertThat(r.provenance().selection()).isEqualTo("best:2");
+        assertThat(r.provenance().poolSize()).isEqualTo(6);
+    }
+
+    @Test
+    void listener_sees_every_evaluation_in_order() {
+        List<String> started = new ArrayList<>();
+        List<TracePoint> seen = new ArrayList<>();
+        LoraHubResult[] finished = new LoraHubResult[1];
+        LoraHubListener listener =
+                new LoraHubListener() {
+                    @Override
+                    public void onStart(List<String> names, int budget) {
+                        started.add(names + "/" + budget);
+                    }
+
+                    @Override
+                    public void onEvaluation(TracePoint p) {
+                        seen.add(p);
+                    }
+
+                    @Override
+                    public void onFinish(LoraHubResult result) {
+                        finished[0] = result;
+                    }
+                };
+
+        LoraHubResult r = step().budget(12).listener(listener).run();
+
+        assertThat(started).containsExactly("[toy-0, toy-1, toy-2, toy-3, toy-4, toy-5]/12");
+        assertThat(seen).containsExactlyElementsOf(r.trace());
+        assertThat(seen)
+                .extracting(TracePoint::index)
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, 12).boxed().toList());
+        double best = Double.POSITIVE_INFINITY;
+        long lastElapsed = -1;
+        for (TracePoint p : seen) {
+            best = Math.min(best, p.score());
+            assertThat(p.bestScore()).isEqualTo(best);
+            assertThat(p.elapsed().toNanos()).isGreaterThanOrEqualTo(lastElapsed);
+            lastElapsed = p.elapsed().toNanos();
+        }
+        assertThat(r.bestScore()).isEqualTo(best);
+        assertThat(finished[0]).isSameAs(r);
+    }
+
+    @Test
+    void provenance_records_the_run_and_round_trips_through_json() {
+        LoraHubResult r = step().seed(3).budget(4).regularization(0.1).batchSize(2).run();
+        Provenance p = r.provenance();
+
+        assertThat(p.modules())
+                .extracting(Provenance.ModuleRef::name)
+                .containsExactlyElementsOf(r.moduleNames());
+        assertThat(p.modules())
+                .extracting(Provenance.ModuleRef::sha256)
+                .allMatch(h -> h.matches("[0-9a-f]{64}"))
+                .doesNotHaveDuplicates();
+        assertThat(p.seed()).isEqualTo(3);
+        assertThat(p.budget()).isEqualTo(4);
+        assertThat(p.regularization()).isEqualTo(0.1);
+        assertThat(p.batchSize()).isEqualTo(2);
+        assertThat(p.examples()).isEqualTo(5);
+        assertThat(p.strategy()).isEqualTo("LORAHUB");
+        assertThat(p.optimizer()).isEqualTo("test-local-random-search");
+        assertThat(p.baseModel()).isEqualTo(ToyModel.MODEL_TYPE);
+        assertThat(p.libraryVersion()).as("filtered from the pom").matches("\\d+\\.\\d+\\.\\d+.*");
+        assertThat(Provenance.fromJson(p.toJson())).isEqualTo(p);
+    }
+
+    @Test
+    void timing_splits_forward_and_composition() {
+        LoraHubResult r = step().budget(8).run();
+        LoraHubResult.Timing t = r.timing();
+        assertThat(t.forward().toNanos()).isPositive();
+        assertThat(t.composition().toNanos()).isPositive();
+        assertThat(t.other().isNegative()).as("%s", t).isFalse();
+    }
+}
