@@ -1,0 +1,77 @@
+package dev.lorahub.internal.merge;
+
+/**
+ * Weighted sums and concatenations of row-major float factors: the allocation-free inner loops of
+ * LORAHUB, LINEAR and CAT. Callers own {@code out}; inputs are read only.
+ */
+public final class FactorKernels {
+    private FactorKernels() {}
+
+    /**
+     * {@code out = sum_i w_i x_i}, in float32 in the LoraHub reference's order: {@code out = w_0
+     * x_0}, then {@code out += w_i x_i} for i = 1.. (each product and sum rounded to float).
+     *
+     * @param out destination, length n
+     * @param xs inputs, each of length n
+     * @param weights one per input
+     */
+    public static void weightedSum(float[] out, float[][] xs, float[] weights) {
+        int n = out.length;
+        float[] x0 = xs[0];
+        float w0 = weights[0];
+        for (int j = 0; j < n; j++) {
+            out[j] = w0 * x0[j];
+        }
+        for (int i = 1; i < xs.length; i++) {
+            float[] x = xs[i];
+            float w = weights[i];
+            for (int j = 0; j < n; j++) {
+                out[j] = out[j] + w * x[j];
+            }
+        }
+    }
+
+    /**
+     * Stacks the rows {@code c_i A_i}: out is {@code [sum r_i, in]}.
+     *
+     * @param out destination, {@code sum_i r_i * in} values
+     * @param as the A_i, {@code [r_i, in]} each
+     * @param c one factor per input
+     */
+    public static void stackRowsScaled(float[] out, float[][] as, float[] c) {
+        int off = 0;
+        for (int i = 0; i < as.length; i++) {
+            float[] a = as[i];
+            float ci = c[i];
+            for (int j = 0; j < a.length; j++) {
+                out[off + j] = ci * a[j];
+            }
+            off += a.length;
+        }
+    }
+
+    /**
+     * Places the columns of each {@code B_i [out, r_i]} side by side: out is {@code [out, sum
+     * r_i]}.
+     *
+     * @param out destination, {@code outFeatures * sum_i r_i} values
+     * @param bs the B_i
+     * @param ranks r_i
+     * @param outFeatures rows of every B_i
+     */
+    public static void stackColumns(float[] out, float[][] bs, int[] ranks, int outFeatures) {
+        int total = 0;
+        for (int r : ranks) {
+            total += r;
+        }
+        int col = 0;
+        for (int i = 0; i < bs.length; i++) {
+            float[] b = bs[i];
+            int r = ranks[i];
+            for (int o = 0; o < outFeatures; o++) {
+                System.arraycopy(b, o * r, out, o * total + col, r);
+            }
+            col += r;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.lorahub.internal.merge;
+
+import org.ojalgo.array.Array1D;
+import org.ojalgo.matrix.decomposition.QR;
+import org.ojalgo.matrix.decomposition.SingularValue;
+import org.ojalgo.matrix.store.MatrixStore;
+import org.ojalgo.matrix.store.R064Store;
+
+/**
+ * Truncated SVD of {@code D = sum_i c_i B_i A_i} without forming D, in double.
+ *
+ * <p>With {@code Bc = [c_1 B_1 | ... | c_N B_N]} ({@code [out, K]}, K = sum r_i) and {@code Ac} the
+ * rows of all A_i ({@code [K, in]}), {@code D = Bc Ac}. Thin QR factorisations {@code Bc = Q1 R1}
+ * and {@code Ac^T = Q2 R2} give {@code D = Q1 (R1 R2^T) Q2^T}; the SVD of the small {@code R1
+ * R2^T = U' S V'^T} then gives {@code D = (Q1 U') S (Q2 V')^T}, the exact SVD of D (Q1, Q2 have
+ * orthonormal columns). Cost O((out + in) K^2) instead of O(out * in * min(out, in)).
+ */
+public final class TruncatedSvd {
+    private TruncatedSvd() {}
+
+    /**
+     * The best rank-R factors of D.
+     *
+     * @param a {@code [rank, in]} row-major: the first R right singular vectors ({@code Vh_R})
+     * @param b {@code [out, rank]} row-major: {@code U_R diag(S_R)}
+     */
+    public record Factors(float[] a, float[] b) {}
+
+    /**
+     * @param bs the B_i, {@code [out, r_i]} row-major
+     * @param as the A_i, {@code [r_i, in]} row-major
+     * @param ranks r_i
+     * @param c the factors c_i
+     * @param outFeatures rows of D
+     * @param inFeatures columns of D
+     * @param rank R; singular values beyond {@code min(K, out, in)} are zero and give zero rows
+     *     and columns
+     * @return {@code A = Vh_R}, {@code B = U_R diag(S_R)}, so {@code B @ A} is the best rank-R
+     *     approximation of D in Frobenius norm
+     */
+    public static Factors of(
+            float[][] bs,
+            float[][] as,
+            int[] ranks,
+            double[] c,
+            int outFeatures,
+            int inFeatures,
+            int rank) {
+        int k = 0;
+        for (int r : ranks) {
+            k += r;
+        }
+        R064Store bc = R064Store.FACTORY.make(outFeatures, k);
+        R064Store acT = R064Store.FACTORY.make(inFeatures, k);
+        int col = 0;
+        for (int i = 0; i < bs.length; i++) {
+            int r = ranks[i];
+            float[] b = bs[i];
+            float[] a = as[i];
+            for (int o = 0; o < outFeatures; o++) {
+                for (int t = 0; t < r; t++) {
+                    bc.set(o, col + t, c[i] * b[o * r + t]);
+                }
+            }
+            for (int t = 0; t < r; t++) {
+                for (int j = 0; j < inFeatures; j++) {
+                    acT.set(j, col + t, a[t * inFeatures + j]);
+                }
+            }
+            col += r;
+        }
+        QR<Double> qr1 = QR.R064.make(bc);
+        QR<Double> qr2 = QR.R064.make(acT);
+        if (!qr1.decompose(bc) || !qr2.decompose(acT)) {
+            throw new ArithmeticException("QR decomposition failed");
+        }
+        MatrixStore<Double> q1 = qr1.getQ();
+        MatrixStore<Double> q2 = qr2.getQ();
+        MatrixStore<Double> small = qr1.getR().multiply(qr2.getR().transpose());
+        SingularValue<Double> svd = SingularValue.R064.make(small);
+        if (!svd.decompose(small)) {
+            throw new ArithmeticException("SVD failed to converge");
+        }
+        MatrixStore<Double> u = q1.multiply(svd.getU());
+        MatrixStore<Double> v = q2.multiply(svd.getV());
+        Array1D<Double> s = svd.getSingularValues();
+        int kept = (int) Math.min(rank, Math.min(s.count(), Math.min(u.countColumns(), v.countColumns())));
+        float[] outA = new float[rank * inFeatures];
+        float[] outB = new float[outFeatures * rank];
+        for (int t = 0; t < kept; t++) {
+            double st = s.doubleValue(t);
+            for (int o = 0; o < outFeatures; o++) {
+                outB[o * rank + t] = (float) (u.doubleValue(o, t) * st);
+            }
+            for (int j = 0; j < inFeatures; j++) {
+                outA[t * inFeatures + j] = (float) v.doubleValue(j, t);
+            }
+        }
+        return new Factors(outA, outB);
+    }
+}
