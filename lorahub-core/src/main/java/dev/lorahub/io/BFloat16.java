@@ -3,9 +3,9 @@ package dev.lorahub.io;
 /**
  * bfloat16 (safetensors {@code BF16}): the top 16 bits of an IEEE binary32.
  *
- * <p>bfloat16 to float is exact (the low 16 bits become zero). Float to bfloat16 rounds to
- * nearest, ties to even, overflowing to infinity like binary32 rounding would; NaN stays NaN
- * (quiet bit set, sign and top payload bits kept), as torch does.
+ * <p>bfloat16 to float is exact (the low 16 bits become zero). Float to bfloat16 rounds to nearest,
+ * ties to even, overflowing to infinity like binary32 rounding would; NaN stays NaN (quiet bit set,
+ * sign and top payload bits kept), as torch does.
  */
 public final class BFloat16 {
     private BFloat16() {}

@@ -3,9 +3,9 @@ package dev.lorahub.io;
 import java.util.Optional;
 
 /**
- * The element types of safetensors, in the reference implementation's declaration order. That
- * order matters: the reference writer sorts tensors by this order <em>descending</em> (which puts
- * wider types first, so every tensor stays aligned to its element size), then by name.
+ * The element types of safetensors, in the reference implementation's declaration order. That order
+ * matters: the reference writer sorts tensors by this order <em>descending</em> (which puts wider
+ * types first, so every tensor stays aligned to its element size), then by name.
  *
  * <p>Names are case-sensitive on disk ({@code "F32"}, never {@code "f32"}).
  */
@@ -49,7 +49,9 @@ public enum DType {
         this.byteSize = byteSize;
     }
 
-    /** @return bytes per element: 1, 2, 4 or 8 */
+    /**
+     * @return bytes per element: 1, 2, 4 or 8
+     */
     public int byteSize() {
         return byteSize;
     }

@@ -3,10 +3,10 @@ package dev.lorahub.io;
 /**
  * IEEE 754 binary16 ("half", safetensors {@code F16}) to and from binary32, bit-exact.
  *
- * <p>Half to float is exact for every input: normals, subnormals ({@code m * 2^-24}), signed
- * zeros, infinities and NaN (payload kept in the top mantissa bits). Float to half rounds to
- * nearest, ties to even, overflows to infinity above 65504 (from 65520 on) and flushes to signed
- * zero below {@code 2^-25}; NaN stays NaN (quiet, top payload bits kept).
+ * <p>Half to float is exact for every input: normals, subnormals ({@code m * 2^-24}), signed zeros,
+ * infinities and NaN (payload kept in the top mantissa bits). Float to half rounds to nearest, ties
+ * to even, overflows to infinity above 65504 (from 65520 on) and flushes to signed zero below
+ * {@code 2^-25}; NaN stays NaN (quiet, top payload bits kept).
  */
 public final class Float16 {
     /** Largest finite half, 65504. */

@@ -37,7 +37,9 @@ final class FloatCodec {
         }
     }
 
-    /** @return {@code values} encoded as little-endian {@code dtype} (F16/BF16 round to even) */
+    /**
+     * @return {@code values} encoded as little-endian {@code dtype} (F16/BF16 round to even)
+     */
     static byte[] encode(float[] values, DType dtype) {
         ByteBuffer out =
                 ByteBuffer.allocate(Math.multiplyExact(values.length, dtype.byteSize()))

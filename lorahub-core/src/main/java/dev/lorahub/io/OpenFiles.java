@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * The files currently open in a {@link SafetensorsReader} of this JVM, so that the writer can
- * refuse to replace a file that is still being read (its mapped buffers would keep the old bytes
- * on POSIX and make the replace fail on Windows).
+ * refuse to replace a file that is still being read (its mapped buffers would keep the old bytes on
+ * POSIX and make the replace fail on Windows).
  */
 final class OpenFiles {
     private static final Map<Path, Integer> OPEN = new HashMap<>();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -30,7 +31,8 @@ import java.util.Map;
  * @param tensors the tensors in header order
  * @param headerLength N, the JSON length in bytes
  */
-record SafetensorsHeader(Map<String, String> metadata, List<TensorInfo> tensors, long headerLength) {
+record SafetensorsHeader(
+        Map<String, String> metadata, List<TensorInfo> tensors, long headerLength) {
     /** The reference's limit on N. */
     static final long MAX_HEADER_LENGTH = 100_000_000L;
 
@@ -55,7 +57,9 @@ record SafetensorsHeader(Map<String, String> metadata, List<TensorInfo> tensors,
         tensors = List.copyOf(tensors);
     }
 
-    /** @return where the data buffer starts in the file: {@code 8 + N} */
+    /**
+     * @return where the data buffer starts in the file: {@code 8 + N}
+     */
     long dataStart() {
         return 8 + headerLength;
     }
@@ -142,8 +146,11 @@ record SafetensorsHeader(Map<String, String> metadata, List<TensorInfo> tensors,
                     .toString();
         } catch (MalformedInputException e) {
             throw new AdapterFormatException(
-                    file, "header is not valid UTF-8 (malformed input of " + e.getInputLength()
-                            + " byte(s))", e);
+                    file,
+                    "header is not valid UTF-8 (malformed input of "
+                            + e.getInputLength()
+                            + " byte(s))",
+                    e);
         } catch (CharacterCodingException e) {
             throw new AdapterFormatException(file, "header is not valid UTF-8", e);
         }
@@ -195,11 +202,17 @@ record SafetensorsHeader(Map<String, String> metadata, List<TensorInfo> tensors,
                                                         + ", case-sensitive)"));
         long[] shape = naturals(file, where + ": shape", required(file, where, node, "shape"));
         long[] offsets =
-                naturals(file, where + ": data_offsets", required(file, where, node, "data_offsets"));
+                naturals(
+                        file,
+                        where + ": data_offsets",
+                        required(file, where, node, "data_offsets"));
         if (offsets.length != 2) {
             throw new AdapterFormatException(
                     file,
-                    where + ": data_offsets has " + offsets.length + " entries, expected [begin, end]");
+                    where
+                            + ": data_offsets has "
+                            + offsets.length
+                            + " entries, expected [begin, end]");
         }
         long begin = offsets[0];
         long end = offsets[1];
@@ -282,7 +295,10 @@ record SafetensorsHeader(Map<String, String> metadata, List<TensorInfo> tensors,
             if (t.begin() != next) {
                 String problem =
                         previous == null
-                                ? "the first tensor '" + t.name() + "' begins at " + t.begin()
+                                ? "the first tensor '"
+                                        + t.name()
+                                        + "' begins at "
+                                        + t.begin()
                                         + ", expected 0"
                                 : "tensor '"
                                         + t.name()

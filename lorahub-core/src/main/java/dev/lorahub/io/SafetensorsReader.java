@@ -1,5 +1,7 @@
 package dev.lorahub.io;
 
+import org.jspecify.annotations.Nullable;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,15 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a safetensors file: an 8-byte little-endian header length N, N bytes of UTF-8 JSON, then
  * the data buffer. The header is parsed and fully validated when the file is opened (see {@code
  * docs/safetensors.md} for every check); any violation is an {@link AdapterFormatException} naming
- * the file and the problem, raised before anything the file's length does not justify is
- * allocated. Offsets are 64-bit and tensor data is memory-mapped, so files over 2 GB work: files
- * up to 2 GB are mapped once, bigger ones per request in pieces of at most 1 GiB.
+ * the file and the problem, raised before anything the file's length does not justify is allocated.
+ * Offsets are 64-bit and tensor data is memory-mapped, so files over 2 GB work: files up to 2 GB
+ * are mapped once, bigger ones per request in pieces of at most 1 GiB.
  *
  * <p>Not thread-safe for {@link #close()} racing reads; reads may run concurrently.
  */
@@ -128,27 +129,37 @@ public final class SafetensorsReader implements AutoCloseable {
         }
     }
 
-    /** @return the file this reader reads (or the name given to {@link #parse}) */
+    /**
+     * @return the file this reader reads (or the name given to {@link #parse})
+     */
     public Path file() {
         return file;
     }
 
-    /** @return the file's length in bytes */
+    /**
+     * @return the file's length in bytes
+     */
     public long fileLength() {
         return fileLength;
     }
 
-    /** @return where the data buffer starts in the file: 8 + N */
+    /**
+     * @return where the data buffer starts in the file: 8 + N
+     */
     public long dataStart() {
         return header.dataStart();
     }
 
-    /** @return {@code __metadata__} in file order; empty when the header has none */
+    /**
+     * @return {@code __metadata__} in file order; empty when the header has none
+     */
     public Map<String, String> metadata() {
         return header.metadata();
     }
 
-    /** @return every tensor's entry, in header order */
+    /**
+     * @return every tensor's entry, in header order
+     */
     public List<TensorInfo> tensors() {
         return header.tensors();
     }
@@ -196,8 +207,17 @@ public final class SafetensorsReader implements AutoCloseable {
         Objects.checkFromIndexSize(offset, count, dst.length);
         if (from < 0 || count > t.numel() - from) {
             throw new IndexOutOfBoundsException(
-                    "tensor '" + name + "' has " + t.numel() + " elements, asked for ["
-                            + from + ", " + from + " + " + count + ")");
+                    "tensor '"
+                            + name
+                            + "' has "
+                            + t.numel()
+                            + " elements, asked for ["
+                            + from
+                            + ", "
+                            + from
+                            + " + "
+                            + count
+                            + ")");
         }
         int size = t.dtype().byteSize();
         int perPiece = PIECE / size;
@@ -219,7 +239,11 @@ public final class SafetensorsReader implements AutoCloseable {
         TensorInfo t = require(name);
         if (t.byteLength() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(
-                    file + ": tensor '" + name + "' has " + t.byteLength()
+                    file
+                            + ": tensor '"
+                            + name
+                            + "' has "
+                            + t.byteLength()
                             + " bytes, more than one ByteBuffer holds");
         }
         return slice(t.begin(), (int) t.byteLength());
@@ -237,7 +261,9 @@ public final class SafetensorsReader implements AutoCloseable {
         return TensorData.wrap(name, t.dtype(), t.shape(), copy);
     }
 
-    /** @return every tensor copied, in header order */
+    /**
+     * @return every tensor copied, in header order
+     */
     public List<TensorData> readAll() throws IOException {
         TensorData[] out = new TensorData[header.tensors().size()];
         for (int i = 0; i < out.length; i++) {
@@ -271,14 +297,18 @@ public final class SafetensorsReader implements AutoCloseable {
         return t;
     }
 
-    /** @return data bytes {@code [begin, begin + length)}, relative to the data buffer */
+    /**
+     * @return data bytes {@code [begin, begin + length)}, relative to the data buffer
+     */
     private ByteBuffer slice(long begin, int length) throws IOException {
         long start = header.dataStart() + begin;
         ByteBuffer view;
         if (whole != null) {
             view = whole.slice((int) start, length);
         } else {
-            view = Objects.requireNonNull(channel).map(FileChannel.MapMode.READ_ONLY, start, length);
+            view =
+                    Objects.requireNonNull(channel)
+                            .map(FileChannel.MapMode.READ_ONLY, start, length);
         }
         return view.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }

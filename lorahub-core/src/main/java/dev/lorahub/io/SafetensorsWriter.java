@@ -36,8 +36,8 @@ import java.util.Set;
  * The reference keeps {@code __metadata__} in a hash map, so with two or more keys its order is
  * arbitrary; here it is the iteration order of the map given.
  *
- * <p>Files are written to a temporary file in the target folder and moved into place atomically;
- * a file that is open in a {@link SafetensorsReader} of this JVM is never replaced.
+ * <p>Files are written to a temporary file in the target folder and moved into place atomically; a
+ * file that is open in a {@link SafetensorsReader} of this JVM is never replaced.
  */
 public final class SafetensorsWriter {
     private SafetensorsWriter() {}
@@ -135,7 +135,9 @@ public final class SafetensorsWriter {
         return Boolean.compare(i < a.length(), j < b.length());
     }
 
-    /** @return the padded JSON header for tensors already in file order */
+    /**
+     * @return the padded JSON header for tensors already in file order
+     */
     static byte[] header(Map<String, String> metadata, List<TensorData> sorted) {
         StringBuilder json = new StringBuilder(64 + 128 * sorted.size());
         json.append('{');

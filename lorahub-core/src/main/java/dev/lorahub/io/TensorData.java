@@ -84,32 +84,44 @@ public final class TensorData {
         return new TensorData(name, dtype, shape, littleEndian);
     }
 
-    /** @return the tensor's key */
+    /**
+     * @return the tensor's key
+     */
     public String name() {
         return name;
     }
 
-    /** @return the element type */
+    /**
+     * @return the element type
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** @return a copy of the dimensions */
+    /**
+     * @return a copy of the dimensions
+     */
     public long[] shape() {
         return shape.clone();
     }
 
-    /** @return the number of elements (1 for a scalar) */
+    /**
+     * @return the number of elements (1 for a scalar)
+     */
     public long numel() {
         return TensorInfo.numel(shape);
     }
 
-    /** @return the number of data bytes, {@code numel() * dtype().byteSize()} */
+    /**
+     * @return the number of data bytes, {@code numel() * dtype().byteSize()}
+     */
     public int byteLength() {
         return data.length;
     }
 
-    /** @return a read-only little-endian view of the data bytes */
+    /**
+     * @return a read-only little-endian view of the data bytes
+     */
     public ByteBuffer bytes() {
         return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -128,7 +140,9 @@ public final class TensorData {
         return out;
     }
 
-    /** @return a new tensor with the same type, shape and bytes under another name */
+    /**
+     * @return a new tensor with the same type, shape and bytes under another name
+     */
     public TensorData withName(String newName) {
         return new TensorData(newName, dtype, shape, data);
     }

@@ -50,23 +50,31 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
         }
     }
 
-    /** @return a copy of the dimensions */
+    /**
+     * @return a copy of the dimensions
+     */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** @return the number of dimensions (0 for a scalar) */
+    /**
+     * @return the number of dimensions (0 for a scalar)
+     */
     public int rank() {
         return shape.length;
     }
 
-    /** @return the number of elements: the product of the shape, 1 for a scalar */
+    /**
+     * @return the number of elements: the product of the shape, 1 for a scalar
+     */
     public long numel() {
         return numel(shape);
     }
 
-    /** @return {@code end - begin}, the number of data bytes */
+    /**
+     * @return {@code end - begin}, the number of data bytes
+     */
     public long byteLength() {
         return end - begin;
     }
@@ -89,7 +97,9 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
         return n;
     }
 
-    /** @return {@code numel(shape) * dtype.byteSize()}, or -1 on overflow */
+    /**
+     * @return {@code numel(shape) * dtype.byteSize()}, or -1 on overflow
+     */
     static long byteLength(DType dtype, long[] shape) {
         long n = numel(shape);
         if (n < 0 || n > Long.MAX_VALUE / dtype.byteSize()) {

@@ -24,22 +24,52 @@ final class Mutator {
     private static final Pattern SHAPE = Pattern.compile("\"shape\":\\[[0-9,]*\\]");
     private static final Pattern OFFSETS = Pattern.compile("\"data_offsets\":\\[\\d+,\\d+\\]");
     private static final String[] NUMBERS = {
-        "0", "1", "-1", "7", "1.5", "1e3", "4294967296", "1000000000000", "9223372036854775807",
-        "9223372036854775800", "9223372036854775808", "18446744073709551615",
-        "18446744073709551616", "-9223372036854775808", "2147483647", "2147483648", "00", "-0"
+        "0",
+        "1",
+        "-1",
+        "7",
+        "1.5",
+        "1e3",
+        "4294967296",
+        "1000000000000",
+        "9223372036854775807",
+        "9223372036854775800",
+        "9223372036854775808",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775808",
+        "2147483647",
+        "2147483648",
+        "00",
+        "-0"
     };
     private static final String[] DTYPES = {
-        "BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32",
-        "F32", "F64", "I64", "U64", "f32", "F128", "", "bf16", "F4"
+        "BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32",
+        "F64", "I64", "U64", "f32", "F128", "", "bf16", "F4"
     };
     private static final String[] SHAPES = {
-        "[1000000,1000000]", "[1000000000000]", "[]", "[0]", "[4294967296,4294967296]",
-        "[9223372036854775807]", "[3037000500,3037000500]", "[-1]", "[1,-1]", "[2.0]", "[1]",
+        "[1000000,1000000]",
+        "[1000000000000]",
+        "[]",
+        "[0]",
+        "[4294967296,4294967296]",
+        "[9223372036854775807]",
+        "[3037000500,3037000500]",
+        "[-1]",
+        "[1,-1]",
+        "[2.0]",
+        "[1]",
         "[0,1000000000000]"
     };
     private static final String[] OFFSET_VALUES = {
-        "[0,9223372036854775807]", "[9223372036854775800,9223372036854775807]",
-        "[9223372036854775807,0]", "[0,0]", "[0,4000000000000]", "[4,0]", "[-8,0]", "[0,1.0]"
+        "[0,9223372036854775807]",
+        "[9223372036854775800,9223372036854775807]",
+        "[9223372036854775807,0]",
+        "[0,0]",
+        "[0,4000000000000]",
+        "[4,0]",
+        "[-8,0]",
+        "[0,1.0]"
     };
 
     private final byte[] original;
@@ -84,8 +114,10 @@ final class Mutator {
     }
 
     private Mutation truncate(Random rnd) {
-        int len = rnd.nextBoolean() ? rnd.nextInt(original.length) : original.length - 1
-                - rnd.nextInt(Math.min(16, original.length));
+        int len =
+                rnd.nextBoolean()
+                        ? rnd.nextInt(original.length)
+                        : original.length - 1 - rnd.nextInt(Math.min(16, original.length));
         return new Mutation("truncated to " + len, Arrays.copyOf(original, len));
     }
 
@@ -111,8 +143,16 @@ final class Mutator {
         int[] span = spans.get(rnd.nextInt(spans.size()));
         String value = values[rnd.nextInt(values.length)];
         String edited = header.substring(0, span[0]) + value + header.substring(span[1]);
-        return withHeader(rnd, edited, "replaced '" + header.substring(span[0], span[1])
-                + "' at " + span[0] + " by '" + value + "'");
+        return withHeader(
+                rnd,
+                edited,
+                "replaced '"
+                        + header.substring(span[0], span[1])
+                        + "' at "
+                        + span[0]
+                        + " by '"
+                        + value
+                        + "'");
     }
 
     private Mutation editCharacters(Random rnd) {
@@ -132,8 +172,19 @@ final class Mutator {
 
     private Mutation rewriteLength(Random rnd) {
         long[] candidates = {
-            0, 1, 7, headerLength - 1, headerLength + 1, headerLength + 8, original.length - 8,
-            original.length, 100_000_000, 100_000_001, Long.MAX_VALUE, -1, 1L << 32,
+            0,
+            1,
+            7,
+            headerLength - 1,
+            headerLength + 1,
+            headerLength + 8,
+            original.length - 8,
+            original.length,
+            100_000_000,
+            100_000_001,
+            Long.MAX_VALUE,
+            -1,
+            1L << 32,
             rnd.nextInt(original.length)
         };
         long n = candidates[rnd.nextInt(candidates.length)];
@@ -147,7 +198,8 @@ final class Mutator {
         byte[] h = newHeader.getBytes(StandardCharsets.UTF_8);
         boolean fixLength = rnd.nextInt(10) < 8;
         int dataLength = original.length - 8 - headerLength;
-        ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataLength).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b =
+                ByteBuffer.allocate(8 + h.length + dataLength).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(fixLength ? h.length : headerLength).put(h);
         b.put(original, 8 + headerLength, dataLength);
         return new Mutation(what + (fixLength ? "" : " (stale N)"), b.array());

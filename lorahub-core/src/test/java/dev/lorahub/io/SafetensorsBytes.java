@@ -8,12 +8,16 @@ import java.nio.charset.StandardCharsets;
 final class SafetensorsBytes {
     private SafetensorsBytes() {}
 
-    /** @return {@code N (LE u64) + json + dataBytes zero bytes}, N = json's UTF-8 length */
+    /**
+     * @return {@code N (LE u64) + json + dataBytes zero bytes}, N = json's UTF-8 length
+     */
     static byte[] file(String json, int dataBytes) {
         return file(json.getBytes(StandardCharsets.UTF_8), dataBytes);
     }
 
-    /** @return {@code N (LE u64) + header + dataBytes zero bytes}, N = header.length */
+    /**
+     * @return {@code N (LE u64) + header + dataBytes zero bytes}, N = header.length
+     */
     static byte[] file(byte[] header, int dataBytes) {
         ByteBuffer b =
                 ByteBuffer.allocate(8 + header.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -21,16 +25,29 @@ final class SafetensorsBytes {
         return b.array();
     }
 
-    /** @return {@code n (LE u64)} followed by {@code rest} */
+    /**
+     * @return {@code n (LE u64)} followed by {@code rest}
+     */
     static byte[] withLength(long n, byte[] rest) {
         ByteBuffer b = ByteBuffer.allocate(8 + rest.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(n).put(rest);
         return b.array();
     }
 
-    /** @return one tensor entry as JSON */
+    /**
+     * @return one tensor entry as JSON
+     */
     static String entry(String name, String dtype, String shape, long begin, long end) {
-        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape
-                + ",\"data_offsets\":[" + begin + "," + end + "]}";
+        return "\""
+                + name
+                + "\":{\"dtype\":\""
+                + dtype
+                + "\",\"shape\":"
+                + shape
+                + ",\"data_offsets\":["
+                + begin
+                + ","
+                + end
+                + "]}";
     }
 }

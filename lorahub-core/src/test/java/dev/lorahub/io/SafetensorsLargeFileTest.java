@@ -3,6 +3,10 @@ package dev.lorahub.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -10,9 +14,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A sparse file over 2 GB (nothing but a header and a few written bytes take disk space): offsets
@@ -25,9 +26,16 @@ class SafetensorsLargeFileTest {
     @Test
     void reads_values_stored_beyond_two_gigabytes(@TempDir Path dir) throws IOException {
         long bigBytes = BIG_NUMEL * 2;
-        String json = "{\"big\":{\"dtype\":\"F16\",\"shape\":[" + BIG_NUMEL + "],\"data_offsets\":[0,"
-                + bigBytes + "]},\"x\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":["
-                + bigBytes + "," + (bigBytes + 16) + "]}}";
+        String json =
+                "{\"big\":{\"dtype\":\"F16\",\"shape\":["
+                        + BIG_NUMEL
+                        + "],\"data_offsets\":[0,"
+                        + bigBytes
+                        + "]},\"x\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":["
+                        + bigBytes
+                        + ","
+                        + (bigBytes + 16)
+                        + "]}}";
         byte[] header = json.getBytes(StandardCharsets.UTF_8);
         long dataStart = 8 + header.length;
         long length = dataStart + bigBytes + 16;
@@ -44,8 +52,8 @@ class SafetensorsLargeFileTest {
             x.putFloat(1f).putFloat(-2.5f).putFloat(3e-8f).putFloat(Float.MAX_VALUE);
             raf.write(x.array());
         } catch (IOException e) {
-            Assumptions.abort("skipped: the file system refused a sparse " + length + "-byte file: "
-                    + e);
+            Assumptions.abort(
+                    "skipped: the file system refused a sparse " + length + "-byte file: " + e);
         }
         assertThat(Files.size(file)).isGreaterThan(1L << 31);
 

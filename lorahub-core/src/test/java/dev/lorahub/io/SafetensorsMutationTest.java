@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.lorahub.testing.SharedFixtures;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -17,11 +24,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Seeded mutation test: corrupted files (see {@link Mutator}) are either read correctly (then every
@@ -46,8 +48,13 @@ class SafetensorsMutationTest {
 
     static Stream<Arguments> fixtureBlocks() {
         return IntStream.range(0, 6)
-                .mapToObj(b -> Arguments.of(
-                        b % 2 == 0 ? "llama/adapters/adapter_0" : "t5/adapters/adapter_2", b));
+                .mapToObj(
+                        b ->
+                                Arguments.of(
+                                        b % 2 == 0
+                                                ? "llama/adapters/adapter_0"
+                                                : "t5/adapters/adapter_2",
+                                        b));
     }
 
     /** Class loading and first-use caches (Jackson, AssertJ) must not count against a file. */
@@ -89,17 +96,21 @@ class SafetensorsMutationTest {
             long seed = firstSeed + i;
             Mutator.Mutation m = mutator.mutate(seed);
             String context = base + " seed " + seed + " (" + m.description() + ")";
-            boolean ok = assertTimeoutPreemptively(PER_FILE, () -> check(m.bytes(), context, true),
-                    context + ": timed out");
+            boolean ok =
+                    assertTimeoutPreemptively(
+                            PER_FILE,
+                            () -> check(m.bytes(), context, true),
+                            context + ": timed out");
             refused += ok ? 0 : 1;
         }
         // the mutations must mostly hit the format, or the test would prove little
         assertThat(refused).as(base + " refused of " + PER_BLOCK).isGreaterThan(PER_BLOCK / 2);
     }
 
-    /** @return true when read correctly, false when refused with AdapterFormatException */
-    private static boolean check(byte[] bytes, String context, boolean measure)
-            throws IOException {
+    /**
+     * @return true when read correctly, false when refused with AdapterFormatException
+     */
+    private static boolean check(byte[] bytes, String context, boolean measure) throws IOException {
         long before = measure ? allocatedBytes() : -1;
         SafetensorsReader reader;
         try {
@@ -131,8 +142,7 @@ class SafetensorsMutationTest {
     }
 
     private static long allocatedBytes() {
-        if (ManagementFactory.getThreadMXBean()
-                instanceof com.sun.management.ThreadMXBean mx) {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx) {
             return mx.getCurrentThreadAllocatedBytes();
         }
         return -1;
@@ -186,8 +196,10 @@ class SafetensorsMutationTest {
                     b[i] = (float) rnd.nextGaussian() * 0.1f;
                 }
                 DType storeAs = layer == 0 ? DType.F16 : DType.F32;
-                tensors.add(TensorData.ofFloats(p + ".lora_A.weight", new long[] {4, 16}, a, storeAs));
-                tensors.add(TensorData.ofFloats(p + ".lora_B.weight", new long[] {16, 4}, b, storeAs));
+                tensors.add(
+                        TensorData.ofFloats(p + ".lora_A.weight", new long[] {4, 16}, a, storeAs));
+                tensors.add(
+                        TensorData.ofFloats(p + ".lora_B.weight", new long[] {16, 4}, b, storeAs));
             }
         }
         return SafetensorsWriter.toBytes(Map.of("format", "pt"), tensors);

@@ -3,19 +3,23 @@ package dev.lorahub.io;
 import static dev.lorahub.io.SafetensorsBytes.entry;
 import static dev.lorahub.io.SafetensorsBytes.file;
 import static dev.lorahub.io.SafetensorsBytes.withLength;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.assertj.core.api.AbstractThrowableAssert;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.assertj.core.api.AbstractThrowableAssert;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** One test per invalid case of the spec: each is an AdapterFormatException naming file and fault. */
+/**
+ * One test per invalid case of the spec: each is an AdapterFormatException naming file and fault.
+ */
 class SafetensorsValidationTest {
     private static final Path NAME = Path.of("bad.safetensors");
 
@@ -40,8 +44,13 @@ class SafetensorsValidationTest {
 
     @Test
     void accepts_a_well_formed_file_as_a_baseline() {
-        byte[] ok = file(header("\"__metadata__\":{\"format\":\"pt\"}",
-                entry("a", "F32", "[2,2]", 0, 16), entry("b", "I8", "[3]", 16, 19)), 19);
+        byte[] ok =
+                file(
+                        header(
+                                "\"__metadata__\":{\"format\":\"pt\"}",
+                                entry("a", "F32", "[2,2]", 0, 16),
+                                entry("b", "I8", "[3]", 16, 19)),
+                        19);
         SafetensorsReader r = SafetensorsReader.parse(ByteBuffer.wrap(ok), NAME);
         assertThat(r.tensors()).extracting(TensorInfo::name).containsExactly("a", "b");
         assertThat(r.metadata()).containsEntry("format", "pt");
@@ -79,7 +88,8 @@ class SafetensorsValidationTest {
         byte[] h = "{\"__metadata__\":{\"k\":\"v?\"}}".getBytes(StandardCharsets.US_ASCII);
         h[22] = (byte) 0xFF;
         rejects(file(h, 0)).hasMessageContaining("not valid UTF-8");
-        byte[] truncatedSequence = "{\"__metadata__\":{\"k\":\"?\"}}".getBytes(StandardCharsets.US_ASCII);
+        byte[] truncatedSequence =
+                "{\"__metadata__\":{\"k\":\"?\"}}".getBytes(StandardCharsets.US_ASCII);
         truncatedSequence[22] = (byte) 0xC3; // lead byte without continuation
         rejects(file(truncatedSequence, 0)).hasMessageContaining("not valid UTF-8");
     }
@@ -98,8 +108,11 @@ class SafetensorsValidationTest {
     void rejects_duplicate_keys() {
         rejects(file(header(entry("a", "F32", "[1]", 0, 4), entry("a", "F32", "[1]", 4, 8)), 8))
                 .hasMessageContaining("Duplicate field 'a'");
-        rejects(file("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[1],"
-                        + "\"data_offsets\":[0,4]}}", 4))
+        rejects(
+                        file(
+                                "{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[1],"
+                                        + "\"data_offsets\":[0,4]}}",
+                                4))
                 .hasMessageContaining("Duplicate field 'dtype'");
     }
 
@@ -146,10 +159,17 @@ class SafetensorsValidationTest {
 
     @Test
     void rejects_numbers_beyond_64_bits() {
-        rejects(file(header(entry("a", "U8", "[1]", 0, 1)).replace("[1]", "[18446744073709551616]"), 1))
+        rejects(
+                        file(
+                                header(entry("a", "U8", "[1]", 0, 1))
+                                        .replace("[1]", "[18446744073709551616]"),
+                                1))
                 .hasMessageContaining("shape[0] = 18446744073709551616 does not fit in 64 bits");
-        rejects(file("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],"
-                + "\"data_offsets\":[0,9223372036854775808]}}", 1))
+        rejects(
+                        file(
+                                "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],"
+                                        + "\"data_offsets\":[0,9223372036854775808]}}",
+                                1))
                 .hasMessageContaining("does not fit in 64 bits");
     }
 
@@ -240,7 +260,8 @@ class SafetensorsValidationTest {
     void rejects_a_byte_range_that_does_not_match_shape_and_dtype() {
         rejects(file(header(entry("a", "F32", "[2,2]", 0, 12)), 12))
                 .hasMessageContaining(
-                        "tensor 'a': data_offsets [0, 12] hold 12 bytes, expected 16 for F32 [2, 2]");
+                        "tensor 'a': data_offsets [0, 12] hold 12 bytes, expected 16 for F32 [2,"
+                            + " 2]");
     }
 
     @Test
@@ -260,8 +281,9 @@ class SafetensorsValidationTest {
     @Test
     void rejects_truncated_data() throws IOException {
         rejects(file(header(entry("a", "F32", "[2]", 0, 8)), 7))
-                .hasMessageContaining("data truncated: the tensors need 8 bytes after the header,"
-                        + " the file has 7");
+                .hasMessageContaining(
+                        "data truncated: the tensors need 8 bytes after the header,"
+                                + " the file has 7");
         Path f = onDisk(file(header(entry("a", "F32", "[2]", 0, 8)), 3));
         assertThatThrownBy(() -> SafetensorsReader.open(f))
                 .isInstanceOf(AdapterFormatException.class)
