@@ -1,0 +1,215 @@
+package dev.lorahub.djl.t5;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraModule;
+import dev.lorahub.djl.ModelFormatException;
+import dev.lorahub.djl.internal.Checkpoint;
+import dev.lorahub.djl.internal.CrossEntropy;
+import dev.lorahub.djl.internal.InPlaceLora;
+import dev.lorahub.djl.train.LoraPair;
+import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.spi.GenerationConfig;
+import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.TextTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A T5 encoder-decoder (original T5, T5 v1.1, Flan-T5, mT5) loaded from a Hugging Face folder, as
+ * a LoraHub {@link BaseModel}.
+ *
+ * <p>{@link #loss} is HF's {@code T5ForConditionalGeneration(input_ids, attention_mask,
+ * labels).loss}: decoder inputs are the labels shifted right behind {@code
+ * decoder_start_token_id}, {@code -100} is ignored, and the cross-entropy is the mean over all
+ * labelled tokens of the batch. The adapter's {@code deltaW = scaling * B @ A} is added in place to
+ * every targeted linear ({@code q, k, v, o} of SelfAttention and EncDecAttention, {@code wi_0, wi_1,
+ * wo} or {@code wi, wo} of DenseReluDense) through {@link InPlaceLora} and restored bit-exactly
+ * afterwards. Every evaluation runs in a sub-manager that is closed before it returns.
+ *
+ * <p>Not thread-safe: one evaluation at a time.
+ */
+public final class T5Model implements BaseModel {
+    private final NDManager manager;
+    private final T5Weights weights;
+    private final T5Forward forward;
+    private final InPlaceLora lora;
+    private final @Nullable T5Tokenizer tokenizer;
+
+    /**
+     * @param manager the manager that owns the weights; the model closes it
+     * @param weights the weights, in {@code manager}
+     * @param tokenizer the tokenizer, closed by the model, or null
+     */
+    public T5Model(NDManager manager, T5Weights weights, @Nullable T5Tokenizer tokenizer) {
+        this.manager = Objects.requireNonNull(manager, "manager");
+        this.weights = Objects.requireNonNull(weights, "weights");
+        this.forward = new T5Forward(weights);
+        Map<String, NDArray> targets = new LinkedHashMap<>();
+        for (String module : T5Weights.linearModules(weights.config()).keySet()) {
+            targets.put(module, weights.get(module + ".weight"));
+        }
+        this.lora = new InPlaceLora(targets, manager);
+        this.tokenizer = tokenizer;
+    }
+
+    /**
+     * Loads {@code config.json}, the weights ({@code model.safetensors} or shards; F32, F16 or BF16,
+     * converted to float32) and, when present, {@code tokenizer.json}.
+     *
+     * @param dir the model folder
+     * @return the model, to be closed
+     * @throws IOException if a file cannot be read
+     * @throws ModelFormatException naming the file and key or tensor when the folder is not a T5
+     *     model (unknown {@code model_type}, missing tensor, shape mismatch)
+     */
+    public static T5Model load(Path dir) throws IOException {
+        T5Config config = T5Config.read(dir.resolve("config.json"));
+        NDManager manager = NDManager.newBaseManager();
+        T5Tokenizer tokenizer = null;
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            T5Weights weights = T5Weights.load(config, checkpoint, manager);
+            Path tokenizerJson = dir.resolve("tokenizer.json");
+            if (Files.isRegularFile(tokenizerJson)) {
+                tokenizer = T5Tokenizer.load(tokenizerJson, config.eosTokenId());
+            }
+            return new T5Model(manager, weights, tokenizer);
+        } catch (IOException | RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** @return the config */
+    public T5Config config() {
+        return weights.config();
+    }
+
+    /** @return the weights; patched in place while an adapter is applied */
+    public T5Weights weights() {
+        return weights;
+    }
+
+    /**
+     * A forward pass that adds LoRA factors as separate NDArrays, {@code y = W x + s * B (A x)},
+     * differentiable in them (for training); it does not patch the weights.
+     *
+     * @param factors LoRA factors by module path
+     * @return the forward pass
+     */
+    public T5Forward forward(Map<String, LoraPair> factors) {
+        return new T5Forward(weights, factors);
+    }
+
+    @Override
+    public String modelType() {
+        return weights.config().modelType();
+    }
+
+    @Override
+    public Map<String, LinearShape> linearModules() {
+        return T5Weights.linearModules(weights.config());
+    }
+
+    @Override
+    public Optional<TextTokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
+    }
+
+    /**
+     * Text examples become encoder ids {@code tokenize(input) + [EOS]} and labels {@code
+     * tokenize(output) + [EOS]}; pre-tokenized examples are taken as they are (HF seq2seq
+     * semantics: labels are the decoder targets, {@code -100} ignored).
+     */
+    @Override
+    public T5Batch encode(List<FewShotExample> examples) {
+        List<int[]> inputs = new ArrayList<>();
+        List<int[]> labels = new ArrayList<>();
+        for (FewShotExample ex : examples) {
+            if (ex.isTokenized()) {
+                inputs.add(ex.inputIds().orElseThrow());
+                labels.add(ex.labels().orElseThrow());
+            } else {
+                if (tokenizer == null) {
+                    throw new IllegalArgumentException(
+                            "text example " + ex + " given, but this T5 model has no tokenizer.json");
+                }
+                inputs.add(tokenizer.encode(ex.input().orElseThrow(), true));
+                labels.add(tokenizer.encode(ex.output().orElseThrow(), true));
+            }
+        }
+        return new T5Batch(inputs, labels, weights.config());
+    }
+
+    @Override
+    public double loss(LoraModule adapter, EncodedBatch batch) {
+        T5Batch b = asT5(batch);
+        return lora.with(adapter, () -> baseLoss(b));
+    }
+
+    /**
+     * The teacher-forced logits with the adapter applied (restored afterwards).
+     *
+     * @param adapter the adapter; a module without layers means the base model
+     * @param batch a batch from {@link #encode(List)}
+     * @return logits {@code [batch, target, vocab]} row-major
+     */
+    public float[] logits(LoraModule adapter, T5Batch batch) {
+        return lora.with(
+                adapter,
+                () -> {
+                    try (NDManager m = manager.newSubManager()) {
+                        return forward.logits(
+                                        batch.inputIds(m),
+                                        batch.maskBias(m),
+                                        batch.decoderInputIds(m))
+                                .toFloatArray();
+                    }
+                });
+    }
+
+    private double baseLoss(T5Batch b) {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray logits = forward.logits(b.inputIds(m), b.maskBias(m), b.decoderInputIds(m));
+            return CrossEntropy.aligned(logits, b.labels(m)).getFloat();
+        }
+    }
+
+    @Override
+    public List<int[]> generate(
+            LoraModule adapter, List<int[]> promptIds, GenerationConfig config) {
+        return lora.with(
+                adapter, () -> new T5Generator(forward).generate(manager, promptIds, config));
+    }
+
+    private static T5Batch asT5(EncodedBatch batch) {
+        if (batch instanceof T5Batch b) {
+            return b;
+        }
+        throw new IllegalArgumentException(
+                "batch " + batch.getClass().getName() + " was not made by a T5 model's encode()");
+    }
+
+    /** Restores any applied adapter and frees the weights and the tokenizer. */
+    @Override
+    public void close() {
+        lora.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+        manager.close();
+    }
+}
