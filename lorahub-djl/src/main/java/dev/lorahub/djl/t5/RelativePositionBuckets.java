@@ -50,8 +50,8 @@ public final class RelativePositionBuckets {
 
     /**
      * The bucket of every (query, key) pair, row-major {@code [queryLength, keyLength]}, for
-     * queries at positions {@code queryOffset .. queryOffset + queryLength - 1} and keys at {@code 0
-     * .. keyLength - 1}.
+     * queries at positions {@code queryOffset .. queryOffset + queryLength - 1} and keys at {@code
+     * 0 .. keyLength - 1}.
      *
      * @param queryOffset the position of the first query (the cache length when decoding)
      * @param queryLength the number of queries

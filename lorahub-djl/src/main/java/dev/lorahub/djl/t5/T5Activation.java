@@ -3,8 +3,8 @@ package dev.lorahub.djl.t5;
 import java.util.Locale;
 
 /**
- * The activation of T5's feed-forward block, from {@code feed_forward_proj} or {@code
- * dense_act_fn} in {@code config.json}.
+ * The activation of T5's feed-forward block, from {@code feed_forward_proj} or {@code dense_act_fn}
+ * in {@code config.json}.
  */
 public enum T5Activation {
     /** {@code max(0, x)}: original T5 ({@code feed_forward_proj = "relu"}). */

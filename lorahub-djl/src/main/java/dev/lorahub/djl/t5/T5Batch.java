@@ -3,13 +3,15 @@ package dev.lorahub.djl.t5;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.FewShotExample;
 import dev.lorahub.spi.EncodedBatch;
+
 import java.util.List;
 
 /**
- * Few-shot examples laid out for a T5 forward pass, held as Java arrays (no native memory), so
- * that every evaluation creates its NDArrays in its own sub-manager.
+ * Few-shot examples laid out for a T5 forward pass, held as Java arrays (no native memory), so that
+ * every evaluation creates its NDArrays in its own sub-manager.
  *
  * <p>Encoder inputs are right-padded with the pad id and masked; labels are right-padded with
  * {@code -100}; decoder inputs are HF's {@code _shift_right(labels)}: the decoder start id, then
@@ -33,8 +35,11 @@ public final class T5Batch implements EncodedBatch {
     public T5Batch(List<int[]> inputs, List<int[]> targets, T5Config config) {
         if (inputs.isEmpty() || inputs.size() != targets.size()) {
             throw new IllegalArgumentException(
-                    "need as many inputs as targets and at least one, got " + inputs.size()
-                            + " inputs and " + targets.size() + " targets");
+                    "need as many inputs as targets and at least one, got "
+                            + inputs.size()
+                            + " inputs and "
+                            + targets.size()
+                            + " targets");
         }
         size = inputs.size();
         sourceLength = inputs.stream().mapToInt(a -> a.length).max().orElse(0);
@@ -49,7 +54,12 @@ public final class T5Batch implements EncodedBatch {
             int[] out = targets.get(b);
             if (in.length == 0 || out.length == 0) {
                 throw new IllegalArgumentException(
-                        "example " + b + " has " + in.length + " input ids and " + out.length
+                        "example "
+                                + b
+                                + " has "
+                                + in.length
+                                + " input ids and "
+                                + out.length
                                 + " labels; both must be non-empty");
             }
             for (int s = 0; s < sourceLength; s++) {
@@ -65,7 +75,10 @@ public final class T5Batch implements EncodedBatch {
                     counted++;
                 }
                 labels[b * targetLength + t] = label;
-                int previous = t == 0 ? config.decoderStartTokenId() : (int) labels[b * targetLength + t - 1];
+                int previous =
+                        t == 0
+                                ? config.decoderStartTokenId()
+                                : (int) labels[b * targetLength + t - 1];
                 decoderInputIds[b * targetLength + t] =
                         previous == FewShotExample.IGNORE_INDEX ? config.padTokenId() : previous;
             }
@@ -91,7 +104,11 @@ public final class T5Batch implements EncodedBatch {
     private static int checkId(int id, T5Config config, int example) {
         if (id < 0 || id >= config.vocabSize()) {
             throw new IllegalArgumentException(
-                    "example " + example + ": token id " + id + " is outside the vocabulary of "
+                    "example "
+                            + example
+                            + ": token id "
+                            + id
+                            + " is outside the vocabulary of "
                             + config.vocabSize());
         }
         return id;
@@ -107,32 +124,44 @@ public final class T5Batch implements EncodedBatch {
         return labelledTokens;
     }
 
-    /** @return the padded source length */
+    /**
+     * @return the padded source length
+     */
     public int sourceLength() {
         return sourceLength;
     }
 
-    /** @return the padded target length */
+    /**
+     * @return the padded target length
+     */
     public int targetLength() {
         return targetLength;
     }
 
-    /** @return encoder ids {@code [batch, source]} int64 in {@code m} */
+    /**
+     * @return encoder ids {@code [batch, source]} int64 in {@code m}
+     */
     NDArray inputIds(NDManager m) {
         return m.create(inputIds, new Shape(size, sourceLength));
     }
 
-    /** @return the encoder's additive mask {@code [batch, 1, 1, source]} in {@code m} */
+    /**
+     * @return the encoder's additive mask {@code [batch, 1, 1, source]} in {@code m}
+     */
     NDArray maskBias(NDManager m) {
         return T5Forward.maskBias(m, mask, size, sourceLength);
     }
 
-    /** @return labels {@code [batch, target]} int64 in {@code m}, {@code -100} where ignored */
+    /**
+     * @return labels {@code [batch, target]} int64 in {@code m}, {@code -100} where ignored
+     */
     NDArray labels(NDManager m) {
         return m.create(labels, new Shape(size, targetLength));
     }
 
-    /** @return decoder inputs {@code [batch, target]} int64 in {@code m} */
+    /**
+     * @return decoder inputs {@code [batch, target]} int64 in {@code m}
+     */
     NDArray decoderInputIds(NDManager m) {
         return m.create(decoderInputIds, new Shape(size, targetLength));
     }

@@ -2,7 +2,9 @@ package dev.lorahub.djl.t5;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.djl.ModelFormatException;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +16,9 @@ import java.util.Set;
  * read from {@code config.json}.
  *
  * <p>{@code feed_forward_proj} selects the feed-forward block: {@code "relu"} (original T5) is
- * {@code wo(relu(wi x))}; {@code "gated-gelu"} (v1.1, Flan-T5) is {@code wo(gelu_new(wi_0 x) *
- * wi_1 x)}. With {@code tie_word_embeddings} (original T5) the lm_head is {@code shared.weight} and
- * the decoder output is multiplied by {@code d_model^-0.5} first; without it (v1.1) {@code
+ * {@code wo(relu(wi x))}; {@code "gated-gelu"} (v1.1, Flan-T5) is {@code wo(gelu_new(wi_0 x) * wi_1
+ * x)}. With {@code tie_word_embeddings} (original T5) the lm_head is {@code shared.weight} and the
+ * decoder output is multiplied by {@code d_model^-0.5} first; without it (v1.1) {@code
  * lm_head.weight} is its own tensor and there is no rescale.
  *
  * @param modelType {@code t5} or {@code mt5}
@@ -63,7 +65,9 @@ public record T5Config(
     public T5Config {
         if (!MODEL_TYPES.contains(modelType)) {
             throw new IllegalArgumentException(
-                    "model_type '" + modelType + "' is not a T5 model, expected one of "
+                    "model_type '"
+                            + modelType
+                            + "' is not a T5 model, expected one of "
                             + MODEL_TYPES);
         }
         positive("vocab_size", vocabSize);
@@ -99,7 +103,9 @@ public record T5Config(
         }
     }
 
-    /** @return {@code numHeads * dKv}, the width of the attention projections */
+    /**
+     * @return {@code numHeads * dKv}, the width of the attention projections
+     */
     public int innerDim() {
         return numHeads * dKv;
     }

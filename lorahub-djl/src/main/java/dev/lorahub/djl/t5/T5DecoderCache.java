@@ -17,7 +17,9 @@ public final class T5DecoderCache {
     final NDArray[] crossValues;
     int length;
 
-    /** @param decoderLayers the number of decoder blocks */
+    /**
+     * @param decoderLayers the number of decoder blocks
+     */
     public T5DecoderCache(int decoderLayers) {
         if (decoderLayers < 1) {
             throw new IllegalArgumentException("decoderLayers must be >= 1, got " + decoderLayers);
@@ -28,7 +30,9 @@ public final class T5DecoderCache {
         crossValues = new NDArray[decoderLayers];
     }
 
-    /** @return the number of decoder positions cached so far */
+    /**
+     * @return the number of decoder positions cached so far
+     */
     public int length() {
         return length;
     }

@@ -5,27 +5,30 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+
 import dev.lorahub.djl.train.LoraPair;
+
+import org.jspecify.annotations.Nullable;
+
 import java.util.Map;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The T5 encoder-decoder forward pass on NDArrays, as HF's {@code T5ForConditionalGeneration}
  * computes it in {@code eval()} (dropout off).
  *
- * <p>Every block is pre-norm: {@code x = x + Attn(RMS(x))}, {@code x = x + FF(RMS(x))}, with
- * {@code RMS(x) = x / sqrt(mean(x^2) + eps) * weight}. Attention scores are {@code Q K^T +
- * bias} with no {@code 1/sqrt(d_kv)}; {@code bias} is the relative position bias of block 0 of the
- * stack (reused by all blocks) plus the additive mask ({@code min_float} where masked).
- * Cross-attention has no position bias. The decoder output is rescaled by {@code d_model^-0.5}
- * only when the lm_head is tied.
+ * <p>Every block is pre-norm: {@code x = x + Attn(RMS(x))}, {@code x = x + FF(RMS(x))}, with {@code
+ * RMS(x) = x / sqrt(mean(x^2) + eps) * weight}. Attention scores are {@code Q K^T + bias} with no
+ * {@code 1/sqrt(d_kv)}; {@code bias} is the relative position bias of block 0 of the stack (reused
+ * by all blocks) plus the additive mask ({@code min_float} where masked). Cross-attention has no
+ * position bias. The decoder output is rescaled by {@code d_model^-0.5} only when the lm_head is
+ * tied.
  *
- * <p>Memory: every result is attached to the NDManager of the per-call inputs (ids, masks),
- * never to the weights' manager, because each op here has a per-call array as its receiver and
- * weights only as arguments (see djl-notes: results attach to the receiver's manager). Close that
- * manager after the call. The optional {@link LoraPair} make the pass differentiable in the
- * adapter; without them it only reads the weights, which may have been patched in place.
+ * <p>Memory: every result is attached to the NDManager of the per-call inputs (ids, masks), never
+ * to the weights' manager, because each op here has a per-call array as its receiver and weights
+ * only as arguments (see djl-notes: results attach to the receiver's manager). Close that manager
+ * after the call. The optional {@link LoraPair} make the pass differentiable in the adapter;
+ * without them it only reads the weights, which may have been patched in place.
  */
 public final class T5Forward {
     /** {@code torch.finfo(torch.float32).min}, HF's additive mask value. */
@@ -35,14 +38,17 @@ public final class T5Forward {
     private final T5Weights weights;
     private final Map<String, LoraPair> lora;
 
-    /** @param weights the model's weights; the pass reads them at call time */
+    /**
+     * @param weights the model's weights; the pass reads them at call time
+     */
     public T5Forward(T5Weights weights) {
         this(weights, Map.of());
     }
 
     /**
      * @param weights the model's weights
-     * @param lora LoRA factors by module path (e.g. {@code encoder.block.0.layer.0.SelfAttention.q})
+     * @param lora LoRA factors by module path (e.g. {@code
+     *     encoder.block.0.layer.0.SelfAttention.q})
      * @throws IllegalArgumentException if a path is not a linear of this model or shapes differ
      */
     public T5Forward(T5Weights weights, Map<String, LoraPair> lora) {
@@ -59,14 +65,22 @@ public final class T5Forward {
             long[] b = e.getValue().b().getShape().getShape();
             if (a[1] != shape.inFeatures() || b[0] != shape.outFeatures()) {
                 throw new IllegalArgumentException(
-                        "LoRA for '" + e.getKey() + "' is " + b[0] + "x" + a[1]
-                                + ", the layer is " + shape);
+                        "LoRA for '"
+                                + e.getKey()
+                                + "' is "
+                                + b[0]
+                                + "x"
+                                + a[1]
+                                + ", the layer is "
+                                + shape);
             }
         }
         this.lora = Map.copyOf(lora);
     }
 
-    /** @return the config */
+    /**
+     * @return the config
+     */
     public T5Config config() {
         return config;
     }
@@ -122,8 +136,11 @@ public final class T5Forward {
             String attn = block + "0.SelfAttention";
             NDArray n = rmsNorm(x, block + "0.layer_norm.weight");
             NDArray a =
-                    attend(project(n, attn + ".q"), project(n, attn + ".k"),
-                            project(n, attn + ".v"), bias);
+                    attend(
+                            project(n, attn + ".q"),
+                            project(n, attn + ".k"),
+                            project(n, attn + ".v"),
+                            bias);
             x = x.add(linear(a, attn + ".o"));
             x = x.add(feedForward(rmsNorm(x, block + "1.layer_norm.weight"), block + "1"));
         }
@@ -228,7 +245,8 @@ public final class T5Forward {
             case SILU -> x.mul(x.getNDArrayInternal().sigmoid());
             case GELU_NEW -> {
                 // HF NewGELUActivation, same operation order
-                NDArray inner = x.add(x.pow(3f).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
+                NDArray inner =
+                        x.add(x.pow(3f).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
                 yield x.mul(0.5f).mul(inner.tanh().add(1f));
             }
         };
@@ -236,7 +254,8 @@ public final class T5Forward {
 
     private NDArray rmsNorm(NDArray x, String weight) {
         NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.div(variance.add((float) config.layerNormEpsilon()).sqrt()).mul(weights.get(weight));
+        return x.div(variance.add((float) config.layerNormEpsilon()).sqrt())
+                .mul(weights.get(weight));
     }
 
     private NDArray embed(NDArray ids) {
@@ -273,7 +292,8 @@ public final class T5Forward {
                         config.relativeAttentionMaxDistance());
         NDArray ids = m.create(buckets, new Shape(queries, keys));
         NDArray table =
-                weights.get(stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight");
+                weights.get(
+                        stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight");
         NDArray bias = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).get(0);
         return bias.transpose(2, 0, 1).expandDims(0);
     }

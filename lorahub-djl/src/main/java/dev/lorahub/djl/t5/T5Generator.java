@@ -3,7 +3,9 @@ package dev.lorahub.djl.t5;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.spi.GenerationConfig;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,13 +15,13 @@ import java.util.SplittableRandom;
  * Greedy or seeded-sampling generation for a T5 model, as HF's {@code generate} with {@code
  * num_beams = 1}: the encoder runs once; the decoder starts from {@code decoder_start_token_id} and
  * advances one position per step with a {@link T5DecoderCache} (self-attention keys and values
- * grown, cross-attention keys and values computed once). A row that has emitted EOS is finished:
- * HF would feed it pad tokens; here it simply stops, and generation ends when every row has
- * finished or {@code maxNewTokens} is reached.
+ * grown, cross-attention keys and values computed once). A row that has emitted EOS is finished: HF
+ * would feed it pad tokens; here it simply stops, and generation ends when every row has finished
+ * or {@code maxNewTokens} is reached.
  *
- * <p>Greedy picks the first index of the largest logit. Sampling draws from {@code
- * softmax(logits / temperature)} with a {@link SplittableRandom} seeded by the config, one draw per
- * unfinished row per step in row order, so a seed gives the same ids on every run.
+ * <p>Greedy picks the first index of the largest logit. Sampling draws from {@code softmax(logits /
+ * temperature)} with a {@link SplittableRandom} seeded by the config, one draw per unfinished row
+ * per step in row order, so a seed gives the same ids on every run.
  *
  * <p>Memory: each step runs in its own sub-manager; only the cache moves to the generation's
  * manager, and the arrays it replaces are freed at once.
@@ -71,9 +73,10 @@ final class T5Generator {
                         next[b] = c.padTokenId();
                         continue;
                     }
-                    int token = gen.temperature() == 0
-                            ? argmax(logits, b * vocab, vocab)
-                            : sample(logits, b * vocab, vocab, gen.temperature(), random);
+                    int token =
+                            gen.temperature() == 0
+                                    ? argmax(logits, b * vocab, vocab)
+                                    : sample(logits, b * vocab, vocab, gen.temperature(), random);
                     out.get(b).add(token);
                     next[b] = token;
                     if (token == c.eosTokenId()) {
@@ -120,7 +123,9 @@ final class T5Generator {
         }
     }
 
-    /** @return the first index of the largest value in {@code v[off .. off + n)} */
+    /**
+     * @return the first index of the largest value in {@code v[off .. off + n)}
+     */
     static int argmax(float[] v, int off, int n) {
         int best = 0;
         for (int i = 1; i < n; i++) {

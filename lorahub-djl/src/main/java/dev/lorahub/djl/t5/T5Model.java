@@ -2,6 +2,7 @@ package dev.lorahub.djl.t5;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.ModelFormatException;
@@ -14,6 +15,9 @@ import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.TextTokenizer;
+
+import org.jspecify.annotations.Nullable;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,19 +27,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
- * A T5 encoder-decoder (original T5, T5 v1.1, Flan-T5, mT5) loaded from a Hugging Face folder, as
- * a LoraHub {@link BaseModel}.
+ * A T5 encoder-decoder (original T5, T5 v1.1, Flan-T5, mT5) loaded from a Hugging Face folder, as a
+ * LoraHub {@link BaseModel}.
  *
  * <p>{@link #loss} is HF's {@code T5ForConditionalGeneration(input_ids, attention_mask,
- * labels).loss}: decoder inputs are the labels shifted right behind {@code
- * decoder_start_token_id}, {@code -100} is ignored, and the cross-entropy is the mean over all
- * labelled tokens of the batch. The adapter's {@code deltaW = scaling * B @ A} is added in place to
- * every targeted linear ({@code q, k, v, o} of SelfAttention and EncDecAttention, {@code wi_0, wi_1,
- * wo} or {@code wi, wo} of DenseReluDense) through {@link InPlaceLora} and restored bit-exactly
- * afterwards. Every evaluation runs in a sub-manager that is closed before it returns.
+ * labels).loss}: decoder inputs are the labels shifted right behind {@code decoder_start_token_id},
+ * {@code -100} is ignored, and the cross-entropy is the mean over all labelled tokens of the batch.
+ * The adapter's {@code deltaW = scaling * B @ A} is added in place to every targeted linear ({@code
+ * q, k, v, o} of SelfAttention and EncDecAttention, {@code wi_0, wi_1, wo} or {@code wi, wo} of
+ * DenseReluDense) through {@link InPlaceLora} and restored bit-exactly afterwards. Every evaluation
+ * runs in a sub-manager that is closed before it returns.
  *
  * <p>Not thread-safe: one evaluation at a time.
  */
@@ -64,8 +67,8 @@ public final class T5Model implements BaseModel {
     }
 
     /**
-     * Loads {@code config.json}, the weights ({@code model.safetensors} or shards; F32, F16 or BF16,
-     * converted to float32) and, when present, {@code tokenizer.json}.
+     * Loads {@code config.json}, the weights ({@code model.safetensors} or shards; F32, F16 or
+     * BF16, converted to float32) and, when present, {@code tokenizer.json}.
      *
      * @param dir the model folder
      * @return the model, to be closed
@@ -93,12 +96,16 @@ public final class T5Model implements BaseModel {
         }
     }
 
-    /** @return the config */
+    /**
+     * @return the config
+     */
     public T5Config config() {
         return weights.config();
     }
 
-    /** @return the weights; patched in place while an adapter is applied */
+    /**
+     * @return the weights; patched in place while an adapter is applied
+     */
     public T5Weights weights() {
         return weights;
     }
@@ -145,7 +152,9 @@ public final class T5Model implements BaseModel {
             } else {
                 if (tokenizer == null) {
                     throw new IllegalArgumentException(
-                            "text example " + ex + " given, but this T5 model has no tokenizer.json");
+                            "text example "
+                                    + ex
+                                    + " given, but this T5 model has no tokenizer.json");
                 }
                 inputs.add(tokenizer.encode(ex.input().orElseThrow(), true));
                 labels.add(tokenizer.encode(ex.output().orElseThrow(), true));

@@ -1,7 +1,9 @@
 package dev.lorahub.djl.t5;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+
 import dev.lorahub.spi.TextTokenizer;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -9,10 +11,10 @@ import java.util.Objects;
 
 /**
  * A T5 tokenizer from a local {@code tokenizer.json} (DJL's HuggingFaceTokenizer, offline, no
- * truncation, no padding). T5 adds no BOS; with special tokens an input ends with EOS ({@code </s>},
- * id 1), which is what HF's {@code T5TokenizerFast} does for both inputs and labels. The EOS is
- * appended here rather than left to the file's post-processor, so a {@code tokenizer.json} without
- * one still yields T5's layout.
+ * truncation, no padding). T5 adds no BOS; with special tokens an input ends with EOS ({@code
+ * </s>}, id 1), which is what HF's {@code T5TokenizerFast} does for both inputs and labels. The EOS
+ * is appended here rather than left to the file's post-processor, so a {@code tokenizer.json}
+ * without one still yields T5's layout.
  */
 public final class T5Tokenizer implements TextTokenizer, AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;

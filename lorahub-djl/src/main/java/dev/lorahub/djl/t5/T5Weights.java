@@ -2,9 +2,11 @@ package dev.lorahub.djl.t5;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
 import dev.lorahub.spi.LinearShape;
+
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Collections;
@@ -50,8 +52,13 @@ public final class T5Weights {
             long[] shape = t.getShape().getShape();
             if (!Arrays.equals(shape, e.getValue())) {
                 throw new IllegalArgumentException(
-                        "T5 tensor '" + name + "' has shape " + Arrays.toString(shape)
-                                + ", expected " + Arrays.toString(e.getValue()) + " from config");
+                        "T5 tensor '"
+                                + name
+                                + "' has shape "
+                                + Arrays.toString(shape)
+                                + ", expected "
+                                + Arrays.toString(e.getValue())
+                                + " from config");
             }
             resolved.put(name, t);
         }
@@ -66,8 +73,8 @@ public final class T5Weights {
      * @param manager the manager that will own the arrays
      * @return the weights
      * @throws IOException if a file cannot be read
-     * @throws ModelFormatException naming the file and tensor when one is missing, misshaped or
-     *     not a float type
+     * @throws ModelFormatException naming the file and tensor when one is missing, misshaped or not
+     *     a float type
      */
     public static T5Weights load(T5Config config, Checkpoint checkpoint, NDManager manager)
             throws IOException {
@@ -86,13 +93,16 @@ public final class T5Weights {
         return config.tieWordEmbeddings() ? "shared.weight" : "lm_head.weight";
     }
 
-    /** @return the config the weights were validated against */
+    /**
+     * @return the config the weights were validated against
+     */
     public T5Config config() {
         return config;
     }
 
     /**
-     * @param name an HF state-dict name, e.g. {@code encoder.block.0.layer.0.SelfAttention.q.weight}
+     * @param name an HF state-dict name, e.g. {@code
+     *     encoder.block.0.layer.0.SelfAttention.q.weight}
      * @return the tensor
      * @throws IllegalArgumentException if the model has no such tensor
      */
@@ -104,15 +114,17 @@ public final class T5Weights {
         return t;
     }
 
-    /** @return every tensor by name, in state-dict order (tied aliases resolved) */
+    /**
+     * @return every tensor by name, in state-dict order (tied aliases resolved)
+     */
     public Map<String, NDArray> all() {
         return tensors;
     }
 
     /**
-     * The shape of every tensor a T5 model of this config reads, in HF's state-dict order. The
-     * tied aliases are not among them: both {@code embed_tokens} are {@code shared.weight}, and so
-     * is the lm_head with {@code tie_word_embeddings}.
+     * The shape of every tensor a T5 model of this config reads, in HF's state-dict order. The tied
+     * aliases are not among them: both {@code embed_tokens} are {@code shared.weight}, and so is
+     * the lm_head with {@code tie_word_embeddings}.
      *
      * @param c the config
      * @return name to shape
@@ -137,7 +149,9 @@ public final class T5Weights {
             String self = block + "0.SelfAttention";
             addLinears(out, linearModulesOfAttention(self), c);
             if (i == 0) {
-                out.put(self + ".relative_attention_bias.weight", new long[] {buckets, c.numHeads()});
+                out.put(
+                        self + ".relative_attention_bias.weight",
+                        new long[] {buckets, c.numHeads()});
             }
             out.put(block + "0.layer_norm.weight", new long[] {d});
             int ff = 1;

@@ -16,7 +16,9 @@ final class NaiveT5 {
         this.w = weights;
     }
 
-    /** @return logits [target][vocab] of one example */
+    /**
+     * @return logits [target][vocab] of one example
+     */
     double[][] logits(int[] source, int[] decoderInput) {
         double[][] enc = encoder(source);
         double[][] x = embed(decoderInput);
@@ -74,7 +76,8 @@ final class NaiveT5 {
     }
 
     private double[][][] bias(String stack, int queries, int keys, boolean bidirectional) {
-        float[] table = w.get(stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight");
+        float[] table =
+                w.get(stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight");
         double[][][] b = new double[c.numHeads()][queries][keys];
         for (int q = 0; q < queries; q++) {
             for (int k = 0; k < keys; k++) {

@@ -3,6 +3,7 @@ package dev.lorahub.djl.t5;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -20,9 +21,14 @@ final class RandomT5 {
             int n = (int) (s.length == 1 ? s[0] : s[0] * s[1]);
             float[] v = new float[n];
             boolean norm = s.length == 1;
-            double scale = norm ? 0.2 : (e.getKey().contains("relative") ? 1.0 : 1.0 / Math.sqrt(s[1]));
+            double scale =
+                    norm ? 0.2 : (e.getKey().contains("relative") ? 1.0 : 1.0 / Math.sqrt(s[1]));
             for (int i = 0; i < n; i++) {
-                v[i] = (float) (norm ? 1 + scale * random.nextGaussian() : scale * random.nextGaussian());
+                v[i] =
+                        (float)
+                                (norm
+                                        ? 1 + scale * random.nextGaussian()
+                                        : scale * random.nextGaussian());
             }
             floats.put(e.getKey(), v);
         }
@@ -37,9 +43,28 @@ final class RandomT5 {
     }
 
     static T5Config config(
-            T5Activation activation, boolean gated, boolean tied, int encoderLayers, int decoderLayers) {
+            T5Activation activation,
+            boolean gated,
+            boolean tied,
+            int encoderLayers,
+            int decoderLayers) {
         return new T5Config(
-                "t5", 40, 16, 8, 24, encoderLayers, decoderLayers, 2, 32, 128, 1e-6, activation,
-                gated, tied, 0, 1, 0);
+                "t5",
+                40,
+                16,
+                8,
+                24,
+                encoderLayers,
+                decoderLayers,
+                2,
+                32,
+                128,
+                1e-6,
+                activation,
+                gated,
+                tied,
+                0,
+                1,
+                0);
     }
 }

@@ -2,11 +2,12 @@ package dev.lorahub.djl.t5;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Random;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Random;
+import java.util.stream.IntStream;
 
 class RelativePositionBucketsTest {
     /**
@@ -73,10 +74,14 @@ class RelativePositionBucketsTest {
         for (int d = 0; d < 2 * maxDistance; d++) {
             int b = RelativePositionBuckets.bucket(-d, bidirectional, buckets, maxDistance);
             int limit = bidirectional ? buckets / 2 : buckets;
-            assertThat(b).as("seed %d, d %d", seed, d).isBetween(0, limit - 1).isGreaterThanOrEqualTo(previous);
+            assertThat(b)
+                    .as("seed %d, d %d", seed, d)
+                    .isBetween(0, limit - 1)
+                    .isGreaterThanOrEqualTo(previous);
             previous = b;
         }
-        assertThat(previous).as("seed %d: far keys share the last bucket", seed)
+        assertThat(previous)
+                .as("seed %d: far keys share the last bucket", seed)
                 .isEqualTo((bidirectional ? buckets / 2 : buckets) - 1);
     }
 
@@ -84,6 +89,7 @@ class RelativePositionBucketsTest {
     void matrix_offsets_queries_for_cached_decoding() {
         long[] full = RelativePositionBuckets.matrix(0, 5, 5, false, 32, 128);
         long[] lastRow = RelativePositionBuckets.matrix(4, 1, 5, false, 32, 128);
-        assertThat(lastRow).containsExactly(IntStream.range(20, 25).mapToLong(i -> full[i]).toArray());
+        assertThat(lastRow)
+                .containsExactly(IntStream.range(20, 25).mapToLong(i -> full[i]).toArray());
     }
 }

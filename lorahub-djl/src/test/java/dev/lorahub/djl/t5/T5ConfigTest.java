@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.djl.ModelFormatException;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class T5ConfigTest {
     private static T5Config parse(String json) throws IOException {
@@ -54,7 +57,8 @@ class T5ConfigTest {
 
     @Test
     void rejects_malformed_feed_forward_proj_and_unknown_activations() {
-        assertThatThrownBy(() -> parse("{\"model_type\":\"t5\",\"feed_forward_proj\":\"fancy-gelu\"}"))
+        assertThatThrownBy(
+                        () -> parse("{\"model_type\":\"t5\",\"feed_forward_proj\":\"fancy-gelu\"}"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("fancy-gelu");
         assertThatThrownBy(() -> parse("{\"model_type\":\"t5\",\"feed_forward_proj\":\"tanh\"}"))
@@ -74,7 +78,8 @@ class T5ConfigTest {
     }
 
     @Test
-    void invalid_json_is_a_model_format_error_naming_the_file(@TempDir Path dir) throws IOException {
+    void invalid_json_is_a_model_format_error_naming_the_file(@TempDir Path dir)
+            throws IOException {
         Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"model_type\": ");
         assertThatThrownBy(() -> T5Config.read(file))
@@ -84,7 +89,8 @@ class T5ConfigTest {
 
     @Test
     void special_ids_outside_the_vocabulary_are_rejected() {
-        assertThatThrownBy(() -> parse("{\"model_type\":\"t5\",\"vocab_size\":8,\"eos_token_id\":9}"))
+        assertThatThrownBy(
+                        () -> parse("{\"model_type\":\"t5\",\"vocab_size\":8,\"eos_token_id\":9}"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("9")
                 .hasMessageContaining("8");

@@ -2,9 +2,11 @@ package dev.lorahub.djl.t5;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.testing.SharedFixtures;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,13 +14,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The hf-tiny/t5 reference fixture (transformers 4.36.2 + PEFT 0.10.0): inputs, reference
- * logits, losses and greedy ids per variant. Skips the calling test when the fixture is absent.
+ * The hf-tiny/t5 reference fixture (transformers 4.36.2 + PEFT 0.10.0): inputs, reference logits,
+ * losses and greedy ids per variant. Skips the calling test when the fixture is absent.
  */
 final class T5Fixture {
     static final List<String> VARIANTS =
             List.of(
-                    "base", "adapter_0", "adapter_1", "adapter_2", "lorahub", "awa_cat", "awa_svd",
+                    "base",
+                    "adapter_0",
+                    "adapter_1",
+                    "adapter_2",
+                    "lorahub",
+                    "awa_cat",
+                    "awa_svd",
                     "awa_linear_absw");
 
     final Path dir;
@@ -40,7 +48,9 @@ final class T5Fixture {
         return dir.resolve("model");
     }
 
-    /** @return the variant's adapter: none for base, a PEFT folder otherwise */
+    /**
+     * @return the variant's adapter: none for base, a PEFT folder otherwise
+     */
     LoraModule adapter(String variant) throws IOException {
         if (variant.equals("base")) {
             LoraModule any = LoraModule.load(dir.resolve("adapters/adapter_0"));
@@ -53,7 +63,9 @@ final class T5Fixture {
         return LoraModule.load(folder);
     }
 
-    /** @return the rows of an int matrix in inputs.json, cut at the first masked position */
+    /**
+     * @return the rows of an int matrix in inputs.json, cut at the first masked position
+     */
     List<int[]> rows(String key, String maskKey) {
         List<int[]> out = new ArrayList<>();
         JsonNode m = inputs.get(key);
@@ -88,7 +100,9 @@ final class T5Fixture {
         return results.get("losses").get(variant).asDouble();
     }
 
-    /** @return per row the reference's new ids (without the decoder start) */
+    /**
+     * @return per row the reference's new ids (without the decoder start)
+     */
     List<int[]> referenceGenerate(String variant) {
         List<int[]> out = new ArrayList<>();
         for (JsonNode row : results.get("generate").get(variant)) {

@@ -6,10 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.GenerationConfig;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,10 +14,15 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
- * T5Model against the hf-tiny/t5 references from transformers + PEFT. Tolerances are the
- * fixture README's: logits max |diff| <= 1e-4 * max(1, max |ref|); loss relative 1e-5; greedy ids
- * equal (every recorded top-2 margin of t5 is > 0.14, so no near-ties).
+ * T5Model against the hf-tiny/t5 references from transformers + PEFT. Tolerances are the fixture
+ * README's: logits max |diff| <= 1e-4 * max(1, max |ref|); loss relative 1e-5; greedy ids equal
+ * (every recorded top-2 margin of t5 is > 0.14, so no near-ties).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class T5FixtureTest {
@@ -113,9 +115,13 @@ class T5FixtureTest {
             before.add(model.weights().get(m + ".weight").toFloatArray());
         }
         model.loss(fixture.adapter("adapter_2"), batch);
-        model.generate(fixture.adapter("awa_cat"), fixture.encoderInputs(), GenerationConfig.greedy(3));
+        model.generate(
+                fixture.adapter("awa_cat"), fixture.encoderInputs(), GenerationConfig.greedy(3));
         for (int i = 0; i < modules.size(); i++) {
-            assertThat(Arrays.equals(before.get(i), model.weights().get(modules.get(i) + ".weight").toFloatArray()))
+            assertThat(
+                            Arrays.equals(
+                                    before.get(i),
+                                    model.weights().get(modules.get(i) + ".weight").toFloatArray()))
                     .as(modules.get(i))
                     .isTrue();
         }

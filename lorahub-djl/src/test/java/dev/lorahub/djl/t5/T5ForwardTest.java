@@ -8,21 +8,24 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.train.LoraPair;
-import java.util.Map;
-import java.util.Random;
-import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
 /**
  * T5Forward on random models against {@link NaiveT5} (float64, one unpadded example at a time).
  * Sources up to 24 tokens and targets of 20 reach the log-spaced position buckets of both stacks
- * (encoder exact below 8, decoder below 16). Tolerance: max |diff| <= 1e-4 * max(1, max |ref|),
- * the fixture README's criterion for float32 logits.
+ * (encoder exact below 8, decoder below 16). Tolerance: max |diff| <= 1e-4 * max(1, max |ref|), the
+ * fixture README's criterion for float32 logits.
  */
 class T5ForwardTest {
     private static final int[] SOURCE_LENGTHS = {24, 13, 5};
@@ -58,7 +61,9 @@ class T5ForwardTest {
                     for (int j = 0; j < v; j++) {
                         scale = Math.max(scale, Math.abs(ref[t][j]));
                         maxDiff =
-                                Math.max(maxDiff, Math.abs(ref[t][j] - got[(b * TARGET + t) * v + j]));
+                                Math.max(
+                                        maxDiff,
+                                        Math.abs(ref[t][j] - got[(b * TARGET + t) * v + j]));
                     }
                 }
                 assertThat(maxDiff).as("seed %d row %d", seed, b).isLessThanOrEqualTo(1e-4 * scale);
@@ -68,7 +73,8 @@ class T5ForwardTest {
 
     @Test
     void incremental_decoding_with_the_cache_equals_the_full_pass() {
-        RandomT5 random = new RandomT5(RandomT5.config(T5Activation.GELU_NEW, true, false, 2, 2), 21L);
+        RandomT5 random =
+                new RandomT5(RandomT5.config(T5Activation.GELU_NEW, true, false, 2, 2), 21L);
         Inputs in = new Inputs(random.config, 21L);
         try (NDManager m = NDManager.newBaseManager()) {
             T5Forward forward = new T5Forward(random.weights(m));
@@ -120,13 +126,18 @@ class T5ForwardTest {
             T5Forward withLora = new T5Forward(weights, Map.of(module, new LoraPair(la, lb, 2f)));
             float[] viaFactors;
             try (NDManager call = m.newSubManager()) {
-                viaFactors = withLora.logits(in.ids(call), in.mask(call), in.decoder(call)).toFloatArray();
+                viaFactors =
+                        withLora.logits(in.ids(call), in.mask(call), in.decoder(call))
+                                .toFloatArray();
             }
             NDArray w = weights.get(module + ".weight");
             w.addi(lb.matMul(la).mul(2f));
             float[] viaPatch;
             try (NDManager call = m.newSubManager()) {
-                viaPatch = new T5Forward(weights).logits(in.ids(call), in.mask(call), in.decoder(call)).toFloatArray();
+                viaPatch =
+                        new T5Forward(weights)
+                                .logits(in.ids(call), in.mask(call), in.decoder(call))
+                                .toFloatArray();
             }
             for (int i = 0; i < viaPatch.length; i++) {
                 assertThat(viaFactors[i]).isCloseTo(viaPatch[i], within(1e-4f));
@@ -150,8 +161,19 @@ class T5ForwardTest {
             float lp;
             float lm;
             try (NDManager call = m.newSubManager()) {
-                var fp = new T5Forward(weights, Map.of(module, new LoraPair(la, call.create(plus, new Shape(16, 4)), 2f)));
-                var fm = new T5Forward(weights, Map.of(module, new LoraPair(la, call.create(minus, new Shape(16, 4)), 2f)));
+                var fp =
+                        new T5Forward(
+                                weights,
+                                Map.of(
+                                        module,
+                                        new LoraPair(la, call.create(plus, new Shape(16, 4)), 2f)));
+                var fm =
+                        new T5Forward(
+                                weights,
+                                Map.of(
+                                        module,
+                                        new LoraPair(
+                                                la, call.create(minus, new Shape(16, 4)), 2f)));
                 lp = lossOf(fp, in, call).getFloat();
                 lm = lossOf(fm, in, call).getFloat();
             }
@@ -169,7 +191,8 @@ class T5ForwardTest {
                 labels[b * TARGET + t] = t + 1 < TARGET ? in.targets[b][t + 1] : 1;
             }
         }
-        return CrossEntropy.aligned(logits, call.create(labels, new Shape(SOURCE_LENGTHS.length, TARGET)));
+        return CrossEntropy.aligned(
+                logits, call.create(labels, new Shape(SOURCE_LENGTHS.length, TARGET)));
     }
 
     /** Three examples of different source lengths, right-padded with 0, and random targets. */

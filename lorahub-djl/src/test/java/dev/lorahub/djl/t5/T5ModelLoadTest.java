@@ -11,14 +11,16 @@ import dev.lorahub.io.DType;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Loading T5 folders: typed errors, other stored dtypes, tokenizer.json and text examples. */
 class T5ModelLoadTest {
@@ -48,7 +50,8 @@ class T5ModelLoadTest {
                 }
             }
         }
-        SafetensorsWriter.write(target.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
+        SafetensorsWriter.write(
+                target.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
         return target;
     }
 
@@ -70,7 +73,8 @@ class T5ModelLoadTest {
         T5Fixture f = T5Fixture.require();
         Path dir = rewritten(tmp.resolve("m"), f.model(), DType.F32, "");
         String config = Files.readString(dir.resolve("config.json"));
-        Files.writeString(dir.resolve("config.json"), config.replace("\"d_ff\": 128", "\"d_ff\": 96"));
+        Files.writeString(
+                dir.resolve("config.json"), config.replace("\"d_ff\": 128", "\"d_ff\": 96"));
         assertThatThrownBy(() -> T5Model.load(dir))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("model.safetensors")
@@ -90,8 +94,10 @@ class T5ModelLoadTest {
         try (T5Model model = T5Model.load(dir)) {
             LoraModule base = f.adapter("base");
             double loss = model.loss(base, model.encode(examples));
-            // bf16 keeps 8 bits of mantissa: weights move by up to 0.4 %; the loss by far less than 5 %
-            assertThat(loss).isCloseTo(f.referenceLoss("base"), within(0.05 * f.referenceLoss("base")));
+            // bf16 keeps 8 bits of mantissa: weights move by up to 0.4 %; the loss by far less than
+            // 5 %
+            assertThat(loss)
+                    .isCloseTo(f.referenceLoss("base"), within(0.05 * f.referenceLoss("base")));
             float[] shared = model.weights().get("shared.weight").toFloatArray();
             for (float v : shared) {
                 assertThat(Float.floatToIntBits(v) & 0xFFFF).isZero();
@@ -114,7 +120,9 @@ class T5ModelLoadTest {
             T5Batch text = model.encode(List.of(FewShotExample.of("hello world", "world")));
             T5Batch ids =
                     model.encode(
-                            List.of(FewShotExample.tokenized(new int[] {3, 4, 1}, new int[] {4, 1})));
+                            List.of(
+                                    FewShotExample.tokenized(
+                                            new int[] {3, 4, 1}, new int[] {4, 1})));
             assertThat(text.labelledTokens()).isEqualTo(2);
             assertThat(model.loss(base, text)).isEqualTo(model.loss(base, ids));
         }
@@ -152,7 +160,8 @@ class T5ModelLoadTest {
             layers.add(alien);
             LoraModule bad = new LoraModule("bad", a0.config(), layers);
             T5Batch batch =
-                    model.encode(List.of(FewShotExample.tokenized(new int[] {5, 1}, new int[] {1})));
+                    model.encode(
+                            List.of(FewShotExample.tokenized(new int[] {5, 1}, new int[] {1})));
             double before = model.loss(f.adapter("base"), batch);
             assertThatThrownBy(() -> model.loss(bad, batch))
                     .isInstanceOf(IllegalArgumentException.class)
