@@ -31,9 +31,28 @@ public final class KvCache {
         return values[layer];
     }
 
+    /** Replaces a layer's entries; the previous arrays (already concatenated in) are closed. */
     void put(int layer, NDArray k, NDArray v) {
+        if (keys[layer] != null && keys[layer] != k) {
+            keys[layer].close();
+            values[layer].close();
+        }
         keys[layer] = k;
         values[layer] = v;
+    }
+
+    /**
+     * Moves every cached array to {@code manager}, so that a per-step manager can be closed.
+     *
+     * @param manager the generation's manager
+     */
+    public void attachAll(ai.djl.ndarray.NDManager manager) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != null) {
+                keys[i].attach(manager);
+                values[i].attach(manager);
+            }
+        }
     }
 
     void advance(int positions) {

@@ -280,8 +280,11 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         k = rope(k, cosSin);
         if (cache != null) {
             if (cache.keys(layer) != null) {
+                // the cached arrays are the receivers: move the results into this call's manager
                 k = cache.keys(layer).concat(k, 2);
                 v = cache.values(layer).concat(v, 2);
+                k.attach(h.getManager());
+                v.attach(h.getManager());
             }
             cache.put(layer, k, v);
         }

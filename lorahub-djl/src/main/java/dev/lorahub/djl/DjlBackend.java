@@ -1,0 +1,117 @@
+package dev.lorahub.djl;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.djl.gguf.GgufLlama;
+import dev.lorahub.djl.llama.LlamaBaseModel;
+import dev.lorahub.djl.llama.LlamaConfig;
+import dev.lorahub.djl.llama.LlamaFiles;
+import dev.lorahub.djl.llama.LlamaModel;
+import dev.lorahub.djl.tokenizers.HfTextTokenizer;
+import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.ModelBackend;
+import dev.lorahub.spi.TextTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The DJL backend (PyTorch engine, CPU, offline), registered in {@code
+ * META-INF/services/dev.lorahub.spi.ModelBackend}. It dispatches on the input:
+ *
+ * <ul>
+ *   <li>a {@code .gguf} file: a LLaMA-architecture model with its embedded tokenizer ({@link
+ *       GgufLlama});
+ *   <li>a Hugging Face folder whose {@code config.json} has {@code model_type} {@code llama},
+ *       {@code mistral} or {@code qwen2}: {@link LlamaBaseModel}, with {@code tokenizer.json} when
+ *       present.
+ * </ul>
+ *
+ * Loading allocates everything under one NDManager that is closed on failure.
+ */
+public final class DjlBackend implements ModelBackend {
+    /** Creates the backend (used by {@link java.util.ServiceLoader}). */
+    public DjlBackend() {}
+
+    @Override
+    public String name() {
+        return "djl";
+    }
+
+    @Override
+    public boolean supports(Path model) {
+        try {
+            if (Files.isRegularFile(model)) {
+                return isGguf(model);
+            }
+            return LlamaConfig.MODEL_TYPES.contains(modelType(model));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public BaseModel load(Path model) throws IOException {
+        if (Files.isRegularFile(model)) {
+            if (!isGguf(model)) {
+                throw new ModelFormatException(model, "not a GGUF file (no 'GGUF' magic)");
+            }
+            return GgufLlama.load(model);
+        }
+        Path config = model.resolve("config.json");
+        if (!Files.isRegularFile(config)) {
+            throw new ModelFormatException(model, "no config.json and not a GGUF file");
+        }
+        String type = modelType(model);
+        if (LlamaConfig.MODEL_TYPES.contains(type)) {
+            return loadLlama(model);
+        }
+        throw new ModelFormatException(
+                config,
+                "unsupported model_type '" + type + "', this backend loads "
+                        + LlamaConfig.MODEL_TYPES + " folders and .gguf files");
+    }
+
+    private static BaseModel loadLlama(Path dir) throws IOException {
+        NDManager root = NDManager.newBaseManager();
+        TextTokenizer tok = null;
+        try {
+            LlamaModel model = LlamaFiles.load(dir, root);
+            Path tokFile = dir.resolve("tokenizer.json");
+            if (Files.isRegularFile(tokFile)) {
+                tok = HfTextTokenizer.open(tokFile);
+            }
+            return new LlamaBaseModel(model, tok, root);
+        } catch (IOException | RuntimeException e) {
+            if (tok instanceof HfTextTokenizer h) {
+                h.close();
+            }
+            root.close();
+            throw e;
+        }
+    }
+
+    private static String modelType(Path dir) throws IOException {
+        Path config = dir.resolve("config.json");
+        JsonNode n;
+        try {
+            n = new ObjectMapper().readTree(config.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ModelFormatException(config, "not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        return n.path("model_type").asText("");
+    }
+
+    private static boolean isGguf(Path file) throws IOException {
+        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+            return false;
+        }
+        try (var in = Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U'
+                    && magic[3] == 'F';
+        }
+    }
+}

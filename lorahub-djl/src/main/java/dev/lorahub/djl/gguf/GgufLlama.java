@@ -1,0 +1,193 @@
+package dev.lorahub.djl.gguf;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.lorahub.djl.ModelFormatException;
+import dev.lorahub.djl.llama.LlamaBaseModel;
+import dev.lorahub.djl.llama.LlamaConfig;
+import dev.lorahub.djl.llama.LlamaLayout;
+import dev.lorahub.djl.llama.LlamaModel;
+import dev.lorahub.djl.llama.RopeStyle;
+import dev.lorahub.djl.tokenizers.SentencePieceBpe;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Loads a LLaMA-architecture GGUF file ({@code general.architecture = llama}) as a {@link
+ * LlamaBaseModel} with its embedded SentencePiece BPE tokenizer.
+ *
+ * <p>Names map to Hugging Face's so that PEFT adapters target the same module paths: {@code
+ * token_embd} = {@code model.embed_tokens}, {@code blk.N.attn_norm} = {@code
+ * model.layers.N.input_layernorm}, {@code attn_q/k/v/output} = {@code self_attn.q/k/v/o_proj},
+ * {@code ffn_norm} = {@code post_attention_layernorm}, {@code ffn_gate/up/down} = {@code
+ * mlp.gate/up/down_proj}, {@code output_norm} = {@code model.norm}, {@code output} = {@code
+ * lm_head} (absent: tied). RoPE is {@link RopeStyle#INTERLEAVED} (GGUF converters permute HF's q/k
+ * for it). Hyper-parameters come from {@code llama.*} metadata: {@code embedding_length}, {@code
+ * feed_forward_length}, {@code block_count}, {@code attention.head_count(_kv)}, {@code
+ * attention.layer_norm_rms_epsilon}, {@code rope.freq_base} (default 10000), {@code
+ * context_length}; BOS/EOS from {@code tokenizer.ggml.*}.
+ */
+public final class GgufLlama {
+    private GgufLlama() {}
+
+    /**
+     * @param file a {@code .gguf} file
+     * @return the model with its tokenizer; the caller closes it
+     * @throws IOException if the file cannot be read
+     * @throws ModelFormatException for another architecture or tokenizer, missing metadata or
+     *     tensors, a shape mismatch or a truncated file; nothing stays allocated then
+     */
+    public static LlamaBaseModel load(Path file) throws IOException {
+        GgufFile gguf = GgufFile.open(file);
+        LlamaConfig config = config(gguf);
+        SentencePieceBpe tokenizer = tokenizer(gguf, config);
+        NDManager root = NDManager.newBaseManager();
+        try {
+            NDManager weights = root.newSubManager();
+            Map<String, NDArray> w = new LinkedHashMap<>();
+            for (Map.Entry<String, long[]> e : LlamaLayout.shapes(config).entrySet()) {
+                String ggufName = ggufName(e.getKey());
+                GgufTensor t =
+                        gguf.tensor(ggufName)
+                                .orElseThrow(
+                                        () ->
+                                                new ModelFormatException(
+                                                        file, "missing tensor '" + ggufName + "'"));
+                if (!Arrays.equals(t.shape(), e.getValue())) {
+                    throw new ModelFormatException(
+                            file, "tensor '" + ggufName + "' is " + Arrays.toString(t.shape())
+                                    + ", expected " + Arrays.toString(e.getValue()));
+                }
+                w.put(e.getKey(), weights.create(gguf.readFloats(ggufName), new Shape(e.getValue())));
+            }
+            return new LlamaBaseModel(new LlamaModel(config, w, weights), tokenizer, root);
+        } catch (RuntimeException e) {
+            root.close();
+            throw e;
+        }
+    }
+
+    static String ggufName(String hf) {
+        if (hf.equals("model.embed_tokens.weight")) {
+            return "token_embd.weight";
+        }
+        if (hf.equals("model.norm.weight")) {
+            return "output_norm.weight";
+        }
+        if (hf.equals("lm_head.weight")) {
+            return "output.weight";
+        }
+        String rest = hf.substring("model.layers.".length());
+        int dot = rest.indexOf('.');
+        String layer = rest.substring(0, dot);
+        String suffix = rest.substring(dot + 1);
+        String mapped =
+                switch (suffix.substring(0, suffix.lastIndexOf('.'))) {
+                    case "input_layernorm" -> "attn_norm";
+                    case "self_attn.q_proj" -> "attn_q";
+                    case "self_attn.k_proj" -> "attn_k";
+                    case "self_attn.v_proj" -> "attn_v";
+                    case "self_attn.o_proj" -> "attn_output";
+                    case "post_attention_layernorm" -> "ffn_norm";
+                    case "mlp.gate_proj" -> "ffn_gate";
+                    case "mlp.up_proj" -> "ffn_up";
+                    case "mlp.down_proj" -> "ffn_down";
+                    default -> throw new IllegalArgumentException("no GGUF name for " + hf);
+                };
+        return "blk." + layer + "." + mapped + suffix.substring(suffix.lastIndexOf('.'));
+    }
+
+    static LlamaConfig config(GgufFile gguf) {
+        Map<String, Object> m = gguf.metadata();
+        Object arch = m.get("general.architecture");
+        if (!"llama".equals(arch)) {
+            throw new ModelFormatException(
+                    gguf.file(), "general.architecture is '" + arch + "', only 'llama' is supported");
+        }
+        int heads = intKey(gguf, "llama.attention.head_count", null);
+        int hidden = intKey(gguf, "llama.embedding_length", null);
+        boolean tied = gguf.tensor("output.weight").isEmpty();
+        int vocab = ((List<?>) required(gguf, "tokenizer.ggml.tokens")).size();
+        try {
+            return new LlamaConfig(
+                    "llama",
+                    vocab,
+                    hidden,
+                    intKey(gguf, "llama.feed_forward_length", null),
+                    intKey(gguf, "llama.block_count", null),
+                    heads,
+                    intKey(gguf, "llama.attention.head_count_kv", heads),
+                    ((Number) required(gguf, "llama.attention.layer_norm_rms_epsilon")).doubleValue(),
+                    m.get("llama.rope.freq_base") instanceof Number n ? n.doubleValue() : 10000.0,
+                    RopeStyle.INTERLEAVED,
+                    tied,
+                    false,
+                    intKey(gguf, "tokenizer.ggml.bos_token_id", -1),
+                    intKey(gguf, "tokenizer.ggml.eos_token_id", -1),
+                    padId(m),
+                    0.02,
+                    intKey(gguf, "llama.context_length", 2048));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(gguf.file(), e.getMessage(), e);
+        }
+    }
+
+    private static int padId(Map<String, Object> m) {
+        Object pad = m.get("tokenizer.ggml.padding_token_id");
+        // 0xFFFFFFFF (stored as u32) means none
+        return pad instanceof Long l && l >= 0 && l < Integer.MAX_VALUE ? l.intValue() : -1;
+    }
+
+    static SentencePieceBpe tokenizer(GgufFile gguf, LlamaConfig config) {
+        Object model = gguf.metadata().get("tokenizer.ggml.model");
+        if (!"llama".equals(model)) {
+            throw new ModelFormatException(
+                    gguf.file(), "tokenizer.ggml.model is '" + model
+                            + "', only 'llama' (SentencePiece BPE) is supported");
+        }
+        List<?> tokens = (List<?>) required(gguf, "tokenizer.ggml.tokens");
+        List<?> scores = (List<?>) required(gguf, "tokenizer.ggml.scores");
+        Object typesObj = gguf.metadata().get("tokenizer.ggml.token_type");
+        String[] pieces = new String[tokens.size()];
+        float[] s = new float[tokens.size()];
+        int[] types = new int[tokens.size()];
+        for (int i = 0; i < pieces.length; i++) {
+            pieces[i] = (String) tokens.get(i);
+            s[i] = ((Number) scores.get(i)).floatValue();
+            types[i] =
+                    typesObj instanceof List<?> l
+                            ? ((Number) l.get(i)).intValue()
+                            : SentencePieceBpe.NORMAL;
+        }
+        try {
+            return new SentencePieceBpe(pieces, s, types, config.bosTokenId());
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(gguf.file(), e.getMessage(), e);
+        }
+    }
+
+    private static Object required(GgufFile gguf, String key) {
+        Object v = gguf.metadata().get(key);
+        if (v == null) {
+            throw new ModelFormatException(gguf.file(), "missing metadata '" + key + "'");
+        }
+        return v;
+    }
+
+    private static int intKey(GgufFile gguf, String key, @Nullable Integer fallback) {
+        Object v = gguf.metadata().get(key);
+        if (v instanceof Number n) {
+            return Math.toIntExact(n.longValue());
+        }
+        if (fallback == null) {
+            throw new ModelFormatException(gguf.file(), "missing integer metadata '" + key + "'");
+        }
+        return fallback;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.lorahub.djl.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraModule;
+import dev.lorahub.djl.internal.CrossEntropy;
+import dev.lorahub.djl.internal.InPlaceLora;
+import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.spi.GenerationConfig;
+import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.TextTokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A LLaMA-family causal LM serving the LoraHub objective and generation, with adapters applied in
+ * place through {@link InPlaceLora} (extra memory: one copy of the targeted matrices while an
+ * adapter is applied) and every evaluation in a sub-manager that is closed.
+ *
+ * <p>Encoding of a text example {@code (input, output)}: {@code ids = encode(input, BOS) +
+ * encode(output, no specials) + [EOS]} (EOS when the model has one), {@code labels} = ids with
+ * {@code -100} on the prompt; a pre-tokenized example is taken as is (labels aligned with ids, HF
+ * semantics). Rows are right-padded with the pad id (else EOS, else 0), mask 0 and label -100
+ * there. The loss is HF's {@code LlamaForCausalLM} loss: logits[t] scored against labels[t + 1],
+ * token-mean over the batch.
+ */
+public final class LlamaBaseModel implements BaseModel {
+    private final NDManager root;
+    private final LlamaModel model;
+    private final InPlaceLora lora;
+    private final @Nullable TextTokenizer tokenizer;
+
+    /**
+     * Takes ownership of the model and of {@code root} (closed by {@link #close()}).
+     *
+     * @param model the loaded model, its weights under {@code root}
+     * @param tokenizer its tokenizer, or null
+     * @param root the manager owning everything
+     */
+    public LlamaBaseModel(LlamaModel model, @Nullable TextTokenizer tokenizer, NDManager root) {
+        this.root = Objects.requireNonNull(root, "root");
+        this.model = Objects.requireNonNull(model, "model");
+        this.tokenizer = tokenizer;
+        this.lora = new InPlaceLora(model.linearWeights(), root);
+    }
+
+    /** @return the underlying model (for training or custom forwards) */
+    public LlamaModel model() {
+        return model;
+    }
+
+    @Override
+    public String modelType() {
+        return model.config().modelType();
+    }
+
+    @Override
+    public Map<String, LinearShape> linearModules() {
+        return lora.shapes();
+    }
+
+    @Override
+    public Optional<TextTokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
+    }
+
+    @Override
+    public EncodedBatch encode(List<FewShotExample> examples) {
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("no examples to encode");
+        }
+        List<int[]> idRows = new ArrayList<>();
+        List<int[]> labelRows = new ArrayList<>();
+        int eos = model.config().eosTokenId();
+        for (FewShotExample ex : examples) {
+            if (ex.isTokenized()) {
+                int[] ids = ex.inputIds().orElseThrow();
+                int[] labels = ex.labels().orElseThrow();
+                if (ids.length != labels.length) {
+                    throw new IllegalArgumentException(
+                            "causal LM example: " + ids.length + " input ids but "
+                                    + labels.length + " labels; they must align");
+                }
+                idRows.add(ids);
+                labelRows.add(labels);
+            } else {
+                TextTokenizer tok =
+                        tokenizer()
+                                .orElseThrow(
+                                        () ->
+                                                new IllegalArgumentException(
+                                                        "text examples need a tokenizer; this "
+                                                                + modelType()
+                                                                + " model has none"));
+                int[] prompt = tok.encode(ex.input().orElseThrow(), true);
+                int[] target = tok.encode(ex.output().orElseThrow(), false);
+                int n = prompt.length + target.length + (eos >= 0 ? 1 : 0);
+                int[] ids = Arrays.copyOf(prompt, n);
+                System.arraycopy(target, 0, ids, prompt.length, target.length);
+                if (eos >= 0) {
+                    ids[n - 1] = eos;
+                }
+                int[] labels = ids.clone();
+                Arrays.fill(labels, 0, prompt.length, FewShotExample.IGNORE_INDEX);
+                idRows.add(ids);
+                labelRows.add(labels);
+            }
+        }
+        int len = idRows.stream().mapToInt(r -> r.length).max().orElseThrow();
+        int b = idRows.size();
+        int pad = LlamaGenerator.padId(model.config());
+        int[] ids = new int[b * len];
+        int[] mask = new int[b * len];
+        int[] labels = new int[b * len];
+        Arrays.fill(ids, pad);
+        Arrays.fill(labels, FewShotExample.IGNORE_INDEX);
+        for (int r = 0; r < b; r++) {
+            int[] row = idRows.get(r);
+            System.arraycopy(row, 0, ids, r * len, row.length);
+            System.arraycopy(labelRows.get(r), 0, labels, r * len, row.length);
+            Arrays.fill(mask, r * len, r * len + row.length, 1);
+        }
+        return new CausalBatch(b, len, ids, mask, labels);
+    }
+
+    @Override
+    public double loss(LoraModule adapter, EncodedBatch batch) {
+        if (!(batch instanceof CausalBatch cb)) {
+            throw new IllegalArgumentException(
+                    "batch " + batch.getClass().getName() + " was not encoded by this model");
+        }
+        return lora.with(adapter, () -> forwardLoss(cb));
+    }
+
+    /**
+     * The loss of the batch under whatever is currently applied, without touching adapters.
+     *
+     * @param batch an encoded batch
+     * @return the token-mean cross-entropy
+     */
+    double forwardLoss(CausalBatch batch) {
+        try (NDManager call = model.manager().newSubManager()) {
+            NDArray logits = model.forward(batch.ids(call), batch.mask(call));
+            return CrossEntropy.causal(logits, batch.labels(call)).getFloat();
+        }
+    }
+
+    @Override
+    public List<int[]> generate(LoraModule adapter, List<int[]> promptIds, GenerationConfig config) {
+        return lora.with(adapter, () -> LlamaGenerator.generate(model, promptIds, config));
+    }
+
+    /**
+     * Generates from an already padded batch, HF-style, with the adapter applied.
+     *
+     * @param adapter the adapter; a module without layers means the base model
+     * @param inputIds {@code [B][L]} left-padded prompts
+     * @param attentionMask {@code [B][L]}
+     * @param config greedy or sampling
+     * @return {@code [B][L + n]} prompts and new ids (pad after EOS)
+     */
+    public int[][] generatePadded(
+            LoraModule adapter, int[][] inputIds, int[][] attentionMask, GenerationConfig config) {
+        return lora.with(
+                adapter, () -> LlamaGenerator.generatePadded(model, inputIds, attentionMask, config));
+    }
+
+    /**
+     * The logits of a batch with the adapter applied, copied to Java ({@code [B * T * V]}).
+     *
+     * @param adapter the adapter; a module without layers means the base model
+     * @param batch an encoded batch
+     * @return row-major logits
+     */
+    public float[] logits(LoraModule adapter, EncodedBatch batch) {
+        CausalBatch cb = (CausalBatch) batch;
+        return lora.with(
+                adapter,
+                () -> {
+                    try (NDManager call = model.manager().newSubManager()) {
+                        return model.forward(cb.ids(call), cb.mask(call)).toFloatArray();
+                    }
+                });
+    }
+
+    @Override
+    public void close() {
+        try {
+            lora.close();
+            if (tokenizer instanceof AutoCloseable c) {
+                c.close();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the tokenizer failed", e);
+        } finally {
+            model.close();
+            root.close();
+        }
+    }
+}
