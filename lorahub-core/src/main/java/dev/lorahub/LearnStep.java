@@ -45,6 +45,16 @@ public final class LearnStep {
     }
 
     /**
+     * @param name an optimizer known to {@link dev.lorahub.optim.Optimizers#byName(String)}, e.g.
+     *     {@code cobyla} or {@code random}
+     * @return a new step
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public LearnStep optimizer(String name) {
+        return optimizer(dev.lorahub.optim.Optimizers.byName(name));
+    }
+
+    /**
      * @param budget the maximum number of objective evaluations, at least 1 (default 40)
      * @return a new step
      */
@@ -72,7 +82,7 @@ public final class LearnStep {
         if (!(lower < 0.0 && upper > 0.0) || Double.isInfinite(lower) || Double.isInfinite(upper)) {
             throw new IllegalArgumentException(
                     "bounds must be finite with lower < 0 < upper (the search starts at w = 0), got"
-                        + " ["
+                            + " ["
                             + lower
                             + ", "
                             + upper

@@ -1,6 +1,9 @@
 package dev.lorahub;
 
 import dev.lorahub.internal.PythonRandom;
+import dev.lorahub.optim.AskTellOptimizer;
+import dev.lorahub.optim.OptimizationListener;
+import dev.lorahub.optim.Optimizers;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
@@ -31,8 +34,6 @@ final class LoraHubRun {
     private final LearnSettings settings;
 
     private final List<EncodedBatch> batches = new ArrayList<>();
-    private long forwardNanos;
-    private long compositionNanos;
 
     LoraHubRun(List<LoraModule> pool, List<FewShotExample> examples, LearnSettings settings) {
         this.pool = pool;
@@ -84,13 +85,7 @@ final class LoraHubRun {
 
     private Optimizer optimizer() {
         Optimizer o = settings.optimizer();
-        if (o == null) {
-            throw new IllegalStateException(
-                    "no optimizer given and the default '"
-                            + LoraHub.DEFAULT_OPTIMIZER
-                            + "' is not available yet: pass .optimizer(...)");
-        }
-        return o;
+        return o != null ? o : Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER);
     }
 
     private BaseModel openBaseModel() {
@@ -169,12 +164,10 @@ final class LoraHubRun {
 
     /** The reference's {@code default_get_loss}: batch losses summed, divided by the examples. */
     private double loss(BaseModel model, LoraModule adapter) {
-        long t0 = System.nanoTime();
         double sum = 0.0;
         for (EncodedBatch b : batches) {
             sum += model.loss(adapter, b);
         }
-        forwardNanos += System.nanoTime() - t0;
         return sum / examples.size();
     }
 
@@ -186,39 +179,23 @@ final class LoraHubRun {
         List<String> names = selected.stream().map(LoraModule::name).toList();
         int n = selected.size();
         settings.listener().onStart(names, settings.budget());
-        List<TracePoint> trace = new ArrayList<>();
-        forwardNanos = 0;
-        long start = System.nanoTime();
-        double[] best = {Double.POSITIVE_INFINITY};
+        Search search = new Search(model, selected);
         SearchSpace space =
                 SearchSpace.box(n, settings.lowerBound(), settings.upperBound(), new double[n]);
         OptimizationResult opt =
-                optimizer.minimize(
-                        w -> {
-                            long t0 = System.nanoTime();
-                            LoraModule merged = WeightedMerge.merge(MERGED_NAME, selected, w);
-                            compositionNanos += System.nanoTime() - t0;
-                            double loss = loss(model, merged);
-                            double score = loss + settings.regularization() * meanAbs(w);
-                            if (Double.isFinite(score) && score < best[0]) {
-                                best[0] = score;
-                            }
-                            TracePoint p =
-                                    new TracePoint(
-                                            trace.size() + 1,
-                                            w,
-                                            loss,
-                                            score,
-                                            best[0],
-                                            Duration.ofNanos(System.nanoTime() - start));
-                            trace.add(p);
-                            settings.listener().onEvaluation(p);
-                            return score;
-                        },
-                        space,
-                        settings.budget(),
-                        settings.seed());
-        TracePoint bestPoint = bestOf(trace, opt.bestPoint());
+                optimizer instanceof AskTellOptimizer batched
+                        ? batched.minimizeBatched(
+                                search::evaluate,
+                                space,
+                                settings.budget(),
+                                settings.seed(),
+                                OptimizationListener.NONE)
+                        : optimizer.minimize(
+                                w -> search.evaluate(List.of(w))[0],
+                                space,
+                                settings.budget(),
+                                settings.seed());
+        TracePoint bestPoint = bestOf(search.trace, opt.bestPoint());
         LoraHubResult.State state;
         double[] weights;
         if (bestPoint == null) {
@@ -231,14 +208,12 @@ final class LoraHubRun {
                             : LoraHubResult.State.BUDGET_EXHAUSTED;
             weights = bestPoint.weights();
         }
-        long t0 = System.nanoTime();
-        LoraModule merged = WeightedMerge.merge(MERGED_NAME, selected, weights);
-        compositionNanos += System.nanoTime() - t0;
+        LoraModule merged = search.compose(weights);
         LoraHubResult.Timing timing =
                 new LoraHubResult.Timing(
-                        Duration.ofNanos(System.nanoTime() - start),
-                        Duration.ofNanos(forwardNanos),
-                        Duration.ofNanos(compositionNanos));
+                        Duration.ofNanos(System.nanoTime() - search.start),
+                        Duration.ofNanos(search.forwardNanos),
+                        Duration.ofNanos(search.compositionNanos));
         LoraHubResult result =
                 new LoraHubResult(
                         names,
@@ -246,7 +221,7 @@ final class LoraHubRun {
                         merged,
                         bestPoint == null ? Double.NaN : bestPoint.score(),
                         bestPoint == null ? Double.NaN : bestPoint.loss(),
-                        trace,
+                        search.trace,
                         state,
                         timing,
                         provenance(model, optimizer, selected),
@@ -256,13 +231,75 @@ final class LoraHubRun {
                     + " ms",
                 n,
                 examples.size(),
-                trace.size(),
+                search.trace.size(),
                 result.bestScore(),
                 result.bestLoss(),
                 state,
                 timing.wall().toMillis());
         settings.listener().onFinish(result);
         return result;
+    }
+
+    /**
+     * The objective over a run: composes candidates, scores them in one batched backend call per
+     * example batch, records the trace and tells the listener.
+     */
+    private final class Search {
+        final BaseModel model;
+        final List<LoraModule> selected;
+        final List<TracePoint> trace = new ArrayList<>();
+        final long start = System.nanoTime();
+        long forwardNanos;
+        long compositionNanos;
+        double best = Double.POSITIVE_INFINITY;
+
+        Search(BaseModel model, List<LoraModule> selected) {
+            this.model = model;
+            this.selected = selected;
+        }
+
+        LoraModule compose(double[] w) {
+            long t0 = System.nanoTime();
+            LoraModule merged = WeightedMerge.merge(MERGED_NAME, selected, w);
+            compositionNanos += System.nanoTime() - t0;
+            return merged;
+        }
+
+        double[] evaluate(List<double[]> points) {
+            List<LoraModule> adapters = new ArrayList<>(points.size());
+            for (double[] w : points) {
+                adapters.add(compose(w));
+            }
+            long t0 = System.nanoTime();
+            double[] losses = new double[points.size()];
+            for (EncodedBatch b : batches) {
+                double[] batchLosses = model.losses(adapters, b);
+                for (int i = 0; i < losses.length; i++) {
+                    losses[i] += batchLosses[i];
+                }
+            }
+            forwardNanos += System.nanoTime() - t0;
+            double[] scores = new double[points.size()];
+            for (int i = 0; i < scores.length; i++) {
+                double[] w = points.get(i);
+                double loss = losses[i] / examples.size();
+                scores[i] = loss + settings.regularization() * meanAbs(w);
+                if (Double.isFinite(scores[i]) && scores[i] < best) {
+                    best = scores[i];
+                }
+                TracePoint p =
+                        new TracePoint(
+                                trace.size() + 1,
+                                w,
+                                loss,
+                                scores[i],
+                                best,
+                                Duration.ofNanos(System.nanoTime() - start));
+                trace.add(p);
+                settings.listener().onEvaluation(p);
+            }
+            return scores;
+        }
     }
 
     /**
@@ -290,7 +327,15 @@ final class LoraHubRun {
     private Provenance provenance(BaseModel model, Optimizer optimizer, List<LoraModule> selected) {
         List<Provenance.ModuleRef> refs = new ArrayList<>();
         for (LoraModule m : selected) {
-            refs.add(new Provenance.ModuleRef(m.name(), ContentHash.sha256(m)));
+            refs.add(
+                    m.sha256()
+                            .map(h -> new Provenance.ModuleRef(m.name(), h, Provenance.FILE_HASH))
+                            .orElseGet(
+                                    () ->
+                                            new Provenance.ModuleRef(
+                                                    m.name(),
+                                                    ContentHash.sha256(m),
+                                                    Provenance.CONTENT_HASH)));
         }
         return new Provenance(
                 refs,

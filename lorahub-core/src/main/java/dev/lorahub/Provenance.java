@@ -55,17 +55,29 @@ public record Provenance(
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** {@link ModuleRef#hashed()} of a module loaded from a folder: its file was hashed. */
+    public static final String FILE_HASH = "adapter_model.safetensors";
+
+    /**
+     * {@link ModuleRef#hashed()} of a module made in memory: its layers were hashed (path, rank,
+     * in, out as little-endian int32, scaling as float64, fan_in_fan_out as int32, then A and B as
+     * little-endian float32, layer by layer).
+     */
+    public static final String CONTENT_HASH = "tensors";
+
     /**
      * A composed module.
      *
      * @param name its name
-     * @param sha256 the hex SHA-256 of its content
+     * @param sha256 the lower-case hex SHA-256
+     * @param hashed what was hashed: {@link #FILE_HASH} or {@link #CONTENT_HASH}
      */
-    public record ModuleRef(String name, String sha256) {
+    public record ModuleRef(String name, String sha256, String hashed) {
         /** Checks for nulls. */
         public ModuleRef {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(sha256, "sha256");
+            Objects.requireNonNull(hashed, "hashed");
         }
     }
 
@@ -120,7 +132,10 @@ public record Provenance(
         root.put("selection", selection);
         ArrayNode mods = root.putArray("modules");
         for (ModuleRef m : modules) {
-            mods.addObject().put("name", m.name()).put("sha256", m.sha256());
+            mods.addObject()
+                    .put("name", m.name())
+                    .put("sha256", m.sha256())
+                    .put("hashed", m.hashed());
         }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
@@ -145,7 +160,11 @@ public record Provenance(
         }
         List<ModuleRef> mods = new ArrayList<>();
         for (JsonNode m : field(root, "modules")) {
-            mods.add(new ModuleRef(field(m, "name").asText(), field(m, "sha256").asText()));
+            mods.add(
+                    new ModuleRef(
+                            field(m, "name").asText(),
+                            field(m, "sha256").asText(),
+                            field(m, "hashed").asText()));
         }
         return new Provenance(
                 mods,

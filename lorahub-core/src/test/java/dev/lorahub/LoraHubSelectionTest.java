@@ -10,9 +10,14 @@ import dev.lorahub.testkit.ToyTask;
 import dev.lorahub.testkit.ToyTasks;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -137,6 +142,36 @@ class LoraHubSelectionTest {
         assertThat(p.baseModel()).isEqualTo(ToyModel.MODEL_TYPE);
         assertThat(p.libraryVersion()).as("filtered from the pom").matches("\\d+\\.\\d+\\.\\d+.*");
         assertThat(Provenance.fromJson(p.toJson())).isEqualTo(p);
+    }
+
+    @Test
+    void provenance_hashes_the_file_of_a_loaded_module_and_the_tensors_of_others(@TempDir Path dir)
+            throws Exception {
+        POOL.get(0).save(dir.resolve("saved"));
+        LoraModule loaded = LoraModule.load(dir.resolve("saved"));
+        LoraHubResult r =
+                LoraHub.compose(loaded, POOL.get(1))
+                        .fewShot(TASK.examples())
+                        .on(MODEL)
+                        .optimizer(new LocalRandomSearch())
+                        .budget(2)
+                        .run();
+
+        assertThat(r.provenance().modules())
+                .containsExactly(
+                        new Provenance.ModuleRef(
+                                "saved", loaded.sha256().orElseThrow(), Provenance.FILE_HASH),
+                        new Provenance.ModuleRef(
+                                "toy-1",
+                                r.provenance().modules().get(1).sha256(),
+                                Provenance.CONTENT_HASH));
+        assertThat(loaded.sha256().orElseThrow())
+                .isEqualTo(
+                        sha256(Files.readAllBytes(dir.resolve("saved/adapter_model.safetensors"))));
+    }
+
+    static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     @Test
