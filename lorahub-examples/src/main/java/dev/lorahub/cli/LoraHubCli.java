@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
         // add a subcommand by listing its class here (one per line keeps merges trivial)
         subcommands = {
             CommandLine.HelpCommand.class,
+            ScoreCommand.class,
+            GenerateCommand.class,
         })
 public final class LoraHubCli implements Runnable {
     /** Exit code for bad input: a missing folder, a corrupt file, incompatible adapters. */

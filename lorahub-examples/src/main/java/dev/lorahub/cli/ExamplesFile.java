@@ -1,0 +1,84 @@
+package dev.lorahub.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.io.AdapterFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads few-shot examples from a JSON Lines file (one object per line) or a JSON array. Each object
+ * is either text, {@code {"input": "...", "output": "..."}}, or pre-tokenized with Hugging Face
+ * semantics, {@code {"input_ids": [..], "labels": [..]}} (labels -100 ignored; {@code labels}
+ * defaults to {@code input_ids}).
+ */
+final class ExamplesFile {
+    private ExamplesFile() {}
+
+    /**
+     * @param file the examples file
+     * @return the examples, in file order
+     * @throws IOException if it cannot be read
+     * @throws AdapterFormatException naming the file and line when an entry is malformed
+     */
+    static List<FewShotExample> read(Path file) throws IOException {
+        ObjectMapper om = new ObjectMapper();
+        String text = Files.readString(file);
+        List<JsonNode> nodes = new ArrayList<>();
+        try {
+            if (text.stripLeading().startsWith("[")) {
+                om.readTree(text).forEach(nodes::add);
+            } else {
+                for (String line : text.split("\n")) {
+                    if (!line.isBlank()) {
+                        nodes.add(om.readTree(line));
+                    }
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new AdapterFormatException(file, "not JSON Lines: " + e.getOriginalMessage(), e);
+        }
+        List<FewShotExample> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            out.add(example(file, i + 1, nodes.get(i)));
+        }
+        if (out.isEmpty()) {
+            throw new AdapterFormatException(file, "no examples");
+        }
+        return out;
+    }
+
+    private static FewShotExample example(Path file, int entry, JsonNode n) {
+        if (n.has("input_ids")) {
+            int[] ids = ints(file, entry, n.get("input_ids"));
+            int[] labels = n.has("labels") ? ints(file, entry, n.get("labels")) : ids;
+            return FewShotExample.tokenized(ids, labels);
+        }
+        if (n.path("input").isTextual() && n.path("output").isTextual()) {
+            return FewShotExample.of(n.get("input").asText(), n.get("output").asText());
+        }
+        throw new AdapterFormatException(
+                file, "entry " + entry + ": expected {\"input\",\"output\"} strings or"
+                        + " {\"input_ids\",\"labels\"} arrays");
+    }
+
+    private static int[] ints(Path file, int entry, JsonNode a) {
+        if (!a.isArray() || a.isEmpty()) {
+            throw new AdapterFormatException(file, "entry " + entry + ": ids must be a non-empty array");
+        }
+        int[] out = new int[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!a.get(i).canConvertToInt()) {
+                throw new AdapterFormatException(
+                        file, "entry " + entry + ": '" + a.get(i) + "' is not an integer id");
+            }
+            out[i] = a.get(i).asInt();
+        }
+        return out;
+    }
+}

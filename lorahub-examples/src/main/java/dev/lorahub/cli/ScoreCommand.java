@@ -1,0 +1,75 @@
+package dev.lorahub.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraModule;
+import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.spi.ModelBackends;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lorahub score}: the loss of a file of examples taken as one batch, as Hugging Face's
+ * {@code model(input_ids, attention_mask, labels).loss} computes it (token-mean natural-log
+ * cross-entropy over every labelled token), printed as one JSON object {@code {"loss", "tokens",
+ * "examples"}}.
+ */
+@Command(
+        name = "score",
+        mixinStandardHelpOptions = true,
+        description = "Print the token-mean cross-entropy of examples under a model (and adapter).")
+public final class ScoreCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Model folder or .gguf file.")
+    Path model;
+
+    @Option(names = "--adapter", description = "PEFT adapter folder (default: the base model).")
+    @Nullable Path adapter;
+
+    @Option(
+            names = "--examples",
+            required = true,
+            description =
+                    "JSON Lines: {\"input\",\"output\"} text or {\"input_ids\",\"labels\"} ids.")
+    Path examples;
+
+    @Spec CommandSpec spec;
+
+    /** Creates the command (picocli). */
+    public ScoreCommand() {}
+
+    /**
+     * @param adapter a PEFT folder or null
+     * @return the adapter, or a module without layers (the base model)
+     * @throws java.io.IOException if the folder cannot be read
+     */
+    static LoraModule adapterOrBase(@Nullable Path adapter) throws java.io.IOException {
+        return adapter == null
+                ? new LoraModule("base", new AdapterConfig("base", 1, 1, List.of()), List.of())
+                : LoraModule.load(adapter);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<FewShotExample> list = ExamplesFile.read(examples);
+        LoraModule module = adapterOrBase(adapter);
+        try (BaseModel m = ModelBackends.load(model);
+                EncodedBatch batch = m.encode(list)) {
+            double loss = m.loss(module, batch);
+            ObjectNode out = new ObjectMapper().createObjectNode();
+            out.put("loss", loss);
+            out.put("tokens", batch.labelledTokens());
+            out.put("examples", batch.size());
+            spec.commandLine().getOut().println(out);
+        }
+        return 0;
+    }
+}

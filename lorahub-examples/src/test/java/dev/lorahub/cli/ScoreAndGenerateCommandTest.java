@@ -1,0 +1,95 @@
+package dev.lorahub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.testing.SharedFixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScoreAndGenerateCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path tmp;
+
+    private Path hfTinyExamples() throws IOException {
+        // the hf-tiny forward batch; row 1 without its two padded positions
+        Path f = tmp.resolve("examples.jsonl");
+        Files.writeString(
+                f,
+                "{\"input_ids\":[1,45,77,3,190,23,5,88],\"labels\":[1,45,77,3,190,23,5,88]}\n"
+                        + "{\"input_ids\":[1,12,200,31,9,140]}\n");
+        return f;
+    }
+
+    @Test
+    void score_prints_the_hf_loss_of_the_whole_file_as_one_batch() throws IOException {
+        Path llama = SharedFixtures.require("hf-tiny/llama");
+        JsonNode results = JSON.readTree(llama.resolve("ref/results.json").toFile());
+        Path examples = hfTinyExamples();
+        for (String variant : new String[] {"base", "adapter_0"}) {
+            CliRun run =
+                    variant.equals("base")
+                            ? CliRun.of("score", "--model", llama.resolve("model").toString(),
+                                    "--examples", examples.toString())
+                            : CliRun.of("score", "--model", llama.resolve("model").toString(),
+                                    "--adapter", llama.resolve("adapters/" + variant).toString(),
+                                    "--examples", examples.toString());
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            JsonNode out = JSON.readTree(run.out());
+            double ref = results.get("losses").get(variant).asDouble();
+            // README tolerance: 1e-5 relative
+            assertThat(Math.abs(out.get("loss").asDouble() - ref) / ref).as(variant).isLessThan(1e-5);
+            assertThat(out.get("tokens").asInt()).isEqualTo(7 + 5);
+            assertThat(out.get("examples").asInt()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void generate_prints_only_the_new_ids_as_json() throws IOException {
+        Path llama = SharedFixtures.require("hf-tiny/llama");
+        JsonNode results = JSON.readTree(llama.resolve("ref/results.json").toFile());
+        CliRun run =
+                CliRun.of("generate", "--model", llama.resolve("model").toString(),
+                        "--adapter", llama.resolve("adapters/adapter_2").toString(),
+                        "--input-ids", "1,45,77,3,190", "--max-new-tokens", "5", "--json");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        JsonNode out = JSON.readTree(run.out());
+        JsonNode want = results.get("generate").get("adapter_2").get(0);
+        assertThat(out.get("ids")).hasSize(5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(out.get("ids").get(i).asInt()).isEqualTo(want.get(5 + i).asInt());
+        }
+        assertThat(out.get("text").asText()).isEmpty();
+    }
+
+    @Test
+    void generate_from_text_with_the_gguf_tokenizer() throws IOException {
+        Path dir = SharedFixtures.require("stories260K");
+        JsonNode c = JSON.readTree(dir.resolve("expected.json").toFile()).get("cases").get(1);
+        CliRun run =
+                CliRun.of("generate", "--model", dir.resolve("stories260K.gguf").toString(),
+                        "--prompt", c.get("prompt_text").asText(), "--max-new-tokens", "60",
+                        "--json");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        JsonNode out = JSON.readTree(run.out());
+        assertThat(out.get("text").asText()).isEqualTo(c.get("generated_text").asText());
+        assertThat(out.get("ids")).isEqualTo(c.get("generated_ids"));
+    }
+
+    @Test
+    void bad_models_fail_with_one_line_naming_the_file() throws IOException {
+        Path dir = Files.createDirectory(tmp.resolve("gpt"));
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\":\"gpt2\"}");
+        CliRun run =
+                CliRun.of("score", "--model", dir.toString(), "--examples",
+                        hfTinyExamples().toString());
+        assertThat(run.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).hasSize(1);
+        assertThat(run.err()).contains(dir.toString());
+    }
+}
