@@ -135,7 +135,7 @@ final class AdapterConfigJson {
                 case "use_dora" -> b.useDora = f.bool(key, v);
                 case "lora_bias" -> b.loraBias = f.bool(key, v);
                 default -> {
-                    b.extraJson.put(key, v.toString());
+                    b.extraJson.put(key, sortedCopy(v).toString());
                     if (!KNOWN_PEFT_KEYS.contains(key)) {
                         unknown.add(key);
                     }
@@ -157,7 +157,7 @@ final class AdapterConfigJson {
 
     static String normalizeRaw(String key, String rawJson) {
         try {
-            return MAPPER.readTree(rawJson).toString();
+            return sortedCopy(MAPPER.readTree(rawJson)).toString();
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
                     "extra key '" + key + "': not valid JSON: " + rawJson, e);
@@ -206,7 +206,7 @@ final class AdapterConfigJson {
         put(out, present, "lora_bias", c.loraBias, nf.booleanNode(c.loraBias));
         for (Map.Entry<String, String> e : c.extraJson.entrySet()) {
             try {
-                out.put(e.getKey(), sortedCopy(MAPPER.readTree(e.getValue())));
+                out.put(e.getKey(), MAPPER.readTree(e.getValue()));
             } catch (JsonProcessingException ex) {
                 throw new IllegalStateException("extra key '" + e.getKey() + "' lost its JSON", ex);
             }
