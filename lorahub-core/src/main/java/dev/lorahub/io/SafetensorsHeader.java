@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.MalformedInputException;
@@ -79,7 +80,7 @@ record SafetensorsHeader(
                             + fileLength
                             + " bytes long, too short for the 8-byte header length");
         }
-        long n = first8.order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0);
+        long n = first8.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         if (n < 0 || n > MAX_HEADER_LENGTH) {
             throw new AdapterFormatException(
                     file,
@@ -118,7 +119,14 @@ record SafetensorsHeader(
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new AdapterFormatException(
-                    file, "header is not valid JSON: " + e.getOriginalMessage(), e);
+                    file,
+                    "header is not valid JSON"
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " at character " + e.getLocation().getCharOffset())
+                            + ": "
+                            + e.getOriginalMessage(),
+                    e);
         }
         if (root == null || !root.isObject()) {
             throw new AdapterFormatException(file, "header is not a JSON object");

@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -269,7 +268,7 @@ public final class SafetensorsReader implements AutoCloseable {
         for (int i = 0; i < out.length; i++) {
             out[i] = read(header.tensors().get(i).name());
         }
-        return Arrays.asList(out);
+        return List.of(out);
     }
 
     private TensorInfo require(String name) {

@@ -105,6 +105,21 @@ class SafetensorsValidationTest {
     }
 
     @Test
+    void rejects_deep_nesting_without_overflowing_the_stack() {
+        String deep = "[".repeat(100_000);
+        rejects(file("{\"a\":" + deep, 0)).hasMessageContaining("not valid JSON");
+        rejects(file("{\"__metadata__\":{\"k\":" + deep, 0)).hasMessageContaining("not valid JSON");
+    }
+
+    @Test
+    void accepts_a_metadata_string_longer_than_jacksons_default_limit() {
+        String big = "x".repeat(21_000_000); // Jackson's default limit is 20,000,000 chars
+        byte[] ok = file("{\"__metadata__\":{\"k\":\"" + big + "\"}}", 0);
+        assertThat(SafetensorsReader.parse(ByteBuffer.wrap(ok), NAME).metadata().get("k"))
+                .hasSize(big.length());
+    }
+
+    @Test
     void rejects_duplicate_keys() {
         rejects(file(header(entry("a", "F32", "[1]", 0, 4), entry("a", "F32", "[1]", 4, 8)), 8))
                 .hasMessageContaining("Duplicate field 'a'");
@@ -261,7 +276,7 @@ class SafetensorsValidationTest {
         rejects(file(header(entry("a", "F32", "[2,2]", 0, 12)), 12))
                 .hasMessageContaining(
                         "tensor 'a': data_offsets [0, 12] hold 12 bytes, expected 16 for F32 [2,"
-                            + " 2]");
+                                + " 2]");
     }
 
     @Test
