@@ -15,7 +15,8 @@ record LearnSettings(
         double regularization,
         int batchSize,
         LoraHubListener listener,
-        ModuleSelection selection) {
+        ModuleSelection selection,
+        Composer composer) {
 
     static LearnSettings defaults() {
         return new LearnSettings(
@@ -28,12 +29,13 @@ record LearnSettings(
                 LoraHub.DEFAULT_REGULARIZATION,
                 0,
                 LoraHubListener.NONE,
-                ModuleSelection.all());
+                ModuleSelection.all(),
+                Composer.of(MergeStrategy.LORAHUB));
     }
 
-    LearnSettings withModel(BaseModel m) {
+    LearnSettings withModel(BaseModel v) {
         return new LearnSettings(
-                m,
+                v,
                 optimizer,
                 budget,
                 seed,
@@ -42,13 +44,14 @@ record LearnSettings(
                 regularization,
                 batchSize,
                 listener,
-                selection);
+                selection,
+                composer);
     }
 
-    LearnSettings withOptimizer(Optimizer o) {
+    LearnSettings withOptimizer(Optimizer v) {
         return new LearnSettings(
                 model,
-                o,
+                v,
                 budget,
                 seed,
                 lowerBound,
@@ -56,35 +59,113 @@ record LearnSettings(
                 regularization,
                 batchSize,
                 listener,
-                selection);
+                selection,
+                composer);
     }
 
-    LearnSettings withBudget(int b) {
+    LearnSettings withBudget(int v) {
         return new LearnSettings(
                 model,
                 optimizer,
-                b,
+                v,
                 seed,
                 lowerBound,
                 upperBound,
                 regularization,
                 batchSize,
                 listener,
-                selection);
+                selection,
+                composer);
     }
 
-    LearnSettings withSeed(long s) {
+    LearnSettings withSeed(long v) {
         return new LearnSettings(
                 model,
                 optimizer,
                 budget,
-                s,
+                v,
                 lowerBound,
                 upperBound,
                 regularization,
                 batchSize,
                 listener,
-                selection);
+                selection,
+                composer);
+    }
+
+    LearnSettings withRegularization(double v) {
+        return new LearnSettings(
+                model,
+                optimizer,
+                budget,
+                seed,
+                lowerBound,
+                upperBound,
+                v,
+                batchSize,
+                listener,
+                selection,
+                composer);
+    }
+
+    LearnSettings withBatchSize(int v) {
+        return new LearnSettings(
+                model,
+                optimizer,
+                budget,
+                seed,
+                lowerBound,
+                upperBound,
+                regularization,
+                v,
+                listener,
+                selection,
+                composer);
+    }
+
+    LearnSettings withListener(LoraHubListener v) {
+        return new LearnSettings(
+                model,
+                optimizer,
+                budget,
+                seed,
+                lowerBound,
+                upperBound,
+                regularization,
+                batchSize,
+                v,
+                selection,
+                composer);
+    }
+
+    LearnSettings withSelection(ModuleSelection v) {
+        return new LearnSettings(
+                model,
+                optimizer,
+                budget,
+                seed,
+                lowerBound,
+                upperBound,
+                regularization,
+                batchSize,
+                listener,
+                v,
+                composer);
+    }
+
+    LearnSettings withComposer(Composer v) {
+        return new LearnSettings(
+                model,
+                optimizer,
+                budget,
+                seed,
+                lowerBound,
+                upperBound,
+                regularization,
+                batchSize,
+                listener,
+                selection,
+                v);
     }
 
     LearnSettings withBounds(double lo, double hi) {
@@ -98,62 +179,7 @@ record LearnSettings(
                 regularization,
                 batchSize,
                 listener,
-                selection);
-    }
-
-    LearnSettings withRegularization(double r) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                r,
-                batchSize,
-                listener,
-                selection);
-    }
-
-    LearnSettings withBatchSize(int b) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                b,
-                listener,
-                selection);
-    }
-
-    LearnSettings withListener(LoraHubListener l) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                batchSize,
-                l,
-                selection);
-    }
-
-    LearnSettings withSelection(ModuleSelection s) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                batchSize,
-                listener,
-                s);
+                selection,
+                composer);
     }
 }

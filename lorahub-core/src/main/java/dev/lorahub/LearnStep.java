@@ -45,6 +45,24 @@ public final class LearnStep {
     }
 
     /**
+     * @param strategy how candidates are merged (default {@link MergeStrategy#LORAHUB}, the
+     *     reference); {@link MergeStrategy#CAT} is the exact {@code sum_i w_i s_i B_i A_i}. For a
+     *     strategy that needs a density or other setting, use {@link #composer(Composer)}.
+     * @return a new step
+     */
+    public LearnStep strategy(MergeStrategy strategy) {
+        return composer(Composer.of(Objects.requireNonNull(strategy, "strategy")));
+    }
+
+    /**
+     * @param composer how candidates are merged, with its settings (density, SVD rank, seed)
+     * @return a new step
+     */
+    public LearnStep composer(Composer composer) {
+        return with(settings.withComposer(Objects.requireNonNull(composer, "composer")));
+    }
+
+    /**
      * @param name an optimizer known to {@link dev.lorahub.optim.Optimizers#byName(String)}, e.g.
      *     {@code cobyla} or {@code random}
      * @return a new step

@@ -80,7 +80,11 @@ final class LoraHubRun {
                             + " modules, got "
                             + pool.size());
         }
-        WeightedMerge.requireEqualShapes(pool);
+        Composer composer = settings.composer();
+        MergeChecks.check(composer.strategy(), pool, new double[pool.size()]);
+        if (composer.strategy().needsDensity()) {
+            composer.merge(MERGED_NAME, pool, new double[pool.size()]); // throws without a density
+        }
     }
 
     private Optimizer optimizer() {
@@ -228,7 +232,7 @@ final class LoraHubRun {
                         singleLosses);
         LOG.info(
                 "LoraHub: {} modules, {} examples, {} evaluations, best score {} (loss {}), {}, {}"
-                    + " ms",
+                        + " ms",
                 n,
                 examples.size(),
                 search.trace.size(),
@@ -260,7 +264,7 @@ final class LoraHubRun {
 
         LoraModule compose(double[] w) {
             long t0 = System.nanoTime();
-            LoraModule merged = WeightedMerge.merge(MERGED_NAME, selected, w);
+            LoraModule merged = settings.composer().merge(MERGED_NAME, selected, w);
             compositionNanos += System.nanoTime() - t0;
             return merged;
         }
@@ -345,7 +349,7 @@ final class LoraHubRun {
                         ? model.modelType()
                         : pool.get(0).config().baseModelNameOrPath(),
                 examples.size(),
-                "LORAHUB",
+                strategyName(settings.composer()),
                 optimizer.name(),
                 settings.budget(),
                 settings.seed(),
@@ -355,6 +359,17 @@ final class LoraHubRun {
                 settings.batchSize(),
                 Provenance.currentLibraryVersion(),
                 Instant.now());
+    }
+
+    /**
+     * @return e.g. {@code LORAHUB} or {@code TIES, density=0.5, majoritySign=TOTAL}
+     */
+    static String strategyName(Composer composer) {
+        String s = composer.toString();
+        String prefix = "Composer[";
+        return s.startsWith(prefix) && s.endsWith("]")
+                ? s.substring(prefix.length(), s.length() - 1)
+                : s;
     }
 
     private static double meanAbs(double[] w) {

@@ -13,6 +13,7 @@ import dev.lorahub.testkit.ToyTasks.Combination;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -65,6 +66,30 @@ class LoraHubTest {
                 .isCloseTo(base, within(1e-12));
         assertThat(r.state()).isEqualTo(LoraHubResult.State.BUDGET_EXHAUSTED);
         assertThat(r.trace()).hasSize(300);
+    }
+
+    @Test
+    void cat_recovers_the_true_weights_at_a_generous_budget() {
+        // 40 examples x 63 scored tokens: enough data for the maximum-likelihood weights to sit
+        // near the generating ones; regulariser off, so nothing pulls them towards 0
+        ToyTask t = task(Combination.EXACT_SUM, 40);
+
+        LoraHubResult r =
+                LoraHub.compose(MODULES)
+                        .fewShot(t.examples())
+                        .on(MODEL)
+                        .strategy(MergeStrategy.CAT)
+                        .regularization(0)
+                        .budget(400)
+                        .run();
+
+        double[] w = r.weightArray();
+        for (int i = 0; i < w.length; i++) {
+            assertThat(w[i])
+                    .as("weight %d of %s, truth %s", i, Arrays.toString(w), Arrays.toString(TRUTH))
+                    .isCloseTo(TRUTH[i], within(0.1));
+        }
+        assertThat(r.provenance().strategy()).isEqualTo("CAT");
     }
 
     @Test

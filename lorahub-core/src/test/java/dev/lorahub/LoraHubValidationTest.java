@@ -1,5 +1,6 @@
 package dev.lorahub;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lorahub.io.AdapterConfig;
@@ -76,6 +77,29 @@ class LoraHubValidationTest {
                 .hasMessageContaining("'rank-4'")
                 .hasMessageContaining("4x8")
                 .hasMessageContaining("2x8");
+    }
+
+    @Test
+    void cat_accepts_unequal_ranks() {
+        LoraModule rank4 = ToyTasks.modules(MODEL.config(), "toy", 1, 4, 5L).get(0);
+        List<LoraModule> mixed = new ArrayList<>(MODULES);
+        mixed.add(rank4.withName("rank-4"));
+        LoraHubResult r = step(mixed).strategy(MergeStrategy.CAT).run();
+        assertThat(r.merged().layers().get("layers.0.proj").rank()).isEqualTo(2 + 2 + 2 + 4);
+    }
+
+    @Test
+    void a_pruning_strategy_without_density_fails_before_any_forward() {
+        int[] forwards = {0};
+        assertThatThrownBy(
+                        () ->
+                                step(MODULES)
+                                        .strategy(MergeStrategy.TIES)
+                                        .listener(p -> forwards[0]++)
+                                        .run())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("density");
+        assertThat(forwards[0]).isZero();
     }
 
     @Test
