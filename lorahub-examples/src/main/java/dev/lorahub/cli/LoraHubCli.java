@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
         // add a subcommand by listing its class here (one per line keeps merges trivial)
         subcommands = {
             CommandLine.HelpCommand.class,
+            InspectCommand.class,
+            MergeCommand.class,
             ScoreCommand.class,
             GenerateCommand.class,
         })
@@ -66,6 +68,7 @@ public final class LoraHubCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new LoraHubCli());
         cl.setExecutionExceptionHandler(new ErrorReporter());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionStrategy(
                 parseResult -> {
                     if (isVerbose(parseResult)) {

@@ -1,0 +1,229 @@
+package dev.lorahub.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lorahub.LoraLayer;
+import dev.lorahub.LoraModule;
+import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.io.SafetensorsReader;
+import dev.lorahub.io.TensorInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code lorahub inspect DIR [--json]}: what a PEFT LoRA adapter folder holds. */
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show a PEFT LoRA adapter folder: base model, rank, alpha, scaling, targets, tensors,"
+                    + " dtypes, parameters and the SHA-256 of adapter_model.safetensors.",
+        })
+final class InspectCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(
+            paramLabel = "DIR",
+            description = "Adapter folder (adapter_config.json + adapter_model.safetensors).")
+    Path dir = Path.of(".");
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        Report report = Report.of(dir);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(
+                    new ObjectMapper()
+                            .enable(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(report.toJson()));
+        } else {
+            report.print(out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * Everything {@code inspect} shows about one adapter folder.
+     *
+     * @param dir the folder, absolute
+     * @param module the loaded adapter
+     * @param weightsFile its adapter_model.safetensors
+     * @param tensors every tensor in the file's header, in file order
+     * @param sha256 lower-case hex SHA-256 of the weights file
+     * @param fileBytes size of the weights file
+     */
+    record Report(
+            Path dir,
+            LoraModule module,
+            Path weightsFile,
+            List<TensorInfo> tensors,
+            String sha256,
+            long fileBytes) {
+
+        /** Loads the folder and reads the weights file's header and hash. */
+        static Report of(Path dir) throws IOException {
+            Path abs = dir.toAbsolutePath().normalize();
+            LoraModule module = LoraModule.load(abs);
+            Path weights = abs.resolve("adapter_model.safetensors");
+            List<TensorInfo> tensors;
+            try (SafetensorsReader reader = SafetensorsReader.open(weights)) {
+                tensors = reader.tensors();
+            }
+            String sha256 = module.sha256().isPresent() ? module.sha256().get() : InspectCommand.sha256(weights);
+            return new Report(abs, module, weights, tensors, sha256, Files.size(weights));
+        }
+
+        /** @return tensor counts by dtype name, sorted by name */
+        Map<String, Integer> dtypes() {
+            Map<String, Integer> counts = new TreeMap<>();
+            tensors.forEach(t -> counts.merge(t.dtype().name(), 1, Integer::sum));
+            return counts;
+        }
+
+        /** @return the number of elements over all tensors of the file */
+        long parameters() {
+            return tensors.stream().mapToLong(TensorInfo::numel).sum();
+        }
+
+        /** @return the layers' ranks, if all equal; else -1 */
+        int uniformRank() {
+            List<Integer> ranks =
+                    module.layers().values().stream().map(LoraLayer::rank).distinct().toList();
+            return ranks.size() == 1 ? ranks.get(0) : -1;
+        }
+
+        /** @return the layers' scaling, if all equal; else NaN */
+        double uniformScaling() {
+            List<Double> s =
+                    module.layers().values().stream().map(LoraLayer::scaling).distinct().toList();
+            return s.size() == 1 ? s.get(0) : Double.NaN;
+        }
+
+        Map<String, Object> toJson() {
+            AdapterConfig c = module.config();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("adapter", dir.toString());
+            m.put("name", module.name());
+            m.put("base_model_name_or_path", c.baseModelNameOrPath());
+            m.put("peft_type", c.peftType());
+            m.put("task_type", c.taskType().orElse(null));
+            m.put("r", c.r());
+            m.put("lora_alpha", c.loraAlpha());
+            m.put("use_rslora", c.useRslora());
+            m.put("fan_in_fan_out", c.fanInFanOut());
+            m.put("rank_pattern", c.rankPattern());
+            m.put("alpha_pattern", c.alphaPattern());
+            int rank = uniformRank();
+            double scaling = uniformScaling();
+            m.put("rank", rank > 0 ? rank : null);
+            m.put("scaling", Double.isNaN(scaling) ? null : scaling);
+            m.put("target_modules", c.targetModules());
+            List<Map<String, Object>> layers =
+                    module.layers().values().stream()
+                            .map(
+                                    l -> {
+                                        Map<String, Object> e = new LinkedHashMap<>();
+                                        e.put("module", l.modulePath());
+                                        e.put("rank", l.rank());
+                                        e.put("scaling", l.scaling());
+                                        e.put("in_features", l.inFeatures());
+                                        e.put("out_features", l.outFeatures());
+                                        return e;
+                                    })
+                            .toList();
+            m.put("layers", layers);
+            m.put("tensor_count", tensors.size());
+            m.put("dtypes", dtypes());
+            m.put("parameters", parameters());
+            m.put("file", weightsFile.toString());
+            m.put("file_bytes", fileBytes);
+            m.put("sha256", sha256);
+            return m;
+        }
+
+        void print(PrintWriter out) {
+            AdapterConfig c = module.config();
+            int rank = uniformRank();
+            double scaling = uniformScaling();
+            row(out, "adapter", dir.toString());
+            row(out, "base model", c.baseModelNameOrPath());
+            row(out, "task type", c.taskType().orElse("-"));
+            row(out, "rank", rank > 0 ? Integer.toString(rank) : "per module (below)");
+            if (!c.rankPattern().isEmpty()) {
+                row(out, "rank pat.", c.rankPattern().toString());
+            }
+            row(out, "alpha", num(c.loraAlpha()));
+            if (!c.alphaPattern().isEmpty()) {
+                row(out, "alpha pat.", c.alphaPattern().toString());
+            }
+            row(out, "scaling", (Double.isNaN(scaling) ? "per module (below)" : num(scaling))
+                    + (c.useRslora() ? "  (rsLoRA: alpha / sqrt(r))" : "  (alpha / r)"));
+            row(out, "targets", String.join(", ", c.targetModules()));
+            row(out, "layers", Integer.toString(module.layers().size()));
+            row(out, "tensors", Integer.toString(tensors.size()));
+            StringBuilder dt = new StringBuilder();
+            dtypes().forEach((k, v) -> dt.append(dt.length() == 0 ? "" : ", ").append(k)
+                    .append(" x").append(v));
+            row(out, "dtypes", dt.toString());
+            row(out, "parameters", String.format(Locale.ROOT, "%,d", parameters()));
+            row(out, "file", weightsFile.getFileName() + String.format(Locale.ROOT, " (%,d bytes)",
+                    fileBytes));
+            row(out, "sha256", sha256);
+            if (rank < 0 || Double.isNaN(scaling)) {
+                out.println("per module:");
+                for (LoraLayer l : module.layers().values()) {
+                    out.printf(Locale.ROOT, "  %-60s r=%-4d scaling=%s%n", l.modulePath(),
+                            l.rank(), num(l.scaling()));
+                }
+            }
+        }
+
+        private static void row(PrintWriter out, String key, String value) {
+            out.printf(Locale.ROOT, "%-11s %s%n", key + ":", value);
+        }
+    }
+
+    /** @return v without a trailing ".0" when it is an integer */
+    static String num(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15
+                ? Long.toString((long) v)
+                : Double.toString(v);
+    }
+
+    /** @return the lower-case hex SHA-256 of a file, streamed (for modules without a hash) */
+    static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}

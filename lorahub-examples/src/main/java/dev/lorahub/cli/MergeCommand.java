@@ -1,0 +1,214 @@
+package dev.lorahub.cli;
+
+import dev.lorahub.Composer;
+import dev.lorahub.LoraLayer;
+import dev.lorahub.LoraModule;
+import dev.lorahub.MajoritySign;
+import dev.lorahub.MergeStrategy;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lorahub merge --strategy NAME --weights w1,w2,... --out DIR ADAPTER_DIR...}: loads PEFT
+ * adapters, merges them with {@link Composer} and saves the result as a PEFT folder.
+ */
+@Command(
+        name = "merge",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Merge PEFT LoRA adapters with weights into one PEFT adapter folder.",
+            "Strategies: lorahub (A and B summed separately, as LoraHub does), cat (exact, rank"
+                    + " sum), linear, svd, ties, dare-linear, dare-ties, magnitude-prune.",
+        })
+final class MergeCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(
+            names = "--strategy",
+            required = true,
+            paramLabel = "NAME",
+            converter = StrategyConverter.class,
+            completionCandidates = StrategyConverter.class,
+            description = "One of: ${COMPLETION-CANDIDATES}.")
+    MergeStrategy strategy = MergeStrategy.LORAHUB;
+
+    @Option(
+            names = "--weights",
+            required = true,
+            split = ",",
+            paramLabel = "w1,w2,...",
+            description = "One weight per adapter, in the order given (negative allowed).")
+    double[] weights = {};
+
+    @Option(
+            names = "--density",
+            paramLabel = "D",
+            description = "Fraction of entries kept by ties, dare-*, magnitude-prune (0, 1].")
+    Double density;
+
+    @Option(
+            names = "--svd-rank",
+            paramLabel = "R",
+            description = "Rank of the svd result (default: the largest input rank).")
+    Integer svdRank;
+
+    @Option(
+            names = "--seed",
+            paramLabel = "S",
+            description = "Seed of the random masks of dare-linear and dare-ties.")
+    Long seed;
+
+    @Option(
+            names = "--majority-sign",
+            paramLabel = "total|frequency",
+            description =
+                    "How ties and dare-ties elect each element's sign: total (sign of the sum,"
+                            + " default) or frequency (sign held by more adapters).")
+    MajoritySign majoritySign;
+
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description =
+                    "Folder to write. An existing folder is replaced only if it holds nothing"
+                            + " but adapter files; never one of the inputs.")
+    Path out = Path.of("merged");
+
+    @Parameters(
+            paramLabel = "ADAPTER_DIR",
+            arity = "1..*",
+            description = "PEFT adapter folders to merge.")
+    List<Path> adapters = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException {
+        if (weights.length != adapters.size()) {
+            throw new IllegalArgumentException(
+                    "--weights has " + weights.length + " values for " + adapters.size()
+                            + " adapters");
+        }
+        if (strategy.needsDensity() && density == null) {
+            throw new IllegalArgumentException(
+                    "--strategy " + StrategyConverter.cliName(strategy)
+                            + " prunes: give --density D, the fraction of entries kept in [0, 1]");
+        }
+        Path target = out.toAbsolutePath().normalize();
+        for (Path dir : adapters) {
+            if (dir.toAbsolutePath().normalize().equals(target)) {
+                throw new IllegalArgumentException(
+                        "--out " + target + " is one of the input adapters; inputs are never"
+                                + " overwritten");
+            }
+        }
+        Composer composer = composer();
+
+        long t0 = System.nanoTime();
+        List<LoraModule> modules = new ArrayList<>();
+        for (Path dir : adapters) {
+            modules.add(LoraModule.load(dir.toAbsolutePath().normalize()));
+        }
+        long t1 = System.nanoTime();
+        String name = target.getFileName() == null ? "merged" : target.getFileName().toString();
+        LoraModule merged = composer.merge(name, modules, weights);
+        long t2 = System.nanoTime();
+        merged.save(target);
+        long t3 = System.nanoTime();
+
+        report(modules, merged, target, t1 - t0, t2 - t1, t3 - t2);
+        return 0;
+    }
+
+    private Composer composer() {
+        Composer composer = Composer.of(strategy);
+        if (density != null) {
+            composer = composer.density(density);
+        }
+        if (svdRank != null) {
+            composer = composer.svdRank(svdRank);
+        }
+        if (seed != null) {
+            composer = composer.seed(seed);
+        }
+        if (majoritySign != null) {
+            composer = composer.majoritySign(majoritySign);
+        }
+        return composer;
+    }
+
+    private void report(
+            List<LoraModule> modules,
+            LoraModule merged,
+            Path target,
+            long loadNanos,
+            long mergeNanos,
+            long saveNanos) {
+        PrintWriter pw = spec.commandLine().getOut();
+        pw.printf(
+                Locale.ROOT,
+                "merged %d adapters with %s%n",
+                modules.size(),
+                StrategyConverter.cliName(strategy));
+        int width = modules.stream().mapToInt(m -> m.name().length()).max().orElse(0);
+        for (int i = 0; i < modules.size(); i++) {
+            LoraModule m = modules.get(i);
+            pw.printf(
+                    Locale.ROOT,
+                    "  %-" + width + "s  weight %s  (r=%s, alpha=%s)%n",
+                    m.name(),
+                    InspectCommand.num(weights[i]),
+                    m.config().r(),
+                    InspectCommand.num(m.config().loraAlpha()));
+        }
+        List<Integer> ranks =
+                merged.layers().values().stream().map(LoraLayer::rank).distinct().toList();
+        pw.printf(
+                Locale.ROOT,
+                "result: %d layers, r=%s, lora_alpha=%s%s%n",
+                merged.layers().size(),
+                ranks.size() == 1 ? ranks.get(0) : ranks.toString(),
+                InspectCommand.num(merged.config().loraAlpha()),
+                options());
+        pw.printf(Locale.ROOT, "wrote %s%n", target);
+        pw.printf(
+                Locale.ROOT,
+                "time: load %.1f ms, merge %.1f ms, save %.1f ms%n",
+                loadNanos / 1e6,
+                mergeNanos / 1e6,
+                saveNanos / 1e6);
+        pw.flush();
+    }
+
+    /** @return the optional settings given, e.g. {@code " (density 0.5, seed 3)"}, or "" */
+    private String options() {
+        if (density == null && svdRank == null && seed == null && majoritySign == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(" (");
+        if (density != null) {
+            sb.append("density ").append(density).append(", ");
+        }
+        if (svdRank != null) {
+            sb.append("svd rank ").append(svdRank).append(", ");
+        }
+        if (seed != null) {
+            sb.append("seed ").append(seed).append(", ");
+        }
+        if (majoritySign != null) {
+            sb.append("majority sign ").append(majoritySign.name().toLowerCase(Locale.ROOT))
+                    .append(", ");
+        }
+        sb.setLength(sb.length() - 2);
+        return sb.append(')').toString();
+    }
+}

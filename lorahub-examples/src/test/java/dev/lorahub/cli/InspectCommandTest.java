@@ -1,0 +1,113 @@
+package dev.lorahub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.testing.SharedFixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InspectCommandTest {
+
+    private static Path adapter(int i) {
+        return SharedFixtures.require("hf-tiny/llama/adapters/adapter_" + i);
+    }
+
+    @Test
+    void json_output_matches_the_adapter_config_and_file() throws Exception {
+        Path dir = adapter(1);
+        CliRun run = CliRun.of("inspect", dir.toString(), "--json");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.err()).isEmpty();
+
+        ObjectMapper json = new ObjectMapper();
+        JsonNode report = json.readTree(run.out());
+        JsonNode config = json.readTree(dir.resolve("adapter_config.json").toFile());
+        assertThat(report.get("base_model_name_or_path").asText())
+                .isEqualTo(config.get("base_model_name_or_path").asText())
+                .isEqualTo("hf-tiny/llama");
+        assertThat(report.get("r").asInt()).isEqualTo(config.get("r").asInt()).isEqualTo(4);
+        assertThat(report.get("lora_alpha").asDouble()).isEqualTo(config.get("lora_alpha").asDouble());
+        assertThat(report.get("rank").asInt()).isEqualTo(4);
+        // scaling = lora_alpha / r = 8 / 4 (fixture README)
+        assertThat(report.get("scaling").asDouble()).isEqualTo(2.0);
+        assertThat(json.convertValue(report.get("target_modules"), List.class))
+                .isEqualTo(json.convertValue(config.get("target_modules"), List.class));
+        // 2 layers x {q_proj, v_proj}: A [4, 64] each, B [64, 4] for q and [32, 4] for v (GQA)
+        assertThat(report.get("layers").size()).isEqualTo(4);
+        assertThat(report.get("tensor_count").asInt()).isEqualTo(8);
+        assertThat(report.get("dtypes").get("F32").asInt()).isEqualTo(8);
+        assertThat(report.get("dtypes").size()).isEqualTo(1);
+        assertThat(report.get("parameters").asLong()).isEqualTo(2L * (256 + 256 + 256 + 128));
+        Path weights = dir.resolve("adapter_model.safetensors");
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(weights));
+        assertThat(report.get("sha256").asText()).isEqualTo(HexFormat.of().formatHex(digest));
+        assertThat(report.get("file_bytes").asLong()).isEqualTo(Files.size(weights));
+    }
+
+    @Test
+    void text_output_names_every_field() {
+        CliRun run = CliRun.of("inspect", adapter(0).toString());
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out())
+                .contains("base model: hf-tiny/llama")
+                .contains("rank:       4")
+                .contains("alpha:      8")
+                .contains("scaling:    2  (alpha / r)")
+                .contains("targets:    v_proj, q_proj") // the config's order
+                .contains("tensors:    8")
+                .contains("dtypes:     F32 x8")
+                .contains("parameters: 1,792")
+                .contains("sha256:");
+    }
+
+    @Test
+    void a_merged_adapter_with_a_different_rank_is_reported_as_is() {
+        Path cat = SharedFixtures.require("hf-tiny/llama/ref/merged/awa_cat");
+        CliRun run = CliRun.of("inspect", cat.toString(), "--json");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("\"rank\" : 12", "\"scaling\" : 1.0");
+    }
+
+    @Test
+    void a_missing_folder_exits_non_zero_with_one_line_naming_it(@TempDir Path tmp) {
+        Path missing = tmp.resolve("no-such-adapter");
+        CliRun run = CliRun.of("inspect", missing.toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.errLines().get(0)).startsWith("lorahub inspect: ").contains(missing.toString());
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void a_truncated_weights_file_exits_non_zero_with_one_line_naming_it(@TempDir Path tmp)
+            throws Exception {
+        Path copy = CommandFixtures.copyAdapter(adapter(0), tmp.resolve("cut"));
+        Path weights = copy.resolve("adapter_model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        CliRun run = CliRun.of("inspect", copy.toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.errLines().get(0)).contains(weights.toString());
+        assertThat(run.err()).doesNotContain("\tat ");
+    }
+
+    @Test
+    void a_garbled_config_exits_non_zero_with_one_line_naming_it(@TempDir Path tmp)
+            throws Exception {
+        Path copy = CommandFixtures.copyAdapter(adapter(0), tmp.resolve("bad-json"));
+        Path config = copy.resolve("adapter_config.json");
+        Files.writeString(config, "{\"r\": 4, \"lora_alpha\": ");
+        CliRun run = CliRun.of("inspect", copy.toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.errLines().get(0)).contains(config.toString());
+    }
+}

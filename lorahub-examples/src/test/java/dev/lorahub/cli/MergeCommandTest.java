@@ -1,0 +1,235 @@
+package dev.lorahub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.io.SafetensorsReader;
+import dev.lorahub.io.TensorInfo;
+import dev.lorahub.testing.SharedFixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MergeCommandTest {
+    /** The weights the fixtures' merged adapters were made with (fixture README). */
+    private static final String WEIGHTS = "0.5,-0.3,1.2";
+
+    private static List<String> adapters() {
+        Path root = SharedFixtures.require("hf-tiny/llama/adapters");
+        List<String> dirs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            dirs.add(root.resolve("adapter_" + i).toString());
+        }
+        return dirs;
+    }
+
+    private static CliRun merge(String strategy, Path out, List<String> adapters, String... more) {
+        List<String> args = new ArrayList<>(List.of("merge", "--strategy", strategy));
+        args.addAll(List.of("--weights", WEIGHTS, "--out", out.toString()));
+        args.addAll(List.of(more));
+        args.addAll(adapters);
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    /** Asserts every tensor of the reference is in ours with the same shape, within atol. */
+    private static void assertSameTensors(Path ours, Path reference, double atol)
+            throws Exception {
+        try (SafetensorsReader a = SafetensorsReader.open(ours);
+                SafetensorsReader b = SafetensorsReader.open(reference)) {
+            assertThat(a.tensors()).extracting(TensorInfo::name)
+                    .containsExactlyInAnyOrderElementsOf(
+                            b.tensors().stream().map(TensorInfo::name).toList());
+            for (TensorInfo t : b.tensors()) {
+                assertThat(a.tensor(t.name()).orElseThrow().shape())
+                        .as(t.name())
+                        .isEqualTo(t.shape());
+                float[] x = a.readFloat32(t.name());
+                float[] y = b.readFloat32(t.name());
+                for (int i = 0; i < y.length; i++) {
+                    assertThat((double) Math.abs(x[i] - y[i]))
+                            .as("%s[%d]: ours %s, reference %s", t.name(), i, x[i], y[i])
+                            .isLessThanOrEqualTo(atol);
+                }
+            }
+        }
+    }
+
+    @Test
+    void cat_with_the_fixture_weights_reproduces_pefts_merged_adapter(@TempDir Path tmp)
+            throws Exception {
+        Path out = tmp.resolve("cat");
+        CliRun run = merge("cat", out, adapters());
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.err()).isEmpty();
+        Path ref = SharedFixtures.require("hf-tiny/llama/ref/merged/awa_cat");
+        assertSameTensors(
+                out.resolve("adapter_model.safetensors"),
+                ref.resolve("adapter_model.safetensors"),
+                1e-6);
+        JsonNode config = new ObjectMapper().readTree(out.resolve("adapter_config.json").toFile());
+        assertThat(config.get("r").asInt()).isEqualTo(12);
+        assertThat(config.get("lora_alpha").asDouble()).isEqualTo(12.0);
+        assertThat(run.out())
+                .contains("merged 3 adapters with cat")
+                .contains("adapter_0  weight 0.5")
+                .contains("adapter_1  weight -0.3")
+                .contains("adapter_2  weight 1.2")
+                .contains("r=12, lora_alpha=12")
+                .contains("wrote " + out)
+                .contains("time: load");
+    }
+
+    @Test
+    void lorahub_with_the_fixture_weights_reproduces_the_reference_merge(@TempDir Path tmp)
+            throws Exception {
+        Path out = tmp.resolve("lh");
+        CliRun run = merge("LoraHub", out, adapters());
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        Path ref = SharedFixtures.require("hf-tiny/llama/ref/merged/lorahub");
+        assertSameTensors(
+                out.resolve("adapter_model.safetensors"),
+                ref.resolve("adapter_model.safetensors"),
+                1e-6);
+    }
+
+    @Test
+    void the_merged_folder_can_be_inspected(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("m");
+        assertThat(merge("cat", out, adapters()).exitCode()).isZero();
+        CliRun run = CliRun.of("inspect", out.toString(), "--json");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        JsonNode report = new ObjectMapper().readTree(run.out());
+        assertThat(report.get("rank").asInt()).isEqualTo(12);
+        assertThat(report.get("scaling").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void strategy_names_accept_dashes_underscores_and_any_case(@TempDir Path tmp) {
+        for (String name : List.of("dare-ties", "DARE_TIES", "Dare_Ties")) {
+            Path out = tmp.resolve(name);
+            CliRun run = merge(name, out, adapters(), "--density", "0.5", "--seed", "3");
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(run.out()).contains("with dare-ties", "density 0.5", "seed 3");
+        }
+    }
+
+    @Test
+    void an_unknown_strategy_is_a_usage_error_listing_the_names(@TempDir Path tmp) {
+        CliRun run = merge("average", tmp.resolve("x"), adapters());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_USAGE);
+        assertThat(run.err()).contains("average", "lorahub", "magnitude-prune");
+        assertThat(tmp.resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void a_weight_count_that_differs_from_the_adapter_count_is_refused(@TempDir Path tmp) {
+        CliRun run =
+                CliRun.of(
+                        "merge", "--strategy", "cat", "--weights", "1,2", "--out",
+                        tmp.resolve("x").toString(), adapters().get(0), adapters().get(1),
+                        adapters().get(2));
+        assertThat(run.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).containsExactly("lorahub merge: --weights has 2 values for 3 adapters");
+    }
+
+    @Test
+    void a_missing_adapter_folder_exits_non_zero_with_one_line_naming_it(@TempDir Path tmp) {
+        List<String> dirs = new ArrayList<>(adapters());
+        Path missing = tmp.resolve("adapter_9");
+        dirs.set(1, missing.toString());
+        CliRun run = merge("cat", tmp.resolve("out"), dirs);
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.errLines().get(0)).startsWith("lorahub merge: ").contains(missing.toString());
+        assertThat(tmp.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void a_corrupt_adapter_exits_non_zero_with_one_line_naming_the_file(@TempDir Path tmp)
+            throws Exception {
+        List<String> dirs = new ArrayList<>(adapters());
+        Path copy = CommandFixtures.copyAdapter(Path.of(dirs.get(2)), tmp.resolve("broken"));
+        Path weights = copy.resolve("adapter_model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        bytes[0] = (byte) 0xff; // header length now far beyond the file
+        bytes[7] = (byte) 0x7f;
+        Files.write(weights, bytes);
+        dirs.set(2, copy.toString());
+        CliRun run = merge("lorahub", tmp.resolve("out"), dirs);
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.errLines().get(0)).contains(weights.toString());
+        assertThat(run.err()).doesNotContain("\tat ");
+    }
+
+    @Test
+    void incompatible_adapters_exit_non_zero_with_one_line_and_a_trace_only_when_verbose(
+            @TempDir Path tmp) {
+        Path t5 = SharedFixtures.require("hf-tiny/t5/adapters/adapter_0");
+        List<String> dirs = List.of(adapters().get(0), adapters().get(1), t5.toString());
+        CliRun run = merge("lorahub", tmp.resolve("out"), dirs);
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.errLines().get(0)).startsWith("lorahub merge: ");
+        assertThat(tmp.resolve("out")).doesNotExist();
+
+        CliRun verbose = merge("lorahub", tmp.resolve("out"), dirs, "--verbose");
+        assertThat(verbose.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(verbose.errLines().get(0)).isEqualTo(run.errLines().get(0));
+        assertThat(verbose.err()).contains("\tat ");
+    }
+
+    @Test
+    void refuses_to_replace_a_folder_holding_other_files_or_an_input(@TempDir Path tmp)
+            throws Exception {
+        Path full = Files.createDirectories(tmp.resolve("full"));
+        Files.writeString(full.resolve("keep.txt"), "mine");
+        CliRun run = merge("cat", full, adapters());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).hasSize(1);
+        assertThat(run.errLines().get(0)).contains(full.toString(), "keep.txt");
+        assertThat(Files.readString(full.resolve("keep.txt"))).isEqualTo("mine");
+
+        Path input = Path.of(adapters().get(0));
+        CliRun onto = merge("cat", input, adapters());
+        assertThat(onto.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(onto.errLines()).hasSize(1);
+        assertThat(onto.errLines().get(0)).contains("is one of the input adapters");
+    }
+
+    @Test
+    void merging_again_into_an_earlier_result_replaces_it(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("again");
+        assertThat(merge("cat", out, adapters()).exitCode()).isZero();
+        CliRun run = merge("lorahub", out, adapters());
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        Path ref = SharedFixtures.require("hf-tiny/llama/ref/merged/lorahub");
+        assertSameTensors(
+                out.resolve("adapter_model.safetensors"),
+                ref.resolve("adapter_model.safetensors"),
+                1e-6);
+    }
+
+    @Test
+    void pruning_strategies_without_a_density_are_refused_before_loading(@TempDir Path tmp) {
+        CliRun run = merge("ties", tmp.resolve("t"), adapters());
+        assertThat(run.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines())
+                .containsExactly(
+                        "lorahub merge: --strategy ties prunes: give --density D, the fraction of"
+                                + " entries kept in [0, 1]");
+    }
+
+    @Test
+    void ties_accepts_a_majority_sign_method(@TempDir Path tmp) {
+        CliRun run =
+                merge("ties", tmp.resolve("t"), adapters(), "--density", "0.4",
+                        "--majority-sign", "frequency");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("majority sign frequency");
+    }
+}
