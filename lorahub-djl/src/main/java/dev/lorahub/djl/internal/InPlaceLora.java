@@ -2,6 +2,7 @@ package dev.lorahub.djl.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.lorahub.LoraLayer;
@@ -30,6 +31,8 @@ import java.util.function.Supplier;
  * <p>The weights stay owned by the model; this class never closes them. Not thread-safe.
  */
 public final class InPlaceLora implements AutoCloseable {
+    private static final NDIndex ALL = new NDIndex(":");
+
     private final Map<String, NDArray> targets;
     private final Map<String, LinearShape> shapes;
     private final NDManager copyManager;
@@ -148,7 +151,8 @@ public final class InPlaceLora implements AutoCloseable {
         List<String> done = new ArrayList<>();
         for (Map.Entry<String, NDArray> e : kept.entrySet()) {
             NDArray copy = e.getValue();
-            targets.get(e.getKey()).set(copy.toByteBuffer());
+            // a native copy_ into the whole weight: bit-exact, no trip through the Java heap
+            targets.get(e.getKey()).set(ALL, copy);
             copy.close();
             done.add(e.getKey());
         }

@@ -126,6 +126,25 @@ class InPlaceLoraTest {
         }
     }
 
+    @Test
+    void repeated_apply_and_restore_attach_nothing_to_the_weights_manager() {
+        Random rnd = new Random(9);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDManager weights = m.newSubManager();
+            Map<String, NDArray> targets = Map.of("q", weights.create(random(rnd, 64, 1), new Shape(8, 8)));
+            try (InPlaceLora lora = new InPlaceLora(targets, m)) {
+                LoraModule mod = module("m", List.of(layer(rnd, "q", 8, 8, 2)));
+                int before = ((ai.djl.ndarray.BaseNDManager) weights).getManagedArrays().size();
+                for (int i = 0; i < 5; i++) {
+                    lora.apply(mod);
+                    lora.restore();
+                }
+                assertThat(((ai.djl.ndarray.BaseNDManager) weights).getManagedArrays())
+                        .hasSize(before);
+            }
+        }
+    }
+
     private static void assertBitEqual(float[] actual, float[] expected, long seed) {
         assertThat(actual).as("seed %d", seed).hasSameSizeAs(expected);
         for (int i = 0; i < actual.length; i++) {
