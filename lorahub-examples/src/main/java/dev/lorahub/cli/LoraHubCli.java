@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             MergeCommand.class,
             ScoreCommand.class,
             GenerateCommand.class,
+            LearnCommand.class,
         })
 public final class LoraHubCli implements Runnable {
     /** Exit code for bad input: a missing folder, a corrupt file, incompatible adapters. */

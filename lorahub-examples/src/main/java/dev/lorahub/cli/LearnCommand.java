@@ -1,0 +1,277 @@
+package dev.lorahub.cli;
+
+import dev.lorahub.Composer;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LearnStep;
+import dev.lorahub.LoraHub;
+import dev.lorahub.LoraHubListener;
+import dev.lorahub.LoraHubResult;
+import dev.lorahub.LoraModule;
+import dev.lorahub.MergeStrategy;
+import dev.lorahub.ModuleSelection;
+import dev.lorahub.TracePoint;
+import dev.lorahub.io.PeftAdapters;
+import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.ModelBackends;
+
+import org.jspecify.annotations.Nullable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code lorahub learn}: LoraHub learning from the command line. Loads PEFT adapters, learns their
+ * weights on a few examples, and writes into {@code --out} the merged adapter (PEFT folder), {@code
+ * weights.json}, {@code trace.csv} and {@code provenance.json}. Works with any {@link
+ * dev.lorahub.spi.ModelBackend} on the class path.
+ */
+@Command(
+        name = "learn",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Learn LoraHub weights of LoRA adapters on a few examples and save the merged adapter.",
+            "Writes into --out: adapter_config.json + adapter_model.safetensors (PEFT),"
+                    + " weights.json, trace.csv, provenance.json.",
+        })
+public final class LearnCommand implements Callable<Integer> {
+    @Option(
+            names = "--model",
+            paramLabel = "M",
+            description =
+                    "Base model folder or .gguf file (default: the first adapter's"
+                            + " base_model_name_or_path).")
+    @Nullable Path model;
+
+    @Option(
+            names = "--modules",
+            required = true,
+            arity = "1..*",
+            paramLabel = "DIR",
+            description =
+                    "PEFT adapter folders, or folders whose sub-folders are adapters (taken in"
+                            + " name order).")
+    List<Path> modules = new ArrayList<>();
+
+    @Option(
+            names = "--examples",
+            required = true,
+            paramLabel = "FILE",
+            description =
+                    "JSON Lines: {\"input\",\"output\"} text or {\"input_ids\",\"labels\"} ids.")
+    Path examples;
+
+    @Option(
+            names = "--budget",
+            paramLabel = "N",
+            description = "Objective evaluations (default: ${DEFAULT-VALUE}).")
+    int budget = LoraHub.DEFAULT_BUDGET;
+
+    @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed = LoraHub.DEFAULT_SEED;
+
+    @Option(
+            names = "--optimizer",
+            paramLabel = "NAME",
+            description = "cobyla (NGOpt's choice, default), random, or another known name.")
+    String optimizer = LoraHub.DEFAULT_OPTIMIZER;
+
+    @Option(
+            names = "--strategy",
+            paramLabel = "NAME",
+            description =
+                    "lorahub (default: A and B summed separately), cat (exact), linear, svd,"
+                            + " ties, dare-linear, dare-ties, magnitude-prune.")
+    String strategy = "lorahub";
+
+    @Option(
+            names = "--density",
+            paramLabel = "D",
+            description = "Fraction kept by ties, dare-*, magnitude-prune.")
+    @Nullable Double density;
+
+    @Option(
+            names = "--select",
+            paramLabel = "all|random:K|best:K",
+            description =
+                    "Modules to compose: all (default), random:K (Python's random.sample with"
+                            + " the seed, as the reference), best:K (lowest single-module loss).")
+    String select = "all";
+
+    @Option(
+            names = "--regularization",
+            paramLabel = "L",
+            description = "Factor of mean|w| in the score (default: ${DEFAULT-VALUE}).")
+    double regularization = LoraHub.DEFAULT_REGULARIZATION;
+
+    @Option(
+            names = "--batch-size",
+            paramLabel = "B",
+            description = "Examples per forward batch (default: all in one).")
+    @Nullable Integer batchSize;
+
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description = "Output folder (new, or holding only a previous adapter).")
+    Path out;
+
+    @Spec CommandSpec spec;
+
+    /** Creates the command (picocli). */
+    public LearnCommand() {}
+
+    @Override
+    public Integer call() throws IOException {
+        List<FewShotExample> list = ExamplesFile.read(examples);
+        List<LoraModule> pool = new ArrayList<>();
+        for (Path dir : adapterFolders(modules)) {
+            pool.add(LoraModule.load(dir));
+        }
+        LearnStep step =
+                LoraHub.compose(pool)
+                        .fewShot(list)
+                        .budget(budget)
+                        .seed(seed)
+                        .optimizer(optimizer)
+                        .composer(composer())
+                        .select(ModuleSelection.parse(select))
+                        .regularization(regularization);
+        if (batchSize != null) {
+            step = step.batchSize(batchSize);
+        }
+        Progress progress = new Progress(spec.commandLine().getErr());
+        step = step.listener(progress);
+        LoraHubResult result;
+        try {
+            if (model != null) {
+                try (BaseModel base = ModelBackends.load(model)) {
+                    result = step.on(base).run();
+                }
+            } else {
+                result = step.run();
+            }
+        } finally {
+            progress.close();
+        }
+        result.save(out);
+        report(result);
+        return result.state() == LoraHubResult.State.FAILED ? LoraHubCli.EXIT_BAD_INPUT : 0;
+    }
+
+    /** Draws a progress bar from the first evaluation on, so that early errors print alone. */
+    private static final class Progress implements LoraHubListener {
+        private final PrintWriter err;
+        private @Nullable ProgressBar bar;
+
+        Progress(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public void onStart(List<String> moduleNames, int budget) {
+            bar = ProgressBar.start("learn", budget, err);
+        }
+
+        @Override
+        public void onEvaluation(TracePoint p) {
+            if (bar != null) {
+                bar.update(p.index(), String.format(Locale.ROOT, "best score %.5f", p.bestScore()));
+            }
+        }
+
+        void close() {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+    }
+
+    private Composer composer() {
+        MergeStrategy s;
+        try {
+            s = MergeStrategy.valueOf(strategy.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "unknown strategy '"
+                            + strategy
+                            + "', known: lorahub, cat, linear, svd, ties,"
+                            + " dare-linear, dare-ties, magnitude-prune");
+        }
+        Composer c = Composer.of(s);
+        return density == null ? c : c.density(density);
+    }
+
+    /**
+     * @param dirs adapter folders, or parents of adapter folders
+     * @return the adapter folders: each given adapter folder, and the adapter sub-folders of each
+     *     other folder in name order
+     * @throws IOException if a folder cannot be listed
+     * @throws IllegalArgumentException naming a folder that is neither
+     */
+    static List<Path> adapterFolders(List<Path> dirs) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path dir : dirs) {
+            if (Files.isRegularFile(dir.resolve(PeftAdapters.CONFIG_FILE))) {
+                out.add(dir);
+                continue;
+            }
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException(dir + ": no such adapter folder");
+            }
+            List<Path> children;
+            try (Stream<Path> s = Files.list(dir)) {
+                children =
+                        s.filter(p -> Files.isRegularFile(p.resolve(PeftAdapters.CONFIG_FILE)))
+                                .sorted()
+                                .toList();
+            }
+            if (children.isEmpty()) {
+                throw new IllegalArgumentException(
+                        dir
+                                + ": neither an adapter folder (no "
+                                + PeftAdapters.CONFIG_FILE
+                                + ") nor a folder of adapter folders");
+            }
+            out.addAll(children);
+        }
+        return out;
+    }
+
+    private void report(LoraHubResult r) {
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(
+                Locale.ROOT,
+                "%s after %d evaluations: best score %.6f (loss %.6f)%n",
+                r.state(),
+                r.trace().size(),
+                r.bestScore(),
+                r.bestLoss());
+        for (Map.Entry<String, Double> e : r.weights().entrySet()) {
+            o.printf(Locale.ROOT, "  %+.4f  %s%n", e.getValue(), e.getKey());
+        }
+        LoraHubResult.Timing t = r.timing();
+        o.printf(
+                Locale.ROOT,
+                "time %d ms: forward %d ms, composition %d ms, other %d ms%n",
+                t.wall().toMillis(),
+                t.forward().toMillis(),
+                t.composition().toMillis(),
+                t.other().toMillis());
+        o.println("wrote " + out);
+        o.flush();
+    }
+}

@@ -1,0 +1,217 @@
+package dev.lorahub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraLayer;
+import dev.lorahub.LoraModule;
+import dev.lorahub.Provenance;
+import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.testkit.ToyModel;
+import dev.lorahub.testkit.ToyModelConfig;
+import dev.lorahub.testkit.ToyTask;
+import dev.lorahub.testkit.ToyTasks;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** {@code lorahub learn} end to end on the pure-Java toy backend (no DJL, no model files). */
+class LearnCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final double[] TRUTH = {0.9, 0.0, -0.6};
+
+    @TempDir Path dir;
+    ToyModel model;
+    Path modelDir;
+    Path modulesDir;
+    List<LoraModule> modules;
+    ToyTask task;
+
+    @BeforeEach
+    void writeModelModulesAndExamples() throws IOException {
+        model = ToyModel.create(ToyModelConfig.small());
+        modelDir = dir.resolve("toy-model");
+        model.save(modelDir);
+        modules = ToyTasks.modules(model.config(), modelDir.toString(), 3, 2, 4L);
+        modulesDir = dir.resolve("pool");
+        for (LoraModule m : modules) {
+            m.save(modulesDir.resolve(m.name()));
+        }
+        task = ToyTasks.task(model, modules, TRUTH, ToyTasks.Combination.SEPARATE_SUM, 5, 48, 2L);
+        StringBuilder jsonl = new StringBuilder();
+        for (FewShotExample e : task.examples()) {
+            ObjectNode line = JSON.createObjectNode();
+            line.set("input_ids", JSON.valueToTree(e.inputIds().orElseThrow()));
+            line.set("labels", JSON.valueToTree(e.labels().orElseThrow()));
+            jsonl.append(line).append('\n');
+        }
+        Files.writeString(dir.resolve("examples.jsonl"), jsonl);
+    }
+
+    @Test
+    void learns_and_writes_adapter_weights_trace_and_provenance() throws Exception {
+        Path out = dir.resolve("out");
+        CliRun run =
+                CliRun.of(
+                        "learn",
+                        "--model",
+                        modelDir.toString(),
+                        "--modules",
+                        modulesDir.resolve("toy-0").toString(),
+                        modulesDir.resolve("toy-1").toString(),
+                        modulesDir.resolve("toy-2").toString(),
+                        "--examples",
+                        dir.resolve("examples.jsonl").toString(),
+                        "--budget",
+                        "30",
+                        "--out",
+                        out.toString());
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).contains("BUDGET_EXHAUSTED after 30 evaluations").contains("toy-2");
+
+        JsonNode weights = JSON.readTree(out.resolve("weights.json").toFile());
+        double[] w = new double[3];
+        for (int i = 0; i < 3; i++) {
+            w[i] = weights.get("toy-" + i).asDouble();
+        }
+        // the saved adapter carries the LoraHub merge at those weights (truth without Composer)
+        LoraModule merged = LoraModule.load(out);
+        Map<String, float[]> expected =
+                ToyTasks.update(modules, w, ToyTasks.Combination.SEPARATE_SUM);
+        for (LoraLayer layer : merged.layers().values()) {
+            float[] got = layer.deltaWeight();
+            float[] want = expected.get(layer.modulePath());
+            for (int i = 0; i < got.length; i++) {
+                assertThat((double) got[i]).isCloseTo(want[i], within(1e-5));
+            }
+        }
+        // and it fits the examples better than the base model
+        try (EncodedBatch b = model.encode(task.examples())) {
+            LoraModule none = ToyTasks.fullRank("none", "toy", Map.of(), model);
+            assertThat(model.loss(merged, b)).isLessThan(model.loss(none, b));
+        }
+        List<String> trace = Files.readAllLines(out.resolve("trace.csv"));
+        assertThat(trace.get(0))
+                .isEqualTo("index,elapsed_ms,loss,score,best_score,w_toy-0,w_toy-1,w_toy-2");
+        assertThat(trace).hasSize(31);
+        Provenance p = Provenance.fromJson(Files.readString(out.resolve("provenance.json")));
+        assertThat(p.budget()).isEqualTo(30);
+        assertThat(p.optimizer()).isEqualTo("cobyla");
+        assertThat(p.modules()).allMatch(m -> m.hashed().equals(Provenance.FILE_HASH));
+        assertThat(p.modules().get(0).sha256())
+                .isEqualTo(LoraModule.load(modulesDir.resolve("toy-0")).sha256().orElseThrow());
+    }
+
+    @Test
+    void resolves_the_base_model_from_the_adapters_and_takes_a_folder_of_adapters()
+            throws Exception {
+        Path out = dir.resolve("out");
+        CliRun run =
+                CliRun.of(
+                        "learn",
+                        "--modules",
+                        modulesDir.toString(),
+                        "--examples",
+                        dir.resolve("examples.jsonl").toString(),
+                        "--budget",
+                        "8",
+                        "--select",
+                        "random:2",
+                        "--strategy",
+                        "cat",
+                        "--optimizer",
+                        "random",
+                        "--out",
+                        out.toString());
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        Provenance p = Provenance.fromJson(Files.readString(out.resolve("provenance.json")));
+        // CPython: random.seed(42); random.sample(range(3), 2) == [2, 0]
+        assertThat(p.modules())
+                .extracting(Provenance.ModuleRef::name)
+                .containsExactly("toy-2", "toy-0");
+        assertThat(p.baseModel()).isEqualTo(modelDir.toString());
+        assertThat(p.strategy()).isEqualTo("CAT");
+        assertThat(p.selection()).isEqualTo("random:2");
+        assertThat(Files.readAllLines(out.resolve("trace.csv"))).hasSize(9);
+    }
+
+    @Test
+    void text_examples_work_through_the_backends_tokenizer() throws Exception {
+        Files.writeString(
+                dir.resolve("text.jsonl"),
+                "{\"input\": \"2+2=\", \"output\": \"4\"}\n"
+                    + "{\"input\": \"3+3=\", \"output\": \"6\"}\n");
+        CliRun run =
+                CliRun.of(
+                        "learn",
+                        "--modules",
+                        modulesDir.toString(),
+                        "--examples",
+                        dir.resolve("text.jsonl").toString(),
+                        "--budget",
+                        "5",
+                        "--out",
+                        dir.resolve("out").toString());
+        assertThat(run.exitCode()).as("%s", run).isZero();
+    }
+
+    @Test
+    void bad_input_exits_1_with_one_line_naming_the_problem() {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "learn",
+                                "--modules",
+                                modulesDir.toString(),
+                                "--examples",
+                                dir.resolve("examples.jsonl").toString(),
+                                "--out",
+                                dir.resolve("out").toString()));
+        args.addAll(List.of("--select", "best:9"));
+        CliRun tooMany = CliRun.of(args.toArray(String[]::new));
+        assertThat(tooMany.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(tooMany.errLines()).hasSize(1);
+        assertThat(tooMany.err()).contains("best:9 needs at least 9 modules, got 3");
+
+        CliRun noFolder =
+                CliRun.of(
+                        "learn",
+                        "--modules",
+                        dir.resolve("missing").toString(),
+                        "--examples",
+                        dir.resolve("examples.jsonl").toString(),
+                        "--out",
+                        dir.resolve("out").toString());
+        assertThat(noFolder.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(noFolder.err()).contains("missing");
+
+        CliRun badStrategy =
+                CliRun.of(
+                        "learn",
+                        "--modules",
+                        modulesDir.toString(),
+                        "--examples",
+                        dir.resolve("examples.jsonl").toString(),
+                        "--strategy",
+                        "sum",
+                        "--out",
+                        dir.resolve("out").toString());
+        assertThat(badStrategy.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(badStrategy.err()).contains("'sum'");
+    }
+}
