@@ -8,6 +8,8 @@ import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.llama.LlamaConfig;
 import dev.lorahub.djl.llama.LlamaFiles;
 import dev.lorahub.djl.llama.LlamaModel;
+import dev.lorahub.djl.t5.T5Config;
+import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.djl.tokenizers.HfTextTokenizer;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.ModelBackend;
@@ -26,7 +28,9 @@ import java.util.Locale;
  *       GgufLlama});
  *   <li>a Hugging Face folder whose {@code config.json} has {@code model_type} {@code llama},
  *       {@code mistral} or {@code qwen2}: {@link LlamaBaseModel}, with {@code tokenizer.json} when
- *       present.
+ *       present;
+ *   <li>a Hugging Face folder whose {@code model_type} is {@code t5} or {@code mt5}: {@link
+ *       T5Model} (original T5, T5 v1.1, Flan-T5), with {@code tokenizer.json} when present.
  * </ul>
  *
  * Loading allocates everything under one NDManager that is closed on failure.
@@ -46,7 +50,8 @@ public final class DjlBackend implements ModelBackend {
             if (Files.isRegularFile(model)) {
                 return isGguf(model);
             }
-            return LlamaConfig.MODEL_TYPES.contains(modelType(model));
+            String type = modelType(model);
+            return LlamaConfig.MODEL_TYPES.contains(type) || T5Config.MODEL_TYPES.contains(type);
         } catch (IOException | RuntimeException e) {
             return false;
         }
@@ -68,10 +73,14 @@ public final class DjlBackend implements ModelBackend {
         if (LlamaConfig.MODEL_TYPES.contains(type)) {
             return loadLlama(model);
         }
+        if (T5Config.MODEL_TYPES.contains(type)) {
+            return T5Model.load(model);
+        }
         throw new ModelFormatException(
                 config,
                 "unsupported model_type '" + type + "', this backend loads "
-                        + LlamaConfig.MODEL_TYPES + " folders and .gguf files");
+                        + LlamaConfig.MODEL_TYPES + ", " + T5Config.MODEL_TYPES
+                        + " folders and .gguf files");
     }
 
     private static BaseModel loadLlama(Path dir) throws IOException {

@@ -3,8 +3,10 @@ package dev.lorahub.djl.t5;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.MergeStrategy;
 import dev.lorahub.spi.GenerationConfig;
 
 import org.junit.jupiter.api.AfterAll;
@@ -12,12 +14,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * T5Model against the hf-tiny/t5 references from transformers + PEFT. Tolerances are the fixture
@@ -105,6 +109,50 @@ class T5FixtureTest {
         for (int row = 0; row < ref.size(); row++) {
             assertThat(got.get(row)).as(variant + " row " + row).isEqualTo(upToEos(ref.get(row)));
         }
+    }
+
+    static Stream<Arguments> compositions() {
+        double[] w = {0.5, -0.3, 1.2};
+        // PEFT 0.10 scales SVD by s_i twice; the Composer's single-scaling SVD with weights
+        // w_i * s_i (s_i = 2 for every fixture adapter) is the same delta
+        return Stream.of(
+                Arguments.of(MergeStrategy.LORAHUB, w, "lorahub"),
+                Arguments.of(MergeStrategy.CAT, w, "awa_cat"),
+                Arguments.of(MergeStrategy.LINEAR, new double[] {0.5, 0.3, 1.2}, "awa_linear_absw"),
+                Arguments.of(MergeStrategy.SVD, new double[] {1.0, -0.6, 2.4}, "awa_svd"));
+    }
+
+    @ParameterizedTest(name = "{0} -> {2}")
+    @MethodSource("compositions")
+    void adapters_composed_by_the_core_composer_reproduce_the_merged_references(
+            MergeStrategy strategy, double[] weights, String variant) throws IOException {
+        List<LoraModule> modules = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            modules.add(fixture.adapter("adapter_" + i));
+        }
+        LoraModule composed = Composer.of(strategy).merge("composed", modules, weights);
+        assertThat(maxAbsDiff(model.logits(composed, batch), fixture.referenceLogits(variant)))
+                .as(variant)
+                .isLessThanOrEqualTo(1e-4f * scale(fixture.referenceLogits(variant)));
+        double ref = fixture.referenceLoss(variant);
+        assertThat(model.loss(composed, batch)).as(variant).isCloseTo(ref, within(1e-5 * ref));
+    }
+
+    private static float maxAbsDiff(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        float max = 0f;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    private static float scale(float[] ref) {
+        float s = 1f;
+        for (float v : ref) {
+            s = Math.max(s, Math.abs(v));
+        }
+        return s;
     }
 
     @Test
