@@ -91,10 +91,12 @@ public final class LearnCommand implements Callable<Integer> {
     @Option(
             names = "--strategy",
             paramLabel = "NAME",
+            converter = StrategyConverter.class,
+            completionCandidates = StrategyConverter.class,
             description =
-                    "lorahub (default: A and B summed separately), cat (exact), linear, svd,"
-                            + " ties, dare-linear, dare-ties, magnitude-prune.")
-    String strategy = "lorahub";
+                    "lorahub (default: A and B summed separately, as the reference), cat (exact),"
+                            + " or another of: ${COMPLETION-CANDIDATES}.")
+    MergeStrategy strategy = MergeStrategy.LORAHUB;
 
     @Option(
             names = "--density",
@@ -201,17 +203,7 @@ public final class LearnCommand implements Callable<Integer> {
     }
 
     private Composer composer() {
-        MergeStrategy s;
-        try {
-            s = MergeStrategy.valueOf(strategy.toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    "unknown strategy '"
-                            + strategy
-                            + "', known: lorahub, cat, linear, svd, ties,"
-                            + " dare-linear, dare-ties, magnitude-prune");
-        }
-        Composer c = Composer.of(s);
+        Composer c = Composer.of(strategy);
         return density == null ? c : c.density(density);
     }
 

@@ -211,7 +211,7 @@ class LearnCommandTest {
                         "sum",
                         "--out",
                         dir.resolve("out").toString());
-        assertThat(badStrategy.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(badStrategy.exitCode()).isEqualTo(LoraHubCli.EXIT_USAGE);
         assertThat(badStrategy.err()).contains("'sum'");
     }
 }
