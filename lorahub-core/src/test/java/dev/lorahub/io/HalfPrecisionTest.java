@@ -6,6 +6,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -65,6 +71,30 @@ class HalfPrecisionTest {
             }
             assertThat((double) f).as("0x%04x", bits).isEqualTo(expected);
             assertThat(Float16.fromFloat(f) & 0xFFFF).as("0x%04x", bits).isEqualTo(bits);
+        }
+    }
+
+    @Test
+    void the_reader_decodes_every_half_stored_in_a_file_to_its_formula() throws IOException {
+        java.nio.ByteBuffer all = ByteBuffer.allocate(2 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int bits = 0; bits < 0x10000; bits++) {
+            all.putShort((short) bits);
+        }
+        byte[] file =
+                SafetensorsWriter.toBytes(
+                        Map.of(),
+                        List.of(
+                                TensorData.ofRaw(
+                                        "h", DType.F16, new long[] {1 << 16}, all.array())));
+        float[] read =
+                SafetensorsReader.parse(ByteBuffer.wrap(file), Path.of("h")).readFloat32("h");
+        for (int bits = 0; bits < 0x10000; bits++) {
+            double expected = halfFormula(bits);
+            if (Double.isNaN(expected)) {
+                assertThat(read[bits]).as("0x%04x", bits).isNaN();
+            } else {
+                assertThat((double) read[bits]).as("0x%04x", bits).isEqualTo(expected);
+            }
         }
     }
 
