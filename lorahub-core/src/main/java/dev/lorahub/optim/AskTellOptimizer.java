@@ -98,6 +98,13 @@ public interface AskTellOptimizer extends Optimizer {
     private static OptimizationResult drive(
             Session session, BatchObjective objective, OptimizationListener listener) {
         Objects.requireNonNull(listener, "listener");
+        try (session) {
+            return loop(session, objective, listener);
+        }
+    }
+
+    private static OptimizationResult loop(
+            Session session, BatchObjective objective, OptimizationListener listener) {
         while (true) {
             List<double[]> points = session.ask();
             if (points.isEmpty()) {

@@ -11,9 +11,11 @@ import java.util.Optional;
  * gives back their values in the same order. Repeat until {@code ask()} returns an empty list, then
  * read {@link #result()}.
  *
- * <p>A session is not thread-safe and must be driven by one thread.
+ * <p>A session is not thread-safe and must be driven by one thread. Close a session that is
+ * abandoned before {@code ask()} returned an empty list: some optimizers (BOBYQA) hold a worker
+ * thread until then.
  */
-public interface Session {
+public interface Session extends AutoCloseable {
     /**
      * @return the next candidates, each inside the box; empty when the run is over (budget used or
      *     the optimizer stopped by itself)
@@ -50,4 +52,8 @@ public interface Session {
      * @throws IllegalStateException before the first tell
      */
     OptimizationResult result();
+
+    /** Releases what the session holds (a worker thread for some optimizers); idempotent. */
+    @Override
+    default void close() {}
 }
