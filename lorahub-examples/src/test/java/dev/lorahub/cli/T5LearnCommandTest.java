@@ -1,0 +1,113 @@
+package dev.lorahub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.lorahub.Composer;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraModule;
+import dev.lorahub.MergeStrategy;
+import dev.lorahub.djl.t5.T5Model;
+import dev.lorahub.testing.SharedFixtures;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code lorahub learn} end to end on the hf-tiny/t5 fixture through the DJL backend: the T5 model
+ * found by {@code model_type}, the three PEFT adapters, pre-tokenized examples.
+ */
+class T5LearnCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path dir;
+
+    @Test
+    void learn_on_the_t5_fixture_is_deterministic_and_saves_the_merge_it_scored() throws Exception {
+        Path t5 = SharedFixtures.require("hf-tiny/t5");
+        JsonNode inputs = JSON.readTree(t5.resolve("ref/inputs.json").toFile());
+        StringBuilder jsonl = new StringBuilder();
+        List<FewShotExample> examples = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            List<Integer> ids = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                if (inputs.get("attention_mask").get(r).get(c).asInt() == 1) {
+                    ids.add(inputs.get("input_ids").get(r).get(c).asInt());
+                }
+            }
+            int[] in = ids.stream().mapToInt(Integer::intValue).toArray();
+            int[] labels = JSON.convertValue(inputs.get("labels").get(r), int[].class);
+            examples.add(FewShotExample.tokenized(in, labels));
+            ObjectNode line = JSON.createObjectNode();
+            line.set("input_ids", JSON.valueToTree(in));
+            line.set("labels", JSON.valueToTree(labels));
+            jsonl.append(line).append('\n');
+        }
+        Path examplesFile = dir.resolve("examples.jsonl");
+        Files.writeString(examplesFile, jsonl);
+
+        Path first = learn(t5, examplesFile, dir.resolve("out1"));
+        Path second = learn(t5, examplesFile, dir.resolve("out2"));
+
+        assertThat(Files.readString(second.resolve("weights.json")))
+                .isEqualTo(Files.readString(first.resolve("weights.json")));
+        assertThat(Files.readAllBytes(second.resolve("adapter_model.safetensors")))
+                .isEqualTo(Files.readAllBytes(first.resolve("adapter_model.safetensors")));
+        assertThat(Files.readAllLines(first.resolve("trace.csv"))).hasSize(11);
+
+        // the saved adapter is the LORAHUB merge at the reported weights, and the model's loss
+        // of it is the best loss of the trace (reference objective: batch loss / examples)
+        JsonNode weights = JSON.readTree(first.resolve("weights.json").toFile());
+        List<LoraModule> pool = new ArrayList<>();
+        double[] w = new double[3];
+        for (int i = 0; i < 3; i++) {
+            pool.add(LoraModule.load(t5.resolve("adapters/adapter_" + i)));
+            w[i] = weights.get("adapter_" + i).asDouble();
+        }
+        LoraModule saved = LoraModule.load(first);
+        LoraModule recomposed = Composer.of(MergeStrategy.LORAHUB).merge("r", pool, w);
+        try (T5Model model = T5Model.load(t5.resolve("model"))) {
+            var batch = model.encode(examples);
+            double savedLoss = model.loss(saved, batch);
+            assertThat(savedLoss).isCloseTo(model.loss(recomposed, batch), within(1e-5));
+            double bestTraceLoss =
+                    Files.readAllLines(first.resolve("trace.csv")).stream()
+                            .skip(1)
+                            .mapToDouble(l -> Double.parseDouble(l.split(",")[2]))
+                            .min()
+                            .orElseThrow();
+            assertThat(savedLoss / 2).isCloseTo(bestTraceLoss, within(1e-5 * savedLoss));
+        }
+    }
+
+    private static Path learn(Path t5, Path examples, Path out) {
+        CliRun run =
+                CliRun.of(
+                        "learn",
+                        "--model",
+                        t5.resolve("model").toString(),
+                        "--modules",
+                        t5.resolve("adapters/adapter_0").toString(),
+                        t5.resolve("adapters/adapter_1").toString(),
+                        t5.resolve("adapters/adapter_2").toString(),
+                        "--examples",
+                        examples.toString(),
+                        "--budget",
+                        "10",
+                        "--seed",
+                        "3",
+                        "--out",
+                        out.toString());
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        return out;
+    }
+}
