@@ -119,7 +119,7 @@ public final class GgufFile {
     private static String string(ByteBuffer b, Path file) {
         long len = b.getLong();
         if (len < 0 || len > b.remaining()) {
-            throw new ModelFormatException(file, "string length " + len + " past the end of the file");
+            throw new ModelFormatException(file, "string length " + len + " past the end of the file (truncated)");
         }
         byte[] s = new byte[(int) len];
         b.get(s);
@@ -141,7 +141,7 @@ public final class GgufFile {
                 int elem = b.getInt();
                 long n = b.getLong();
                 if (n < 0 || n > b.remaining()) {
-                    throw new ModelFormatException(file, "metadata '" + key + "': array of " + n + " elements past the end");
+                    throw new ModelFormatException(file, "metadata '" + key + "': array of " + n + " elements past the end of the file (truncated)");
                 }
                 List<Object> list = new ArrayList<>((int) n);
                 for (long i = 0; i < n; i++) {

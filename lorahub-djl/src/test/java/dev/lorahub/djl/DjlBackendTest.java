@@ -1,0 +1,164 @@
+package dev.lorahub.djl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraModule;
+import dev.lorahub.djl.llama.LlamaBaseModel;
+import dev.lorahub.djl.llama.LlamaConfig;
+import dev.lorahub.djl.llama.LlamaModel;
+import dev.lorahub.djl.llama.RopeStyle;
+import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.io.SafetensorsReader;
+import dev.lorahub.io.SafetensorsWriter;
+import dev.lorahub.io.TensorData;
+import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.testing.SharedFixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DjlBackendTest {
+    @TempDir Path tmp;
+
+    private Path copyOfHfTiny(String name) throws IOException {
+        Path src = SharedFixtures.require("hf-tiny/llama/model");
+        Path dir = Files.createDirectory(tmp.resolve(name));
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(src.resolve(f), dir.resolve(f));
+        }
+        return dir;
+    }
+
+    @Test
+    void refuses_unknown_model_types_naming_the_config() throws IOException {
+        Path dir = copyOfHfTiny("gpt");
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"gpt_neox\"}");
+        DjlBackend backend = new DjlBackend();
+        assertThat(backend.supports(dir)).isFalse();
+        assertThat(backend.supports(tmp.resolve("absent"))).isFalse();
+        assertThatThrownBy(() -> backend.load(dir))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("config.json")
+                .hasMessageContaining("gpt_neox");
+    }
+
+    @Test
+    void refuses_missing_tensors_shape_mismatches_and_truncated_weights() throws IOException {
+        Path missing = copyOfHfTiny("missing");
+        List<TensorData> kept = new ArrayList<>();
+        try (SafetensorsReader r = SafetensorsReader.open(missing.resolve("model.safetensors"))) {
+            for (var t : r.tensors()) {
+                if (!t.name().equals("model.layers.1.mlp.down_proj.weight")) {
+                    kept.add(r.read(t.name()));
+                }
+            }
+        }
+        Files.delete(missing.resolve("model.safetensors"));
+        SafetensorsWriter.write(missing.resolve("model.safetensors"), Map.of(), kept);
+        assertThatThrownBy(() -> new DjlBackend().load(missing))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("model.layers.1.mlp.down_proj.weight");
+
+        Path shape = copyOfHfTiny("shape");
+        Files.writeString(
+                shape.resolve("config.json"),
+                Files.readString(shape.resolve("config.json"))
+                        .replace("\"intermediate_size\": 172", "\"intermediate_size\": 170"));
+        assertThatThrownBy(() -> new DjlBackend().load(shape))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model.layers.0.mlp.gate_proj.weight")
+                .hasMessageContaining("[172, 64]")
+                .hasMessageContaining("[170, 64]");
+
+        Path cut = copyOfHfTiny("cut");
+        byte[] all = Files.readAllBytes(cut.resolve("model.safetensors"));
+        Files.write(cut.resolve("model.safetensors"), Arrays.copyOf(all, all.length / 2));
+        assertThatThrownBy(() -> new DjlBackend().load(cut))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model.safetensors");
+    }
+
+    @Test
+    void qwen2_biases_and_tied_embeddings_survive_save_and_load() throws IOException {
+        LlamaConfig qwen =
+                new LlamaConfig("qwen2", 50, 16, 32, 2, 4, 2, 1e-6, 1e6, RopeStyle.ROTATE_HALF,
+                        true, true, -1, 3, 0, 0.02, 512);
+        Path dir = tmp.resolve("qwen");
+        float[] expected;
+        int[] ids = {4, 8, 15, 16, 23, 42};
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.create(qwen, 3, root)) {
+            assertThat(model.weights()).containsKey("model.layers.0.self_attn.q_proj.bias")
+                    .doesNotContainKey("model.layers.0.self_attn.o_proj.bias")
+                    .doesNotContainKey("lm_head.weight");
+            Random rnd = new Random(1);
+            for (var e : model.weights().entrySet()) {
+                if (e.getKey().endsWith(".bias")) {
+                    float[] v = new float[(int) e.getValue().size()];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (float) rnd.nextGaussian();
+                    }
+                    e.getValue().set(v);
+                }
+            }
+            model.save(dir);
+            try (NDManager call = root.newSubManager()) {
+                NDArray x = call.create(ids, new Shape(1, ids.length));
+                expected = model.forward(x, null).toFloatArray();
+            }
+        }
+        try (BaseModel loaded = new DjlBackend().load(dir)) {
+            assertThat(loaded.modelType()).isEqualTo("qwen2");
+            assertThat(loaded.linearModules()).doesNotContainKey("lm_head");
+            float[] got;
+            try (EncodedBatch b = loaded.encode(List.of(FewShotExample.tokenized(ids, ids)))) {
+                got = ((LlamaBaseModel) loaded).logits(
+                        new LoraModule("none", new AdapterConfig("x", 1, 1, List.of()), List.of()),
+                        b);
+            }
+            assertThat(got).containsExactly(expected);
+        }
+    }
+
+    @Test
+    void text_examples_are_prompt_plus_target_plus_eos_with_the_prompt_unlabelled()
+            throws IOException {
+        LlamaConfig c = new LlamaConfig("llama", 5, 16, 24, 1, 2, 2, 1e-6, 1e4, RopeStyle.ROTATE_HALF,
+                false, false, 0, 4, -1, 0.02, 64);
+        Path dir = tmp.resolve("worded");
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.create(c, 5, root)) {
+            model.save(dir);
+        }
+        Files.writeString(dir.resolve("tokenizer.json"),
+                dev.lorahub.djl.tokenizers.HfTextTokenizerTest.WORD_LEVEL);
+        LoraModule none = new LoraModule("none", new AdapterConfig("x", 1, 1, List.of()), List.of());
+        try (BaseModel m = new DjlBackend().load(dir)) {
+            assertThat(m.tokenizer()).isPresent();
+            double text;
+            try (EncodedBatch b = m.encode(List.of(FewShotExample.of("hello", "world")))) {
+                // labelled: "world" and EOS
+                assertThat(b.labelledTokens()).isEqualTo(2);
+                text = m.loss(none, b);
+            }
+            try (EncodedBatch b = m.encode(List.of(FewShotExample.tokenized(
+                    new int[] {0, 2, 3, 4}, new int[] {-100, -100, 3, 4})))) {
+                assertThat(m.loss(none, b)).isEqualTo(text);
+            }
+        }
+    }
+}
