@@ -1,8 +1,10 @@
 package dev.lorahub.djl;
 
 import ai.djl.ndarray.NDManager;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.djl.gguf.GgufLlama;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.llama.LlamaConfig;
@@ -14,6 +16,7 @@ import dev.lorahub.djl.tokenizers.HfTextTokenizer;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.ModelBackend;
 import dev.lorahub.spi.TextTokenizer;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,8 +81,12 @@ public final class DjlBackend implements ModelBackend {
         }
         throw new ModelFormatException(
                 config,
-                "unsupported model_type '" + type + "', this backend loads "
-                        + LlamaConfig.MODEL_TYPES + ", " + T5Config.MODEL_TYPES
+                "unsupported model_type '"
+                        + type
+                        + "', this backend loads "
+                        + LlamaConfig.MODEL_TYPES
+                        + ", "
+                        + T5Config.MODEL_TYPES
                         + " folders and .gguf files");
     }
 
@@ -119,7 +126,10 @@ public final class DjlBackend implements ModelBackend {
         }
         try (var in = Files.newInputStream(file)) {
             byte[] magic = in.readNBytes(4);
-            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U'
+            return magic.length == 4
+                    && magic[0] == 'G'
+                    && magic[1] == 'G'
+                    && magic[2] == 'U'
                     && magic[3] == 'F';
         }
     }

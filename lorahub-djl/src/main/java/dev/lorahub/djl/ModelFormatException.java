@@ -1,6 +1,7 @@
 package dev.lorahub.djl;
 
 import dev.lorahub.LoraHubException;
+
 import java.nio.file.Path;
 
 /**
@@ -32,7 +33,9 @@ public class ModelFormatException extends LoraHubException {
         this.file = file;
     }
 
-    /** @return the offending file, or null after deserialization */
+    /**
+     * @return the offending file, or null after deserialization
+     */
     public Path file() {
         return file;
     }

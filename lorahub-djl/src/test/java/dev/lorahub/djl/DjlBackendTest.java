@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.llama.LlamaBaseModel;
@@ -19,6 +20,10 @@ import dev.lorahub.io.TensorData;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.testing.SharedFixtures;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +32,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class DjlBackendTest {
     @TempDir Path tmp;
@@ -95,14 +98,31 @@ class DjlBackendTest {
     @Test
     void qwen2_biases_and_tied_embeddings_survive_save_and_load() throws IOException {
         LlamaConfig qwen =
-                new LlamaConfig("qwen2", 50, 16, 32, 2, 4, 2, 1e-6, 1e6, RopeStyle.ROTATE_HALF,
-                        true, true, -1, 3, 0, 0.02, 512);
+                new LlamaConfig(
+                        "qwen2",
+                        50,
+                        16,
+                        32,
+                        2,
+                        4,
+                        2,
+                        1e-6,
+                        1e6,
+                        RopeStyle.ROTATE_HALF,
+                        true,
+                        true,
+                        -1,
+                        3,
+                        0,
+                        0.02,
+                        512);
         Path dir = tmp.resolve("qwen");
         float[] expected;
         int[] ids = {4, 8, 15, 16, 23, 42};
         try (NDManager root = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.create(qwen, 3, root)) {
-            assertThat(model.weights()).containsKey("model.layers.0.self_attn.q_proj.bias")
+            assertThat(model.weights())
+                    .containsKey("model.layers.0.self_attn.q_proj.bias")
                     .doesNotContainKey("model.layers.0.self_attn.o_proj.bias")
                     .doesNotContainKey("lm_head.weight");
             Random rnd = new Random(1);
@@ -126,9 +146,14 @@ class DjlBackendTest {
             assertThat(loaded.linearModules()).doesNotContainKey("lm_head");
             float[] got;
             try (EncodedBatch b = loaded.encode(List.of(FewShotExample.tokenized(ids, ids)))) {
-                got = ((LlamaBaseModel) loaded).logits(
-                        new LoraModule("none", new AdapterConfig("x", 1, 1, List.of()), List.of()),
-                        b);
+                got =
+                        ((LlamaBaseModel) loaded)
+                                .logits(
+                                        new LoraModule(
+                                                "none",
+                                                new AdapterConfig("x", 1, 1, List.of()),
+                                                List.of()),
+                                        b);
             }
             assertThat(got).containsExactly(expected);
         }
@@ -137,16 +162,35 @@ class DjlBackendTest {
     @Test
     void text_examples_are_prompt_plus_target_plus_eos_with_the_prompt_unlabelled()
             throws IOException {
-        LlamaConfig c = new LlamaConfig("llama", 5, 16, 24, 1, 2, 2, 1e-6, 1e4, RopeStyle.ROTATE_HALF,
-                false, false, 0, 4, -1, 0.02, 64);
+        LlamaConfig c =
+                new LlamaConfig(
+                        "llama",
+                        5,
+                        16,
+                        24,
+                        1,
+                        2,
+                        2,
+                        1e-6,
+                        1e4,
+                        RopeStyle.ROTATE_HALF,
+                        false,
+                        false,
+                        0,
+                        4,
+                        -1,
+                        0.02,
+                        64);
         Path dir = tmp.resolve("worded");
         try (NDManager root = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.create(c, 5, root)) {
             model.save(dir);
         }
-        Files.writeString(dir.resolve("tokenizer.json"),
+        Files.writeString(
+                dir.resolve("tokenizer.json"),
                 dev.lorahub.djl.tokenizers.HfTextTokenizerTest.WORD_LEVEL);
-        LoraModule none = new LoraModule("none", new AdapterConfig("x", 1, 1, List.of()), List.of());
+        LoraModule none =
+                new LoraModule("none", new AdapterConfig("x", 1, 1, List.of()), List.of());
         try (BaseModel m = new DjlBackend().load(dir)) {
             assertThat(m.tokenizer()).isPresent();
             double text;
@@ -155,8 +199,12 @@ class DjlBackendTest {
                 assertThat(b.labelledTokens()).isEqualTo(2);
                 text = m.loss(none, b);
             }
-            try (EncodedBatch b = m.encode(List.of(FewShotExample.tokenized(
-                    new int[] {0, 2, 3, 4}, new int[] {-100, -100, 3, 4})))) {
+            try (EncodedBatch b =
+                    m.encode(
+                            List.of(
+                                    FewShotExample.tokenized(
+                                            new int[] {0, 2, 3, 4},
+                                            new int[] {-100, -100, 3, 4})))) {
                 assertThat(m.loss(none, b)).isEqualTo(text);
             }
         }

@@ -3,6 +3,7 @@ package dev.lorahub.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.Composer;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
@@ -14,6 +15,7 @@ import dev.lorahub.djl.llama.LlamaFiles;
 import dev.lorahub.djl.llama.LlamaLayout;
 import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.io.AdapterConfig;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +29,9 @@ import java.util.Random;
  * What one LoraHub evaluation costs on the DJL LLaMA backend, split into composition (the core
  * {@link Composer} LORAHUB merge of the candidate weights), in-place patch ({@link
  * InPlaceLora#apply}), forward + loss, and restore, next to the forward alone (the base model,
- * nothing patched) measured in the same run, interleaved. Prints ms per evaluation (median over
- * the timed repetitions), the ratio total / forward-alone, and the extra memory while an adapter
- * is applied (the kept copies of the targeted matrices, computed, and the process RSS growth,
+ * nothing patched) measured in the same run, interleaved. Prints ms per evaluation (median over the
+ * timed repetitions), the ratio total / forward-alone, and the extra memory while an adapter is
+ * applied (the kept copies of the targeted matrices, computed, and the process RSS growth,
  * measured).
  *
  * <p>Models: the hf-tiny fixture with its three adapters (when {@code ../shared} is found), and a
@@ -55,8 +57,17 @@ public final class LlamaEvalBenchmark {
         System.out.printf(
                 Locale.ROOT,
                 "%-12s %9s %9s %9s %9s %9s %9s %7s %9s %10s %10s%n",
-                "model", "params", "compose", "patch", "forward", "restore", "fwd-alone",
-                "ratio", "overhead", "copies MB", "RSS+ MB");
+                "model",
+                "params",
+                "compose",
+                "patch",
+                "forward",
+                "restore",
+                "fwd-alone",
+                "ratio",
+                "overhead",
+                "copies MB",
+                "RSS+ MB");
         System.out.println(
                 "(ms per evaluation, medians; ratio = (compose+patch+forward+restore)/fwd-alone;"
                         + " overhead = (compose+patch+restore)/fwd-alone)");
@@ -75,9 +86,24 @@ public final class LlamaEvalBenchmark {
                 System.out.println("hf-tiny: ../shared/fixtures not found, skipped");
             }
             LlamaConfig big =
-                    new LlamaConfig("llama", 32000, 512, 1376, 8, 8, 4, 1e-6, 10000.0,
-                            dev.lorahub.djl.llama.RopeStyle.ROTATE_HALF, false, false, 1, 2, -1,
-                            0.02, 2048);
+                    new LlamaConfig(
+                            "llama",
+                            32000,
+                            512,
+                            1376,
+                            8,
+                            8,
+                            4,
+                            1e-6,
+                            10000.0,
+                            dev.lorahub.djl.llama.RopeStyle.ROTATE_HALF,
+                            false,
+                            false,
+                            1,
+                            2,
+                            -1,
+                            0.02,
+                            2048);
             try (LlamaModel model = LlamaModel.create(big, 1, root)) {
                 List<LoraModule> modules = randomModules(big, 20, 16, 2);
                 run("random-56M", model, modules, batch(3, 5, 64, big.vocabSize()), reps, root);
@@ -86,8 +112,13 @@ public final class LlamaEvalBenchmark {
     }
 
     private static void run(
-            String name, LlamaModel model, List<LoraModule> modules, int[][] batch, int reps,
-            NDManager root) throws IOException {
+            String name,
+            LlamaModel model,
+            List<LoraModule> modules,
+            int[][] batch,
+            int reps,
+            NDManager root)
+            throws IOException {
         int b = batch.length;
         int t = batch[0].length;
         int[] flat = new int[b * t];
@@ -97,9 +128,8 @@ public final class LlamaEvalBenchmark {
         Random rnd = new Random(42);
         Composer composer = Composer.of(MergeStrategy.LORAHUB);
         long copyBytes = 0;
-        for (LoraLayer l : composer.merge("probe", modules, new double[modules.size()])
-                .layers()
-                .values()) {
+        for (LoraLayer l :
+                composer.merge("probe", modules, new double[modules.size()]).layers().values()) {
             copyBytes += 4L * l.outFeatures() * l.inFeatures();
         }
         int warm = 2;
@@ -142,9 +172,17 @@ public final class LlamaEvalBenchmark {
         System.out.printf(
                 Locale.ROOT,
                 "%-12s %8.1fM %9.3f %9.3f %9.3f %9.3f %9.3f %7.3f %8.1f%% %10.2f %10.2f%n",
-                name, model.parameterCount() / 1e6, compose, patch, forward, restore, alone,
+                name,
+                model.parameterCount() / 1e6,
+                compose,
+                patch,
+                forward,
+                restore,
+                alone,
                 (compose + patch + forward + restore) / alone,
-                100 * (compose + patch + restore) / alone, copyBytes / 1e6, rssGrowth / 1e6);
+                100 * (compose + patch + restore) / alone,
+                copyBytes / 1e6,
+                rssGrowth / 1e6);
     }
 
     private static double loss(LlamaModel model, int[] flat, int b, int t) {
@@ -167,11 +205,22 @@ public final class LlamaEvalBenchmark {
                 long[] shape = shapes.get(path + ".weight");
                 int out2 = (int) shape[0];
                 int in = (int) shape[1];
-                layers.add(new LoraLayer(path, r, in, out2, gauss(rnd, r * in, 0.02),
-                        gauss(rnd, out2 * r, 0.02), 2.0, false));
+                layers.add(
+                        new LoraLayer(
+                                path,
+                                r,
+                                in,
+                                out2,
+                                gauss(rnd, r * in, 0.02),
+                                gauss(rnd, out2 * r, 0.02),
+                                2.0,
+                                false));
             }
-            out.add(new LoraModule("module_" + i,
-                    new AdapterConfig("random", r, 2.0 * r, List.of("q_proj", "v_proj")), layers));
+            out.add(
+                    new LoraModule(
+                            "module_" + i,
+                            new AdapterConfig("random", r, 2.0 * r, List.of("q_proj", "v_proj")),
+                            layers));
         }
         return out;
     }

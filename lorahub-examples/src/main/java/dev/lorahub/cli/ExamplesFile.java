@@ -3,8 +3,10 @@ package dev.lorahub.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.FewShotExample;
 import dev.lorahub.io.AdapterFormatException;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,13 +65,17 @@ final class ExamplesFile {
             return FewShotExample.of(n.get("input").asText(), n.get("output").asText());
         }
         throw new AdapterFormatException(
-                file, "entry " + entry + ": expected {\"input\",\"output\"} strings or"
+                file,
+                "entry "
+                        + entry
+                        + ": expected {\"input\",\"output\"} strings or"
                         + " {\"input_ids\",\"labels\"} arrays");
     }
 
     private static int[] ints(Path file, int entry, JsonNode a) {
         if (!a.isArray() || a.isEmpty()) {
-            throw new AdapterFormatException(file, "entry " + entry + ": ids must be a non-empty array");
+            throw new AdapterFormatException(
+                    file, "entry " + entry + ": ids must be a non-empty array");
         }
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.testing.SharedFixtures;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class ScoreAndGenerateCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,16 +37,27 @@ class ScoreAndGenerateCommandTest {
         for (String variant : new String[] {"base", "adapter_0"}) {
             CliRun run =
                     variant.equals("base")
-                            ? CliRun.of("score", "--model", llama.resolve("model").toString(),
-                                    "--examples", examples.toString())
-                            : CliRun.of("score", "--model", llama.resolve("model").toString(),
-                                    "--adapter", llama.resolve("adapters/" + variant).toString(),
-                                    "--examples", examples.toString());
+                            ? CliRun.of(
+                                    "score",
+                                    "--model",
+                                    llama.resolve("model").toString(),
+                                    "--examples",
+                                    examples.toString())
+                            : CliRun.of(
+                                    "score",
+                                    "--model",
+                                    llama.resolve("model").toString(),
+                                    "--adapter",
+                                    llama.resolve("adapters/" + variant).toString(),
+                                    "--examples",
+                                    examples.toString());
             assertThat(run.exitCode()).as(run.toString()).isZero();
             JsonNode out = JSON.readTree(run.out());
             double ref = results.get("losses").get(variant).asDouble();
             // README tolerance: 1e-5 relative
-            assertThat(Math.abs(out.get("loss").asDouble() - ref) / ref).as(variant).isLessThan(1e-5);
+            assertThat(Math.abs(out.get("loss").asDouble() - ref) / ref)
+                    .as(variant)
+                    .isLessThan(1e-5);
             assertThat(out.get("tokens").asInt()).isEqualTo(7 + 5);
             assertThat(out.get("examples").asInt()).isEqualTo(2);
         }
@@ -54,9 +68,17 @@ class ScoreAndGenerateCommandTest {
         Path llama = SharedFixtures.require("hf-tiny/llama");
         JsonNode results = JSON.readTree(llama.resolve("ref/results.json").toFile());
         CliRun run =
-                CliRun.of("generate", "--model", llama.resolve("model").toString(),
-                        "--adapter", llama.resolve("adapters/adapter_2").toString(),
-                        "--input-ids", "1,45,77,3,190", "--max-new-tokens", "5", "--json");
+                CliRun.of(
+                        "generate",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--adapter",
+                        llama.resolve("adapters/adapter_2").toString(),
+                        "--input-ids",
+                        "1,45,77,3,190",
+                        "--max-new-tokens",
+                        "5",
+                        "--json");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         JsonNode out = JSON.readTree(run.out());
         JsonNode want = results.get("generate").get("adapter_2").get(0);
@@ -72,8 +94,14 @@ class ScoreAndGenerateCommandTest {
         Path dir = SharedFixtures.require("stories260K");
         JsonNode c = JSON.readTree(dir.resolve("expected.json").toFile()).get("cases").get(1);
         CliRun run =
-                CliRun.of("generate", "--model", dir.resolve("stories260K.gguf").toString(),
-                        "--prompt", c.get("prompt_text").asText(), "--max-new-tokens", "60",
+                CliRun.of(
+                        "generate",
+                        "--model",
+                        dir.resolve("stories260K.gguf").toString(),
+                        "--prompt",
+                        c.get("prompt_text").asText(),
+                        "--max-new-tokens",
+                        "60",
                         "--json");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         JsonNode out = JSON.readTree(run.out());
@@ -86,7 +114,11 @@ class ScoreAndGenerateCommandTest {
         Path dir = Files.createDirectory(tmp.resolve("gpt"));
         Files.writeString(dir.resolve("config.json"), "{\"model_type\":\"gpt2\"}");
         CliRun run =
-                CliRun.of("score", "--model", dir.toString(), "--examples",
+                CliRun.of(
+                        "score",
+                        "--model",
+                        dir.toString(),
+                        "--examples",
                         hfTinyExamples().toString());
         assertThat(run.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(run.errLines()).hasSize(1);

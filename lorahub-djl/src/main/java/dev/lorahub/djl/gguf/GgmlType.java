@@ -1,6 +1,7 @@
 package dev.lorahub.djl.gguf;
 
 import dev.lorahub.djl.ModelFormatException;
+
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
@@ -21,7 +22,9 @@ public enum GgmlType {
         this.id = id;
     }
 
-    /** @return the ggml type id */
+    /**
+     * @return the ggml type id
+     */
     public int id() {
         return id;
     }
@@ -33,7 +36,11 @@ public enum GgmlType {
             }
         }
         throw new ModelFormatException(
-                file, "tensor '" + tensor + "' has ggml type " + id
+                file,
+                "tensor '"
+                        + tensor
+                        + "' has ggml type "
+                        + id
                         + ", supported: F32 (0), F16 (1), Q8_0 (8), BF16 (30)");
     }
 

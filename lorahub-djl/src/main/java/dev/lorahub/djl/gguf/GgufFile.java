@@ -1,6 +1,7 @@
 package dev.lorahub.djl.gguf;
 
 import dev.lorahub.djl.ModelFormatException;
+
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -28,8 +29,8 @@ import java.util.Optional;
  * u64 offset); the data section starts at the next multiple of {@code general.alignment} (default
  * 32). {@code ne[0]} is the contiguous dimension, so the row-major shape is {@code ne} reversed.
  * Metadata values are Java {@link Long} (all integers), {@link Double} (floats), {@link Boolean},
- * {@link String} or {@link List} of those. Tensors of type F32, F16, BF16 and Q8_0 are converted
- * to float32; others are refused naming the tensor.
+ * {@link String} or {@link List} of those. Tensors of type F32, F16, BF16 and Q8_0 are converted to
+ * float32; others are refused naming the tensor.
  */
 public final class GgufFile {
     private final Path file;
@@ -63,17 +64,20 @@ public final class GgufFile {
             byte[] magic = new byte[4];
             b.get(magic);
             if (!Arrays.equals(magic, "GGUF".getBytes(StandardCharsets.US_ASCII))) {
-                throw new ModelFormatException(file, "not a GGUF file (magic " + Arrays.toString(magic) + ")");
+                throw new ModelFormatException(
+                        file, "not a GGUF file (magic " + Arrays.toString(magic) + ")");
             }
             int version = b.getInt();
             if (version != 2 && version != 3) {
-                throw new ModelFormatException(file, "GGUF version " + version + " not supported (2 or 3)");
+                throw new ModelFormatException(
+                        file, "GGUF version " + version + " not supported (2 or 3)");
             }
             long nTensors = b.getLong();
             long nKv = b.getLong();
             if (nTensors < 0 || nKv < 0 || nTensors > 1_000_000 || nKv > 1_000_000) {
                 throw new ModelFormatException(
-                        file, "implausible counts: " + nTensors + " tensors, " + nKv + " metadata keys");
+                        file,
+                        "implausible counts: " + nTensors + " tensors, " + nKv + " metadata keys");
             }
             Map<String, Object> meta = new LinkedHashMap<>();
             for (long i = 0; i < nKv; i++) {
@@ -85,7 +89,8 @@ public final class GgufFile {
                 String name = string(b, file);
                 int nDims = b.getInt();
                 if (nDims < 1 || nDims > 4) {
-                    throw new ModelFormatException(file, "tensor '" + name + "' has " + nDims + " dimensions");
+                    throw new ModelFormatException(
+                            file, "tensor '" + name + "' has " + nDims + " dimensions");
                 }
                 long[] ne = new long[nDims];
                 for (int d = 0; d < nDims; d++) {
@@ -105,8 +110,16 @@ public final class GgufFile {
                 long end = t.absoluteOffset() + t.byteLength();
                 if (offset < 0 || end > b.capacity()) {
                     throw new ModelFormatException(
-                            file, "tensor '" + name + "' bytes [" + t.absoluteOffset() + ", " + end
-                                    + ") lie past the end of the file (" + b.capacity() + " bytes): truncated");
+                            file,
+                            "tensor '"
+                                    + name
+                                    + "' bytes ["
+                                    + t.absoluteOffset()
+                                    + ", "
+                                    + end
+                                    + ") lie past the end of the file ("
+                                    + b.capacity()
+                                    + " bytes): truncated");
                 }
                 tensors.put(name, t);
             }
@@ -119,7 +132,8 @@ public final class GgufFile {
     private static String string(ByteBuffer b, Path file) {
         long len = b.getLong();
         if (len < 0 || len > b.remaining()) {
-            throw new ModelFormatException(file, "string length " + len + " past the end of the file (truncated)");
+            throw new ModelFormatException(
+                    file, "string length " + len + " past the end of the file (truncated)");
         }
         byte[] s = new byte[(int) len];
         b.get(s);
@@ -128,46 +142,72 @@ public final class GgufFile {
 
     private static Object value(ByteBuffer b, int type, Path file, String key) {
         switch (type) {
-            case 0: return (long) (b.get() & 0xff);
-            case 1: return (long) b.get();
-            case 2: return (long) (b.getShort() & 0xffff);
-            case 3: return (long) b.getShort();
-            case 4: return b.getInt() & 0xffffffffL;
-            case 5: return (long) b.getInt();
-            case 6: return (double) b.getFloat();
-            case 7: return b.get() != 0;
-            case 8: return string(b, file);
-            case 9: {
-                int elem = b.getInt();
-                long n = b.getLong();
-                if (n < 0 || n > b.remaining()) {
-                    throw new ModelFormatException(file, "metadata '" + key + "': array of " + n + " elements past the end of the file (truncated)");
+            case 0:
+                return (long) (b.get() & 0xff);
+            case 1:
+                return (long) b.get();
+            case 2:
+                return (long) (b.getShort() & 0xffff);
+            case 3:
+                return (long) b.getShort();
+            case 4:
+                return b.getInt() & 0xffffffffL;
+            case 5:
+                return (long) b.getInt();
+            case 6:
+                return (double) b.getFloat();
+            case 7:
+                return b.get() != 0;
+            case 8:
+                return string(b, file);
+            case 9:
+                {
+                    int elem = b.getInt();
+                    long n = b.getLong();
+                    if (n < 0 || n > b.remaining()) {
+                        throw new ModelFormatException(
+                                file,
+                                "metadata '"
+                                        + key
+                                        + "': array of "
+                                        + n
+                                        + " elements past the end of the file (truncated)");
+                    }
+                    List<Object> list = new ArrayList<>((int) n);
+                    for (long i = 0; i < n; i++) {
+                        list.add(value(b, elem, file, key));
+                    }
+                    return Collections.unmodifiableList(list);
                 }
-                List<Object> list = new ArrayList<>((int) n);
-                for (long i = 0; i < n; i++) {
-                    list.add(value(b, elem, file, key));
-                }
-                return Collections.unmodifiableList(list);
-            }
-            case 10: return b.getLong();
-            case 11: return b.getLong();
-            case 12: return b.getDouble();
+            case 10:
+                return b.getLong();
+            case 11:
+                return b.getLong();
+            case 12:
+                return b.getDouble();
             default:
-                throw new ModelFormatException(file, "metadata '" + key + "': unknown value type " + type);
+                throw new ModelFormatException(
+                        file, "metadata '" + key + "': unknown value type " + type);
         }
     }
 
-    /** @return the file */
+    /**
+     * @return the file
+     */
     public Path file() {
         return file;
     }
 
-    /** @return every metadata value by key, in file order */
+    /**
+     * @return every metadata value by key, in file order
+     */
     public Map<String, Object> metadata() {
         return metadata;
     }
 
-    /** @return tensors by name, in file order */
+    /**
+     * @return tensors by name, in file order
+     */
     public Map<String, GgufTensor> tensors() {
         return tensors;
     }
@@ -190,8 +230,9 @@ public final class GgufFile {
         if (t == null) {
             throw new ModelFormatException(file, "missing tensor '" + name + "'");
         }
-        ByteBuffer slice = data.slice(Math.toIntExact(t.absoluteOffset()), Math.toIntExact(t.byteLength()))
-                .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer slice =
+                data.slice(Math.toIntExact(t.absoluteOffset()), Math.toIntExact(t.byteLength()))
+                        .order(ByteOrder.LITTLE_ENDIAN);
         return t.type().decode(slice, Math.toIntExact(t.numel()));
     }
 }

@@ -3,6 +3,7 @@ package dev.lorahub.djl.gguf;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.llama.LlamaConfig;
@@ -10,13 +11,15 @@ import dev.lorahub.djl.llama.LlamaLayout;
 import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.djl.llama.RopeStyle;
 import dev.lorahub.djl.tokenizers.SentencePieceBpe;
+
+import org.jspecify.annotations.Nullable;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Loads a LLaMA-architecture GGUF file ({@code general.architecture = llama}) as a {@link
@@ -61,10 +64,17 @@ public final class GgufLlama {
                                                         file, "missing tensor '" + ggufName + "'"));
                 if (!Arrays.equals(t.shape(), e.getValue())) {
                     throw new ModelFormatException(
-                            file, "tensor '" + ggufName + "' is " + Arrays.toString(t.shape())
-                                    + ", expected " + Arrays.toString(e.getValue()));
+                            file,
+                            "tensor '"
+                                    + ggufName
+                                    + "' is "
+                                    + Arrays.toString(t.shape())
+                                    + ", expected "
+                                    + Arrays.toString(e.getValue()));
                 }
-                w.put(e.getKey(), weights.create(gguf.readFloats(ggufName), new Shape(e.getValue())));
+                w.put(
+                        e.getKey(),
+                        weights.create(gguf.readFloats(ggufName), new Shape(e.getValue())));
             }
             return new LlamaBaseModel(new LlamaModel(config, w, weights), tokenizer, root);
         } catch (RuntimeException e) {
@@ -108,7 +118,8 @@ public final class GgufLlama {
         Object arch = m.get("general.architecture");
         if (!"llama".equals(arch)) {
             throw new ModelFormatException(
-                    gguf.file(), "general.architecture is '" + arch + "', only 'llama' is supported");
+                    gguf.file(),
+                    "general.architecture is '" + arch + "', only 'llama' is supported");
         }
         int heads = intKey(gguf, "llama.attention.head_count", null);
         int hidden = intKey(gguf, "llama.embedding_length", null);
@@ -123,7 +134,8 @@ public final class GgufLlama {
                     intKey(gguf, "llama.block_count", null),
                     heads,
                     intKey(gguf, "llama.attention.head_count_kv", heads),
-                    ((Number) required(gguf, "llama.attention.layer_norm_rms_epsilon")).doubleValue(),
+                    ((Number) required(gguf, "llama.attention.layer_norm_rms_epsilon"))
+                            .doubleValue(),
                     m.get("llama.rope.freq_base") instanceof Number n ? n.doubleValue() : 10000.0,
                     RopeStyle.INTERLEAVED,
                     tied,
@@ -148,7 +160,9 @@ public final class GgufLlama {
         Object model = gguf.metadata().get("tokenizer.ggml.model");
         if (!"llama".equals(model)) {
             throw new ModelFormatException(
-                    gguf.file(), "tokenizer.ggml.model is '" + model
+                    gguf.file(),
+                    "tokenizer.ggml.model is '"
+                            + model
                             + "', only 'llama' (SentencePiece BPE) is supported");
         }
         List<?> tokens = (List<?>) required(gguf, "tokenizer.ggml.tokens");

@@ -14,13 +14,17 @@ public record GgufTensor(String name, GgmlType type, long[] ne, long absoluteOff
         ne = ne.clone();
     }
 
-    /** @return a copy of the ggml dimensions */
+    /**
+     * @return a copy of the ggml dimensions
+     */
     @Override
     public long[] ne() {
         return ne.clone();
     }
 
-    /** @return the row-major shape: {@code ne} reversed, e.g. {@code [out, in]} for a matrix */
+    /**
+     * @return the row-major shape: {@code ne} reversed, e.g. {@code [out, in]} for a matrix
+     */
     public long[] shape() {
         long[] s = new long[ne.length];
         for (int i = 0; i < ne.length; i++) {
@@ -29,7 +33,9 @@ public record GgufTensor(String name, GgmlType type, long[] ne, long absoluteOff
         return s;
     }
 
-    /** @return the number of elements */
+    /**
+     * @return the number of elements
+     */
     public long numel() {
         long n = 1;
         for (long d : ne) {
@@ -38,7 +44,9 @@ public record GgufTensor(String name, GgmlType type, long[] ne, long absoluteOff
         return n;
     }
 
-    /** @return the stored size in bytes */
+    /**
+     * @return the stored size in bytes
+     */
     public long byteLength() {
         return type.byteLength(numel());
     }

@@ -3,12 +3,15 @@ package dev.lorahub.djl.internal;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.LoraHubException;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.TensorInfo;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,7 +110,8 @@ public final class Checkpoint implements AutoCloseable {
             Path shard = dir.resolve(shardName).normalize();
             if (!shard.startsWith(dir.normalize()) || !Files.isRegularFile(shard)) {
                 throw new ModelFormatException(
-                        index, "tensor '" + e.getKey() + "' maps to missing shard '" + shardName + "'");
+                        index,
+                        "tensor '" + e.getKey() + "' maps to missing shard '" + shardName + "'");
             }
             SafetensorsReader r = shards.get(shardName);
             if (r == null) {
@@ -134,12 +138,16 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
-    /** @return the model folder */
+    /**
+     * @return the model folder
+     */
     public Path directory() {
         return directory;
     }
 
-    /** @return every tensor name, in file order */
+    /**
+     * @return every tensor name, in file order
+     */
     public Set<String> names() {
         return byName.keySet();
     }
@@ -181,7 +189,8 @@ public final class Checkpoint implements AutoCloseable {
         TensorInfo info = r.tensor(name).orElseThrow();
         if (!info.dtype().isConvertibleToFloat32()) {
             throw new ModelFormatException(
-                    r.file(), "tensor '" + name + "' is " + info.dtype() + ", expected a float type");
+                    r.file(),
+                    "tensor '" + name + "' is " + info.dtype() + ", expected a float type");
         }
         return r.readFloat32(name);
     }
@@ -210,7 +219,11 @@ public final class Checkpoint implements AutoCloseable {
         if (!Arrays.equals(actual, expected)) {
             throw new ModelFormatException(
                     fileOf(name),
-                    "tensor '" + name + "' is " + Arrays.toString(actual) + ", expected "
+                    "tensor '"
+                            + name
+                            + "' is "
+                            + Arrays.toString(actual)
+                            + ", expected "
                             + Arrays.toString(expected));
         }
         return load(name, manager);

@@ -3,6 +3,7 @@ package dev.lorahub.djl.internal;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+
 import dev.lorahub.FewShotExample;
 
 /**
@@ -10,9 +11,8 @@ import dev.lorahub.FewShotExample;
  *
  * <p>{@code loss = sum over positions with label != -100 of -log softmax(logits[b, t])[label[b,
  * t]], divided by the number of such positions in the whole batch} (natural log, not a mean of
- * per-sequence means). Every op uses the logits as receiver, so results live in the logits'
- * manager (the caller's per-call sub-manager), and the result is differentiable with respect to
- * the logits.
+ * per-sequence means). Every op uses the logits as receiver, so results live in the logits' manager
+ * (the caller's per-call sub-manager), and the result is differentiable with respect to the logits.
  */
 public final class CrossEntropy {
     private CrossEntropy() {}
@@ -57,8 +57,10 @@ public final class CrossEntropy {
                 || logits.getShape().get(0) != labels.getShape().get(0)
                 || logits.getShape().get(1) != labels.getShape().get(1)) {
             throw new IllegalArgumentException(
-                    "logits must be [B, T, V] and labels [B, T], got " + logits.getShape()
-                            + " and " + labels.getShape());
+                    "logits must be [B, T, V] and labels [B, T], got "
+                            + logits.getShape()
+                            + " and "
+                            + labels.getShape());
         }
         // labels usually live in a long-lived batch: copy them into the logits' manager first
         NDArray longLabels = labels.toType(DataType.INT64, true);

@@ -5,9 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.LinearShape;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,16 +19,17 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Applies a LoRA module's update to a model's linear weights in place and restores them bit-exactly.
+ * Applies a LoRA module's update to a model's linear weights in place and restores them
+ * bit-exactly.
  *
  * <p>The model hands over its targetable weights by PEFT module path (without the {@code
  * base_model.model.} prefix), each a float32 NDArray of shape {@code [out, in]} that its forward
  * reads directly. {@link #apply(LoraModule)} first validates every layer of the module (unknown
- * module path or shape mismatch: {@link IllegalArgumentException} naming both), then for each
- * layer keeps a copy of the targeted weight only, computes {@code deltaW = scaling * B @ A} with
- * NDArray matmul in a sub-manager that is closed at once, and adds it with {@code addi}. {@link
- * #restore()} copies the kept values back (not {@code subi}, which is off by rounding) and frees
- * the copies. Extra memory while applied: one copy of the targeted matrices.
+ * module path or shape mismatch: {@link IllegalArgumentException} naming both), then for each layer
+ * keeps a copy of the targeted weight only, computes {@code deltaW = scaling * B @ A} with NDArray
+ * matmul in a sub-manager that is closed at once, and adds it with {@code addi}. {@link #restore()}
+ * copies the kept values back (not {@code subi}, which is off by rounding) and frees the copies.
+ * Extra memory while applied: one copy of the targeted matrices.
  *
  * <p>The weights stay owned by the model; this class never closes them. Not thread-safe.
  */
@@ -51,8 +54,12 @@ public final class InPlaceLora implements AutoCloseable {
             Shape shape = w.getShape();
             if (shape.dimension() != 2 || w.getDataType() != DataType.FLOAT32) {
                 throw new IllegalArgumentException(
-                        "target '" + e.getKey() + "' must be a 2-D float32 weight, got "
-                                + w.getDataType() + " " + shape);
+                        "target '"
+                                + e.getKey()
+                                + "' must be a 2-D float32 weight, got "
+                                + w.getDataType()
+                                + " "
+                                + shape);
             }
             t.put(e.getKey(), w);
             s.put(e.getKey(), new LinearShape((int) shape.get(0), (int) shape.get(1)));
@@ -62,12 +69,16 @@ public final class InPlaceLora implements AutoCloseable {
         this.copyManager = Objects.requireNonNull(manager, "manager").newSubManager();
     }
 
-    /** @return the targetable linear modules and their {@code [out, in]} shapes, in model order */
+    /**
+     * @return the targetable linear modules and their {@code [out, in]} shapes, in model order
+     */
     public Map<String, LinearShape> shapes() {
         return shapes;
     }
 
-    /** @return true while a module is applied and not yet restored */
+    /**
+     * @return true while a module is applied and not yet restored
+     */
     public boolean isApplied() {
         return !kept.isEmpty();
     }
@@ -83,21 +94,31 @@ public final class InPlaceLora implements AutoCloseable {
             LinearShape shape = shapes.get(layer.modulePath());
             if (shape == null) {
                 throw new IllegalArgumentException(
-                        "module '" + module.name() + "' targets '" + layer.modulePath()
+                        "module '"
+                                + module.name()
+                                + "' targets '"
+                                + layer.modulePath()
                                 + "', which the model lacks (targetable: "
-                                + abbreviate(shapes.keySet()) + ")");
+                                + abbreviate(shapes.keySet())
+                                + ")");
             }
             int out = layer.fanInFanOut() ? layer.inFeatures() : layer.outFeatures();
             int in = layer.fanInFanOut() ? layer.outFeatures() : layer.inFeatures();
-            if (!layer.fanInFanOut()
-                            && (shape.outFeatures() != out || shape.inFeatures() != in)
+            if (!layer.fanInFanOut() && (shape.outFeatures() != out || shape.inFeatures() != in)
                     || layer.fanInFanOut()
                             && (shape.outFeatures() != in || shape.inFeatures() != out)) {
                 throw new IllegalArgumentException(
-                        "module '" + module.name() + "' layer '" + layer.modulePath()
-                                + "': deltaW is " + layer.outFeatures() + "x"
-                                + layer.inFeatures() + (layer.fanInFanOut() ? " (fan_in_fan_out)" : "")
-                                + ", base weight is " + shape);
+                        "module '"
+                                + module.name()
+                                + "' layer '"
+                                + layer.modulePath()
+                                + "': deltaW is "
+                                + layer.outFeatures()
+                                + "x"
+                                + layer.inFeatures()
+                                + (layer.fanInFanOut() ? " (fan_in_fan_out)" : "")
+                                + ", base weight is "
+                                + shape);
             }
         }
     }
@@ -115,7 +136,8 @@ public final class InPlaceLora implements AutoCloseable {
         if (isApplied()) {
             throw new IllegalStateException(
                     "a module is already applied; restore() before applying '"
-                            + module.name() + "'");
+                            + module.name()
+                            + "'");
         }
         validate(module);
         try {
@@ -127,8 +149,7 @@ public final class InPlaceLora implements AutoCloseable {
                 try (NDManager scratch = weight.getManager().newSubManager()) {
                     NDArray a =
                             scratch.create(
-                                    layer.loraAView(),
-                                    new Shape(layer.rank(), layer.inFeatures()));
+                                    layer.loraAView(), new Shape(layer.rank(), layer.inFeatures()));
                     NDArray b =
                             scratch.create(
                                     layer.loraBView(),

@@ -3,6 +3,7 @@ package dev.lorahub.djl.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.FewShotExample;
 import dev.lorahub.spi.EncodedBatch;
 
@@ -40,7 +41,9 @@ final class CausalBatch implements EncodedBatch {
         return rows;
     }
 
-    /** @return labels at positions 1.. that are not -100: the tokens the shifted loss scores */
+    /**
+     * @return labels at positions 1.. that are not -100: the tokens the shifted loss scores
+     */
     @Override
     public int labelledTokens() {
         return labelled;

@@ -12,13 +12,17 @@ public final class KvCache {
     private final NDArray[] values;
     private int length;
 
-    /** @param layers the number of decoder layers */
+    /**
+     * @param layers the number of decoder layers
+     */
     public KvCache(int layers) {
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
     }
 
-    /** @return the number of cached positions */
+    /**
+     * @return the number of cached positions
+     */
     public int length() {
         return length;
     }

@@ -2,6 +2,7 @@ package dev.lorahub.djl.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.internal.CrossEntropy;
@@ -11,13 +12,15 @@ import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.TextTokenizer;
+
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A LLaMA-family causal LM serving the LoraHub objective and generation, with adapters applied in
@@ -51,7 +54,9 @@ public final class LlamaBaseModel implements BaseModel {
         this.lora = new InPlaceLora(model.linearWeights(), root);
     }
 
-    /** @return the underlying model (for training or custom forwards) */
+    /**
+     * @return the underlying model (for training or custom forwards)
+     */
     public LlamaModel model() {
         return model;
     }
@@ -85,8 +90,11 @@ public final class LlamaBaseModel implements BaseModel {
                 int[] labels = ex.labels().orElseThrow();
                 if (ids.length != labels.length) {
                     throw new IllegalArgumentException(
-                            "causal LM example: " + ids.length + " input ids but "
-                                    + labels.length + " labels; they must align");
+                            "causal LM example: "
+                                    + ids.length
+                                    + " input ids but "
+                                    + labels.length
+                                    + " labels; they must align");
                 }
                 idRows.add(ids);
                 labelRows.add(labels);
@@ -153,7 +161,8 @@ public final class LlamaBaseModel implements BaseModel {
     }
 
     @Override
-    public List<int[]> generate(LoraModule adapter, List<int[]> promptIds, GenerationConfig config) {
+    public List<int[]> generate(
+            LoraModule adapter, List<int[]> promptIds, GenerationConfig config) {
         return lora.with(adapter, () -> LlamaGenerator.generate(model, promptIds, config));
     }
 
@@ -169,7 +178,8 @@ public final class LlamaBaseModel implements BaseModel {
     public int[][] generatePadded(
             LoraModule adapter, int[][] inputIds, int[][] attentionMask, GenerationConfig config) {
         return lora.with(
-                adapter, () -> LlamaGenerator.generatePadded(model, inputIds, attentionMask, config));
+                adapter,
+                () -> LlamaGenerator.generatePadded(model, inputIds, attentionMask, config));
     }
 
     /**

@@ -3,7 +3,9 @@ package dev.lorahub.djl.llama;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.lorahub.djl.ModelFormatException;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
@@ -58,43 +60,68 @@ public record LlamaConfig(
             throw new IllegalArgumentException(
                     "model_type '" + modelType + "' is not one of " + MODEL_TYPES);
         }
-        if (vocabSize < 1 || hiddenSize < 1 || intermediateSize < 1 || numLayers < 1
-                || numHeads < 1 || numKvHeads < 1) {
+        if (vocabSize < 1
+                || hiddenSize < 1
+                || intermediateSize < 1
+                || numLayers < 1
+                || numHeads < 1
+                || numKvHeads < 1) {
             throw new IllegalArgumentException(
-                    "sizes must be positive: vocab=" + vocabSize + " hidden=" + hiddenSize
-                            + " intermediate=" + intermediateSize + " layers=" + numLayers
-                            + " heads=" + numHeads + " kv_heads=" + numKvHeads);
+                    "sizes must be positive: vocab="
+                            + vocabSize
+                            + " hidden="
+                            + hiddenSize
+                            + " intermediate="
+                            + intermediateSize
+                            + " layers="
+                            + numLayers
+                            + " heads="
+                            + numHeads
+                            + " kv_heads="
+                            + numKvHeads);
         }
         if (hiddenSize % numHeads != 0 || (hiddenSize / numHeads) % 2 != 0) {
             throw new IllegalArgumentException(
-                    "hidden_size " + hiddenSize + " must split into " + numHeads
+                    "hidden_size "
+                            + hiddenSize
+                            + " must split into "
+                            + numHeads
                             + " heads of even size");
         }
         if (numHeads % numKvHeads != 0) {
             throw new IllegalArgumentException(
-                    "num_attention_heads " + numHeads + " is not a multiple of num_key_value_heads "
+                    "num_attention_heads "
+                            + numHeads
+                            + " is not a multiple of num_key_value_heads "
                             + numKvHeads);
         }
         if (!(rmsNormEps > 0) || !(ropeTheta > 0)) {
             throw new IllegalArgumentException(
-                    "rms_norm_eps " + rmsNormEps + " and rope_theta " + ropeTheta
+                    "rms_norm_eps "
+                            + rmsNormEps
+                            + " and rope_theta "
+                            + ropeTheta
                             + " must be positive");
         }
     }
 
-    /** @return D, the size of one head */
+    /**
+     * @return D, the size of one head
+     */
     public int headDim() {
         return hiddenSize / numHeads;
     }
 
-    /** @return the GQA group size H / numKvHeads */
+    /**
+     * @return the GQA group size H / numKvHeads
+     */
     public int kvGroups() {
         return numHeads / numKvHeads;
     }
 
     /**
-     * A small llama config with HF defaults for everything else (untied, theta 10000, eps 1e-6,
-     * bos 1, eos 2, no pad, rotate-half RoPE).
+     * A small llama config with HF defaults for everything else (untied, theta 10000, eps 1e-6, bos
+     * 1, eos 2, no pad, rotate-half RoPE).
      *
      * @param vocab V
      * @param hidden d
@@ -106,8 +133,24 @@ public record LlamaConfig(
      */
     public static LlamaConfig of(
             int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads) {
-        return new LlamaConfig("llama", vocab, hidden, intermediate, layers, heads, kvHeads,
-                1e-6, 10000.0, RopeStyle.ROTATE_HALF, false, false, 1, 2, -1, 0.02, 2048);
+        return new LlamaConfig(
+                "llama",
+                vocab,
+                hidden,
+                intermediate,
+                layers,
+                heads,
+                kvHeads,
+                1e-6,
+                10000.0,
+                RopeStyle.ROTATE_HALF,
+                false,
+                false,
+                1,
+                2,
+                -1,
+                0.02,
+                2048);
     }
 
     /**
@@ -173,7 +216,9 @@ public record LlamaConfig(
         return v != null && v.canConvertToInt() ? v.asInt() : -1;
     }
 
-    /** @return this config as a Hugging Face {@code config.json} object */
+    /**
+     * @return this config as a Hugging Face {@code config.json} object
+     */
     public ObjectNode toJson() {
         ObjectNode n = new ObjectMapper().createObjectNode();
         String arch =

@@ -2,12 +2,15 @@ package dev.lorahub.djl.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
 import dev.lorahub.io.DType;
 import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,8 +68,7 @@ public final class LlamaFiles {
                     TensorData.ofFloats(
                             e.getKey(), a.getShape().getShape(), a.toFloatArray(), DType.F32));
         }
-        SafetensorsWriter.write(
-                dir.resolve(Checkpoint.SINGLE), Map.of("format", "pt"), tensors);
+        SafetensorsWriter.write(dir.resolve(Checkpoint.SINGLE), Map.of("format", "pt"), tensors);
         Path tmp = Files.createTempFile(dir, "config", ".json.tmp");
         try {
             new ObjectMapper()

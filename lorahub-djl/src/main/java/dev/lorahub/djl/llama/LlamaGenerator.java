@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.spi.GenerationConfig;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,8 +18,8 @@ import java.util.Random;
  * decoder-only model.
  *
  * <p>Prompts are left-padded; {@code position_ids = cumsum(mask) - 1} with padded slots set to 1,
- * so every row's real tokens sit at positions 0, 1, 2, ... Each step feeds only the new token,
- * with the mask extended by 1 and the position advanced by 1. Greedy takes the first index of the
+ * so every row's real tokens sit at positions 0, 1, 2, ... Each step feeds only the new token, with
+ * the mask extended by 1 and the position advanced by 1. Greedy takes the first index of the
  * maximum logit; sampling draws from {@code softmax(logits / temperature)} with one {@link Random}
  * seeded by {@link GenerationConfig#seed()}, rows in order. Once a row emits EOS its later tokens
  * are {@code pad} (HF pads with EOS when there is no pad token); generation stops when every row
@@ -115,7 +117,8 @@ public final class LlamaGenerator {
                 float[] last;
                 try (NDManager step = gen.newSubManager()) {
                     NDArray ids = step.create(stepIds, new Shape(b, stepLen));
-                    NDArray mask = step.create(slice(maskFlat, b, maxLen, keys), new Shape(b, keys));
+                    NDArray mask =
+                            step.create(slice(maskFlat, b, maxLen, keys), new Shape(b, keys));
                     NDArray pos = step.create(stepPos, new Shape(b, stepLen));
                     NDArray logits = model.forward(ids, mask, pos, cache, Map.of());
                     last = logits.get(new NDIndex(":, -1, :")).toFloatArray();
@@ -151,7 +154,9 @@ public final class LlamaGenerator {
         return out;
     }
 
-    /** @return the pad id HF uses while generating: pad, else EOS, else 0 */
+    /**
+     * @return the pad id HF uses while generating: pad, else EOS, else 0
+     */
     static int padId(LlamaConfig c) {
         return c.padTokenId() >= 0 ? c.padTokenId() : Math.max(c.eosTokenId(), 0);
     }

@@ -8,8 +8,8 @@ import java.util.Map;
  *
  * <p>Per layer {@code i}: {@code model.layers.i.input_layernorm.weight [d]}, {@code
  * self_attn.q_proj.weight [H*D, d]}, {@code k_proj}/{@code v_proj [KV*D, d]}, {@code o_proj [d,
- * H*D]}, {@code post_attention_layernorm.weight [d]}, {@code mlp.gate_proj}/{@code up_proj [I,
- * d]}, {@code mlp.down_proj [d, I]}; plus {@code model.embed_tokens.weight [V, d]}, {@code
+ * H*D]}, {@code post_attention_layernorm.weight [d]}, {@code mlp.gate_proj}/{@code up_proj [I, d]},
+ * {@code mlp.down_proj [d, I]}; plus {@code model.embed_tokens.weight [V, d]}, {@code
  * model.norm.weight [d]} and, when untied, {@code lm_head.weight [V, d]}. Biases {@code .bias}
  * follow {@link LlamaConfig#attentionBias()}.
  */
@@ -18,8 +18,13 @@ public final class LlamaLayout {
 
     /** The linear projections of one decoder layer, by PEFT name suffix. */
     static final String[] PROJECTIONS = {
-        "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-        "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"
+        "self_attn.q_proj",
+        "self_attn.k_proj",
+        "self_attn.v_proj",
+        "self_attn.o_proj",
+        "mlp.gate_proj",
+        "mlp.up_proj",
+        "mlp.down_proj"
     };
 
     /**

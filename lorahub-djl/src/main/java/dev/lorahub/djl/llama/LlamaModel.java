@@ -11,9 +11,13 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
+
 import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.TrainableModel;
 import dev.lorahub.spi.LinearShape;
+
+import org.jspecify.annotations.Nullable;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -21,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A LLaMA-family decoder whose forward is a plain function of its weights map, so that it is
@@ -70,7 +73,11 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
             }
             if (!a.getShape().equals(new Shape(e.getValue()))) {
                 throw new IllegalArgumentException(
-                        "weight '" + e.getKey() + "' is " + a.getShape() + ", expected "
+                        "weight '"
+                                + e.getKey()
+                                + "' is "
+                                + a.getShape()
+                                + ", expected "
                                 + new Shape(e.getValue()));
             }
             w.put(e.getKey(), a);
@@ -109,7 +116,8 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
                     for (int i = 0; i < v.length; i++) {
                         v[i] = (float) (nextGaussian(rnd) * config.initializerRange());
                     }
-                    if (name.equals("model.embed_tokens.weight") && config.padTokenId() >= 0
+                    if (name.equals("model.embed_tokens.weight")
+                            && config.padTokenId() >= 0
                             && config.padTokenId() < config.vocabSize()) {
                         java.util.Arrays.fill(
                                 v,
@@ -134,23 +142,31 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
     }
 
-    /** @return the config */
+    /**
+     * @return the config
+     */
     public LlamaConfig config() {
         return config;
     }
 
-    /** @return the manager that owns the weights */
+    /**
+     * @return the manager that owns the weights
+     */
     @Override
     public NDManager manager() {
         return manager;
     }
 
-    /** @return every weight by HF name, in model order (shared, not copies) */
+    /**
+     * @return every weight by HF name, in model order (shared, not copies)
+     */
     public Map<String, NDArray> weights() {
         return weights;
     }
 
-    /** @return the same as {@link #weights()}: every parameter by HF name */
+    /**
+     * @return the same as {@link #weights()}: every parameter by HF name
+     */
     @Override
     public Map<String, NDArray> parameters() {
         return weights;
@@ -194,7 +210,9 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         return out;
     }
 
-    /** @return the number of parameters (tied embeddings counted once) */
+    /**
+     * @return the number of parameters (tied embeddings counted once)
+     */
     public long parameterCount() {
         long n = 0;
         for (NDArray a : weights.values()) {
@@ -239,7 +257,8 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         int past = cache == null ? 0 : cache.length();
         NDArray ids = inputIds.toType(DataType.INT64, false);
         NDArray x =
-                Embedding.embedding(ids, weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
+                Embedding.embedding(
+                                ids, weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
                         .singletonOrThrow();
         NDArray mask = additiveMask(m, attentionMask, (int) b, t, past);
         NDArray[] cosSin = rotary(m, positionIds, b, t, past);
@@ -327,7 +346,10 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         if (positionIds == null) {
             pos = m.arange(past, past + t).toType(DataType.FLOAT32, false).reshape(1, t, 1);
         } else {
-            pos = positionIds.toType(DataType.FLOAT32, true).reshape(positionIds.getShape().get(0), t, 1);
+            pos =
+                    positionIds
+                            .toType(DataType.FLOAT32, true)
+                            .reshape(positionIds.getShape().get(0), t, 1);
             pos.attach(m);
         }
         NDArray freqs = pos.mul(m.create(invFreq));
@@ -364,8 +386,13 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         if (attentionMask != null) {
             if (attentionMask.getShape().get(0) != b || attentionMask.getShape().get(1) != keys) {
                 throw new IllegalArgumentException(
-                        "attention mask is " + attentionMask.getShape() + ", expected (" + b + ", "
-                                + keys + ")");
+                        "attention mask is "
+                                + attentionMask.getShape()
+                                + ", expected ("
+                                + b
+                                + ", "
+                                + keys
+                                + ")");
             }
             keep = attentionMask.toType(DataType.INT32, false).toIntArray();
         }

@@ -2,8 +2,8 @@ package dev.lorahub.djl.llama;
 
 /**
  * How rotary position embeddings pair the dimensions of a head of size {@code D}. Both rotate a
- * pair {@code (x1, x2)} by the angle {@code pos * theta^(-2j/D)}: {@code (x1 cos - x2 sin, x1 sin
- * + x2 cos)}.
+ * pair {@code (x1, x2)} by the angle {@code pos * theta^(-2j/D)}: {@code (x1 cos - x2 sin, x1 sin +
+ * x2 cos)}.
  */
 public enum RopeStyle {
     /**

@@ -1,6 +1,7 @@
 package dev.lorahub.djl.tokenizers;
 
 import dev.lorahub.spi.TextTokenizer;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,12 +13,11 @@ import java.util.Map;
  * SentencePiece-style BPE with scores and byte fallback, as llama2.c's {@code run.c} implements it
  * and GGUF files embed it ({@code tokenizer.ggml.model = llama}).
  *
- * <p>Encode: {@code [BOS]} if special tokens are wanted; if the text is non-empty, the piece
- * {@code "▁"} (dummy prefix); one piece per UTF-8 code point, or its bytes as {@code <0xXX>} byte
- * tokens when the code point is not a piece; then, repeatedly, merge the adjacent pair whose
- * concatenation is a piece of highest score (strictly greater, so the leftmost wins ties) until no
- * pair merges. No EOS. Pieces are compared with {@code ▁} replaced by a space; control tokens
- * never merge.
+ * <p>Encode: {@code [BOS]} if special tokens are wanted; if the text is non-empty, the piece {@code
+ * "▁"} (dummy prefix); one piece per UTF-8 code point, or its bytes as {@code <0xXX>} byte tokens
+ * when the code point is not a piece; then, repeatedly, merge the adjacent pair whose concatenation
+ * is a piece of highest score (strictly greater, so the leftmost wins ties) until no pair merges.
+ * No EOS. Pieces are compared with {@code ▁} replaced by a space; control tokens never merge.
  *
  * <p>Decode: concatenate pieces ({@code ▁} as space, {@code <0xXX>} as the byte XX), skip control
  * tokens, drop the leading space of the piece right after BOS, read the bytes as UTF-8.
@@ -49,8 +49,13 @@ public final class SentencePieceBpe implements TextTokenizer {
     public SentencePieceBpe(String[] pieces, float[] scores, int[] types, int bos) {
         if (pieces.length != scores.length || pieces.length != types.length) {
             throw new IllegalArgumentException(
-                    "tokenizer arrays differ: " + pieces.length + " pieces, " + scores.length
-                            + " scores, " + types.length + " types");
+                    "tokenizer arrays differ: "
+                            + pieces.length
+                            + " pieces, "
+                            + scores.length
+                            + " scores, "
+                            + types.length
+                            + " types");
         }
         this.pieces = pieces.clone();
         this.scores = scores.clone();
@@ -72,7 +77,9 @@ public final class SentencePieceBpe implements TextTokenizer {
         return pieces[id].replace('\u2581', ' ');
     }
 
-    /** @return the vocabulary size */
+    /**
+     * @return the vocabulary size
+     */
     public int vocabSize() {
         return pieces.length;
     }

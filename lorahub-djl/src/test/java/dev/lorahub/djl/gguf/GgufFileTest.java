@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lorahub.djl.DjlBackend;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.testing.SharedFixtures;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,8 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class GgufFileTest {
     @TempDir Path tmp;
@@ -99,8 +101,9 @@ class GgufFileTest {
     @Test
     void decodes_f32_f16_bf16_and_q8_0_tensors_with_row_major_shapes() throws IOException {
         // F16: 1.0 = 0x3C00, -2.0 = 0xC000, 0.5 = 0x3800, 65504 = 0x7BFF, 2^-24 = 0x0001
-        byte[] f16 = {0x00, 0x3C, 0x00, (byte) 0xC0, 0x00, 0x38, (byte) 0xFF, 0x7B, 0x01, 0x00,
-                0x00, 0x00};
+        byte[] f16 = {
+            0x00, 0x3C, 0x00, (byte) 0xC0, 0x00, 0x38, (byte) 0xFF, 0x7B, 0x01, 0x00, 0x00, 0x00
+        };
         // BF16: 1.5 = 0x3FC0, -3.0 = 0xC040
         byte[] bf16 = {(byte) 0xC0, 0x3F, 0x40, (byte) 0xC0};
         // Q8_0: one block, scale d = 0.5 (F16 0x3800), q = -128..-97

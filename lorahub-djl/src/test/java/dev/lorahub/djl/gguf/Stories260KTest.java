@@ -6,8 +6,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.DjlBackend;
@@ -18,14 +20,16 @@ import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.TextTokenizer;
 import dev.lorahub.testing.SharedFixtures;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 
 /** The real pretrained stories260K GGUF against the float64 llama2.c references. */
 class Stories260KTest {
@@ -93,7 +97,8 @@ class Stories260KTest {
         JsonNode ref = expected.get("last_position_logits");
         int[] ids = ints(ref.get("prompt_ids"));
         try (NDManager call = model.model().manager().newSubManager()) {
-            NDArray logits = model.model().forward(call.create(ids, new Shape(1, ids.length)), null);
+            NDArray logits =
+                    model.model().forward(call.create(ids, new Shape(1, ids.length)), null);
             float[] last = logits.get(new NDIndex("0, -1, :")).toFloatArray();
             double maxRef = 0;
             double maxDiff = 0;
@@ -111,18 +116,27 @@ class Stories260KTest {
     void continuation_cross_entropy_matches_per_token_and_on_the_mean() {
         JsonNode ce = expected.get("continuation_cross_entropy");
         int[] seq = ints(ce.get("sequence_ids"));
-        assertThat(model.tokenizer().orElseThrow().encode(
-                        ce.get("prompt_text").asText() + ce.get("continuation_text").asText(), true))
+        assertThat(
+                        model.tokenizer()
+                                .orElseThrow()
+                                .encode(
+                                        ce.get("prompt_text").asText()
+                                                + ce.get("continuation_text").asText(),
+                                        true))
                 .containsExactly(seq);
         try (NDManager call = model.model().manager().newSubManager()) {
-            NDArray logits = model.model().forward(call.create(seq, new Shape(1, seq.length)), null);
+            NDArray logits =
+                    model.model().forward(call.create(seq, new Shape(1, seq.length)), null);
             NDArray logp = logits.logSoftmax(-1);
             JsonNode per = ce.get("per_token_ce_all_positions");
             for (int t = 1; t < seq.length; t++) {
                 double got = -logp.getFloat(0, t - 1, seq[t]);
                 // README: |diff| <= 5e-5 per token
-                assertThat(got).as("position %d", t)
-                        .isCloseTo(per.get(t - 1).asDouble(), org.assertj.core.data.Offset.offset(5e-5));
+                assertThat(got)
+                        .as("position %d", t)
+                        .isCloseTo(
+                                per.get(t - 1).asDouble(),
+                                org.assertj.core.data.Offset.offset(5e-5));
             }
         }
         // the same through the BaseModel contract: labels = ids, -100 on the prompt

@@ -6,14 +6,16 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.Random;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.Random;
+
 class CrossEntropyTest {
     /** Direct double-precision HF formula, shift applied when causal. */
-    private static double reference(float[] logits, int[] labels, int b, int t, int v,
-            boolean causal) {
+    private static double reference(
+            float[] logits, int[] labels, int b, int t, int v, boolean causal) {
         double sum = 0;
         int count = 0;
         for (int i = 0; i < b; i++) {

@@ -6,16 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class InPlaceLoraTest {
     private static float[] random(Random rnd, int n, double scale) {
@@ -60,8 +63,10 @@ class InPlaceLoraTest {
                     // float32 matmul vs double accumulation: relative 1e-5 of the delta scale
                     assertThat(patched[i])
                             .as("seed %d index %d", seed, i)
-                            .isCloseTo(q[i] + delta[i], org.assertj.core.data.Offset.offset(
-                                    1e-4f * (1 + Math.abs(delta[i]))));
+                            .isCloseTo(
+                                    q[i] + delta[i],
+                                    org.assertj.core.data.Offset.offset(
+                                            1e-4f * (1 + Math.abs(delta[i]))));
                 }
                 lora.restore();
                 assertThat(lora.isApplied()).isFalse();
@@ -81,8 +86,9 @@ class InPlaceLoraTest {
             try (InPlaceLora lora = new InPlaceLora(targets, m)) {
                 LoraModule good = module("good", List.of(layer(rnd, "l.q", 6, 4, 2)));
                 LoraModule unknown =
-                        module("bad", List.of(layer(rnd, "l.q", 6, 4, 2),
-                                layer(rnd, "l.k", 6, 4, 2)));
+                        module(
+                                "bad",
+                                List.of(layer(rnd, "l.q", 6, 4, 2), layer(rnd, "l.k", 6, 4, 2)));
                 assertThatThrownBy(() -> lora.apply(unknown))
                         .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("l.k")
@@ -131,7 +137,8 @@ class InPlaceLoraTest {
         Random rnd = new Random(9);
         try (NDManager m = NDManager.newBaseManager()) {
             NDManager weights = m.newSubManager();
-            Map<String, NDArray> targets = Map.of("q", weights.create(random(rnd, 64, 1), new Shape(8, 8)));
+            Map<String, NDArray> targets =
+                    Map.of("q", weights.create(random(rnd, 64, 1), new Shape(8, 8)));
             try (InPlaceLora lora = new InPlaceLora(targets, m)) {
                 LoraModule mod = module("m", List.of(layer(rnd, "q", 8, 8, 2)));
                 int before = ((ai.djl.ndarray.BaseNDManager) weights).getManagedArrays().size();

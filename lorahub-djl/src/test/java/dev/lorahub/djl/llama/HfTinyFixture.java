@@ -2,9 +2,11 @@ package dev.lorahub.djl.llama;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.testing.SharedFixtures;
+
 import java.io.IOException;
 import java.nio.file.Path;
 

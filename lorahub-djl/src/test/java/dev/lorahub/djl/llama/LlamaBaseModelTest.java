@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
@@ -11,16 +12,18 @@ import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.ModelBackend;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.ServiceLoader;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.ServiceLoader;
 
 class LlamaBaseModelTest {
     private static HfTinyFixture fx;
@@ -71,27 +74,40 @@ class LlamaBaseModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"base", "adapter_0", "adapter_1", "adapter_2", "lorahub", "awa_cat",
-            "awa_svd", "awa_linear_absw"})
+    @ValueSource(
+            strings = {
+                "base",
+                "adapter_0",
+                "adapter_1",
+                "adapter_2",
+                "lorahub",
+                "awa_cat",
+                "awa_svd",
+                "awa_linear_absw"
+            })
     void greedy_ids_match_hf_unpadded_and_left_padded(String variant) throws IOException {
         LoraModule a = adapter(variant);
         int[][] gen = HfTinyFixture.ints(fx.inputs.get("gen_input_ids"));
         List<int[]> out = model.generate(a, List.of(gen[0], gen[1]), GenerationConfig.greedy(5));
         for (int r = 0; r < 2; r++) {
             int[] want = trusted(variant, r, 5);
-            assertThat(Arrays.copyOf(out.get(r), want.length)).as(variant + " row " + r)
+            assertThat(Arrays.copyOf(out.get(r), want.length))
+                    .as(variant + " row " + r)
                     .containsExactly(want);
         }
         // left padding: row 1 is [1, 12, 200] behind two pads; the backend pads on its own
         int[][] left = HfTinyFixture.ints(fx.inputs.get("gen_left_input_ids"));
         List<int[]> outLeft =
-                model.generate(a, List.of(left[0], Arrays.copyOfRange(left[1], 2, 5)),
+                model.generate(
+                        a,
+                        List.of(left[0], Arrays.copyOfRange(left[1], 2, 5)),
                         GenerationConfig.greedy(5));
         for (int r = 0; r < 2; r++) {
             int[] want = trusted(variant + "__leftpad", r, 5);
             int[] got = outLeft.get(r);
             int cmp = Math.min(want.length, got.length);
-            assertThat(Arrays.copyOf(got, cmp)).as(variant + " left row " + r)
+            assertThat(Arrays.copyOf(got, cmp))
+                    .as(variant + " left row " + r)
                     .containsExactly(Arrays.copyOf(want, cmp));
             // a row ends early only at EOS (2), as HF's does
             if (got.length < want.length) {
@@ -101,13 +117,17 @@ class LlamaBaseModelTest {
         // HF's own padded layout (pad id 0, mask 0) gives the same full rows
         int[][] padded =
                 ((LlamaBaseModel) model)
-                        .generatePadded(a, left, HfTinyFixture.ints(fx.inputs.get("gen_left_attention_mask")),
+                        .generatePadded(
+                                a,
+                                left,
+                                HfTinyFixture.ints(fx.inputs.get("gen_left_attention_mask")),
                                 GenerationConfig.greedy(5));
         JsonNode hf = fx.results.get("generate").get(variant + "__leftpad");
         for (int r = 0; r < 2; r++) {
             int[] want = trusted(variant + "__leftpad", r, 5);
             for (int i = 0; i < want.length && 5 + i < padded[r].length; i++) {
-                assertThat(padded[r][5 + i]).as(variant + " padded row " + r + " step " + i)
+                assertThat(padded[r][5 + i])
+                        .as(variant + " padded row " + r + " step " + i)
                         .isEqualTo(hf.get(r).get(5 + i).asInt());
             }
         }
@@ -121,7 +141,8 @@ class LlamaBaseModelTest {
         List<FewShotExample> examples = new ArrayList<>();
         // row 1 without its padding: the backend pads again
         examples.add(FewShotExample.tokenized(ids[0], labels[0]));
-        examples.add(FewShotExample.tokenized(Arrays.copyOf(ids[1], 6), Arrays.copyOf(labels[1], 6)));
+        examples.add(
+                FewShotExample.tokenized(Arrays.copyOf(ids[1], 6), Arrays.copyOf(labels[1], 6)));
         try (EncodedBatch batch = model.encode(examples)) {
             assertThat(batch.size()).isEqualTo(2);
             assertThat(batch.labelledTokens()).isEqualTo(7 + 5);
@@ -145,11 +166,24 @@ class LlamaBaseModelTest {
         LoraModule a0 = fx.adapter("adapter_0");
         dev.lorahub.LoraLayer l = a0.layers().values().iterator().next();
         LoraModule bad =
-                new LoraModule("bad", a0.config(), List.of(new dev.lorahub.LoraLayer(
-                        "model.layers.7.self_attn.q_proj", l.rank(), l.inFeatures(),
-                        l.outFeatures(), l.loraA(), l.loraB(), l.scaling(), false)));
+                new LoraModule(
+                        "bad",
+                        a0.config(),
+                        List.of(
+                                new dev.lorahub.LoraLayer(
+                                        "model.layers.7.self_attn.q_proj",
+                                        l.rank(),
+                                        l.inFeatures(),
+                                        l.outFeatures(),
+                                        l.loraA(),
+                                        l.loraB(),
+                                        l.scaling(),
+                                        false)));
         try (EncodedBatch batch =
-                model.encode(List.of(FewShotExample.tokenized(new int[] {1, 2, 3}, new int[] {1, 2, 3})))) {
+                model.encode(
+                        List.of(
+                                FewShotExample.tokenized(
+                                        new int[] {1, 2, 3}, new int[] {1, 2, 3})))) {
             assertThatThrownBy(() -> model.loss(bad, batch))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("model.layers.7.self_attn.q_proj");
@@ -166,7 +200,9 @@ class LlamaBaseModelTest {
         List<int[]> b = model.generate(adapterUnchecked(), List.of(new int[] {1, 5, 9}), c);
         assertThat(a.get(0)).containsExactly(b.get(0));
         List<int[]> other =
-                model.generate(adapterUnchecked(), List.of(new int[] {1, 5, 9}),
+                model.generate(
+                        adapterUnchecked(),
+                        List.of(new int[] {1, 5, 9}),
                         new GenerationConfig(8, 1.0, 43));
         // near-uniform logits (|logit| < 1): two seeds agreeing on 8 tokens of 256 is ~impossible
         assertThat(other.get(0)).isNotEqualTo(a.get(0));

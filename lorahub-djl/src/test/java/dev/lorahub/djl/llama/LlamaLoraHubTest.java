@@ -10,13 +10,15 @@ import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.DjlBackend;
 import dev.lorahub.spi.EncodedBatch;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 /** Core composition (Composer, LoraHub) end to end on the hf-tiny LLaMA through this backend. */
 class LlamaLoraHubTest {
@@ -75,9 +77,21 @@ class LlamaLoraHubTest {
         List<LoraModule> modules = adapters(fx);
         try (LlamaBaseModel model = (LlamaBaseModel) new DjlBackend().load(fx.model())) {
             LoraHubResult first =
-                    LoraHub.compose(modules).fewShot(forwardBatch(fx)).on(model).budget(12).seed(7).batchSize(2).run();
+                    LoraHub.compose(modules)
+                            .fewShot(forwardBatch(fx))
+                            .on(model)
+                            .budget(12)
+                            .seed(7)
+                            .batchSize(2)
+                            .run();
             LoraHubResult second =
-                    LoraHub.compose(modules).fewShot(forwardBatch(fx)).on(model).budget(12).seed(7).batchSize(2).run();
+                    LoraHub.compose(modules)
+                            .fewShot(forwardBatch(fx))
+                            .on(model)
+                            .budget(12)
+                            .seed(7)
+                            .batchSize(2)
+                            .run();
             assertThat(second.weightArray()).containsExactly(first.weightArray());
             assertThat(second.bestLoss()).isEqualTo(first.bestLoss());
             try (EncodedBatch batch = model.encode(forwardBatch(fx))) {
@@ -87,8 +101,9 @@ class LlamaLoraHubTest {
                 assertThat(recomputed)
                         .isCloseTo(first.bestLoss(), org.assertj.core.data.Offset.offset(1e-6));
                 // and no worse than the base model (w = 0 is the optimizer's start)
-                double base = model.loss(
-                        new LoraModule("base", modules.get(0).config(), List.of()), batch);
+                double base =
+                        model.loss(
+                                new LoraModule("base", modules.get(0).config(), List.of()), batch);
                 assertThat(first.bestLoss()).isLessThanOrEqualTo(base / 2 + 1e-6);
             }
         }

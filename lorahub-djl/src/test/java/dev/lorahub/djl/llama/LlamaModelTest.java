@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.internal.InPlaceLora;
-import java.io.IOException;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
 
 class LlamaModelTest {
     private static NDArray create(NDManager m, int[][] rows) {
@@ -21,8 +24,17 @@ class LlamaModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"base", "adapter_0", "adapter_1", "adapter_2", "lorahub", "awa_cat",
-            "awa_svd", "awa_linear_absw"})
+    @ValueSource(
+            strings = {
+                "base",
+                "adapter_0",
+                "adapter_1",
+                "adapter_2",
+                "lorahub",
+                "awa_cat",
+                "awa_svd",
+                "awa_linear_absw"
+            })
     void reproduces_hf_logits_and_loss_of_the_right_padded_batch(String variant)
             throws IOException {
         HfTinyFixture fx = new HfTinyFixture();

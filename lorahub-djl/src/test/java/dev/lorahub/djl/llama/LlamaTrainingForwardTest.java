@@ -8,14 +8,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.train.LoraPair;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class LlamaTrainingForwardTest {
     private static final LlamaConfig SMALL = LlamaConfig.of(40, 16, 24, 2, 4, 2);
@@ -33,8 +36,12 @@ class LlamaTrainingForwardTest {
         try (NDManager call = model.manager().getParentManager().newSubManager()) {
             NDArray x = call.create(ids, new Shape(2, ids.length / 2));
             Map<String, LoraPair> lora =
-                    Map.of(Q, new LoraPair(call.create(a, new Shape(2, 16)),
-                            call.create(b, new Shape(16, 2)), 1.5f));
+                    Map.of(
+                            Q,
+                            new LoraPair(
+                                    call.create(a, new Shape(2, 16)),
+                                    call.create(b, new Shape(16, 2)),
+                                    1.5f));
             return CrossEntropy.causal(model.logits(x, lora), x).getFloat();
         }
     }
@@ -70,11 +77,13 @@ class LlamaTrainingForwardTest {
                 float[] minus = b.clone();
                 plus[k] += eps;
                 minus[k] -= eps;
-                double numeric = (loss(model, ids, a, plus) - loss(model, ids, a, minus)) / (2 * eps);
+                double numeric =
+                        (loss(model, ids, a, plus) - loss(model, ids, a, minus)) / (2 * eps);
                 // float32 central difference: 2% of the gradient plus 2e-4 absolute
                 assertThat(gradB[k])
                         .as("dL/dB[%d]", k)
-                        .isCloseTo((float) numeric,
+                        .isCloseTo(
+                                (float) numeric,
                                 org.assertj.core.data.Offset.offset(
                                         (float) (0.02 * Math.abs(numeric) + 2e-4)));
             }
@@ -115,14 +124,16 @@ class LlamaTrainingForwardTest {
     @Test
     void random_init_follows_the_initializer_range() {
         try (NDManager root = NDManager.newBaseManager();
-                LlamaModel model = LlamaModel.create(LlamaConfig.of(64, 64, 128, 1, 4, 4), 5, root)) {
+                LlamaModel model =
+                        LlamaModel.create(LlamaConfig.of(64, 64, 128, 1, 4, 4), 5, root)) {
             float[] w = model.weights().get("model.layers.0.mlp.up_proj.weight").toFloatArray();
             double sq = 0;
             for (float v : w) {
                 sq += v * v;
             }
             // 8192 samples: the std estimate is within 5% of 0.02 with overwhelming probability
-            assertThat(Math.sqrt(sq / w.length)).isCloseTo(0.02, org.assertj.core.data.Offset.offset(0.001));
+            assertThat(Math.sqrt(sq / w.length))
+                    .isCloseTo(0.02, org.assertj.core.data.Offset.offset(0.001));
             assertThat(model.weights().get("model.norm.weight").toFloatArray()).containsOnly(1f);
         }
     }
