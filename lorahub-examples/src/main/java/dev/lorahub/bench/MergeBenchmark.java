@@ -34,8 +34,8 @@ import java.util.stream.Stream;
  *
  * <ul>
  *   <li>the baseline: {@code System.arraycopy} of all adapters' tensor bytes, heap to heap;
- *   <li>for reference, a bulk copy of the same bytes from the memory-mapped files to the heap,
- *       and the SHA-256 of the files (which {@code LoraModule.load} computes for provenance);
+ *   <li>for reference, a bulk copy of the same bytes from the memory-mapped files to the heap, and
+ *       the SHA-256 of the files (which {@code LoraModule.load} computes for provenance);
  *   <li>{@code LoraModule.load} of the 20 folders;
  *   <li>for LORAHUB and CAT: load + merge, and merge only (modules already in memory).
  * </ul>
@@ -45,8 +45,8 @@ import java.util.stream.Stream;
  * (GC and JIT threads excluded). On a busy shared machine wall time mostly measures waiting for a
  * core, so compare the CPU columns there. The aim is a merge within 2x of the baseline.
  *
- * <p>Usage: {@code java -cp lorahub.jar dev.lorahub.bench.MergeBenchmark [--adapters 20] [--reps
- * 5] [--warmup 2] [--dir DIR]} (without {@code --dir} a temp folder is created and deleted).
+ * <p>Usage: {@code java -cp lorahub.jar dev.lorahub.bench.MergeBenchmark [--adapters 20] [--reps 5]
+ * [--warmup 2] [--dir DIR]} (without {@code --dir} a temp folder is created and deleted).
  */
 public final class MergeBenchmark {
     private static volatile double sink;
@@ -123,18 +123,24 @@ public final class MergeBenchmark {
         header();
         row("baseline: memory copy (arraycopy)", copy, bytes, copy);
         Timing mapped =
-                median(warmup, reps, () -> {
-                    for (Path dir : dirs) {
-                        sink += mappedCopy(dir.resolve("adapter_model.safetensors"));
-                    }
-                });
+                median(
+                        warmup,
+                        reps,
+                        () -> {
+                            for (Path dir : dirs) {
+                                sink += mappedCopy(dir.resolve("adapter_model.safetensors"));
+                            }
+                        });
         row("reference: mmap -> heap bulk copy", mapped, bytes, copy);
         Timing hash =
-                median(warmup, reps, () -> {
-                    for (Path dir : dirs) {
-                        sink += sha256(dir.resolve("adapter_model.safetensors"))[0];
-                    }
-                });
+                median(
+                        warmup,
+                        reps,
+                        () -> {
+                            for (Path dir : dirs) {
+                                sink += sha256(dir.resolve("adapter_model.safetensors"))[0];
+                            }
+                        });
         row("reference: SHA-256 of the files", hash, bytes, copy);
 
         double[] weights = new SplittableRandom(7).doubles(count, -1.5, 1.5).toArray();
@@ -145,16 +151,22 @@ public final class MergeBenchmark {
         for (MergeStrategy strategy : List.of(MergeStrategy.LORAHUB, MergeStrategy.CAT)) {
             Composer composer = Composer.of(strategy);
             Timing loadMerge =
-                    median(warmup, reps, () -> {
-                        LoraModule merged = composer.merge("bench", loadAll(dirs), weights);
-                        sink += checksum(List.of(merged));
-                    });
+                    median(
+                            warmup,
+                            reps,
+                            () -> {
+                                LoraModule merged = composer.merge("bench", loadAll(dirs), weights);
+                                sink += checksum(List.of(merged));
+                            });
             row(strategy + " load + merge", loadMerge, bytes, copy);
             Timing mergeOnly =
-                    median(warmup, reps, () -> {
-                        LoraModule merged = composer.merge("bench", modules, weights);
-                        sink += checksum(List.of(merged));
-                    });
+                    median(
+                            warmup,
+                            reps,
+                            () -> {
+                                LoraModule merged = composer.merge("bench", modules, weights);
+                                sink += checksum(List.of(merged));
+                            });
             row(strategy + " merge only (in memory)", mergeOnly, bytes, copy);
             summary.add(
                     String.format(
@@ -182,12 +194,15 @@ public final class MergeBenchmark {
             source[i] = tensorBytes(dirs.get(i).resolve("adapter_model.safetensors"));
             target[i] = new byte[source[i].length];
         }
-        return median(warmup, reps, () -> {
-            for (int i = 0; i < count; i++) {
-                System.arraycopy(source[i], 0, target[i], 0, source[i].length);
-            }
-            sink += target[count - 1][target[count - 1].length - 1];
-        });
+        return median(
+                warmup,
+                reps,
+                () -> {
+                    for (int i = 0; i < count; i++) {
+                        System.arraycopy(source[i], 0, target[i], 0, source[i].length);
+                    }
+                    sink += target[count - 1][target[count - 1].length - 1];
+                });
     }
 
     private static void header() {
@@ -216,7 +231,9 @@ public final class MergeBenchmark {
                 t.cpuMillis() / baseline.cpuMillis());
     }
 
-    /** @return the median wall and thread-CPU times of {@code reps} runs after warm-up */
+    /**
+     * @return the median wall and thread-CPU times of {@code reps} runs after warm-up
+     */
     private static Timing median(int warmup, int reps, Action action) throws Exception {
         for (int i = 0; i < warmup; i++) {
             action.run();
@@ -260,7 +277,9 @@ public final class MergeBenchmark {
         return s;
     }
 
-    /** @return the data section (all tensors) of a safetensors file, copied to the heap */
+    /**
+     * @return the data section (all tensors) of a safetensors file, copied to the heap
+     */
     private static byte[] tensorBytes(Path file) throws IOException {
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
             long dataStart = reader.dataStart();
@@ -269,7 +288,9 @@ public final class MergeBenchmark {
         }
     }
 
-    /** @return the SHA-256 of a file, as {@code LoraModule.load} computes it for provenance */
+    /**
+     * @return the SHA-256 of a file, as {@code LoraModule.load} computes it for provenance
+     */
     private static byte[] sha256(Path file) throws IOException {
         MessageDigest md;
         try {
@@ -291,7 +312,8 @@ public final class MergeBenchmark {
         try (SafetensorsReader reader = SafetensorsReader.open(file);
                 FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long dataStart = reader.dataStart();
-            ByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart, ch.size() - dataStart);
+            ByteBuffer map =
+                    ch.map(FileChannel.MapMode.READ_ONLY, dataStart, ch.size() - dataStart);
             byte[] dst = new byte[map.remaining()];
             map.get(dst);
             return dst[dst.length - 1];

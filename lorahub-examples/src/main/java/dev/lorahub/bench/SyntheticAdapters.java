@@ -28,7 +28,9 @@ record SyntheticAdapters(int blocks, int dModel, int rank) {
     /** Flan-T5-large's shape with LoraHub's r = 16. */
     static final SyntheticAdapters FLAN_T5_LARGE = new SyntheticAdapters(24, 1024, 16);
 
-    /** @return the targeted module paths, PEFT order (encoder, then decoder self and cross) */
+    /**
+     * @return the targeted module paths, PEFT order (encoder, then decoder self and cross)
+     */
     List<String> modulePaths() {
         List<String> paths = new ArrayList<>();
         for (int b = 0; b < blocks; b++) {
@@ -47,7 +49,9 @@ record SyntheticAdapters(int blocks, int dModel, int rank) {
         return paths;
     }
 
-    /** @return bytes of LoRA tensor data per adapter (A and B of every target, F32) */
+    /**
+     * @return bytes of LoRA tensor data per adapter (A and B of every target, F32)
+     */
     long tensorBytesPerAdapter() {
         return (long) modulePaths().size() * 2 * rank * dModel * Float.BYTES;
     }

@@ -89,30 +89,41 @@ final class InspectCommand implements Callable<Integer> {
             try (SafetensorsReader reader = SafetensorsReader.open(weights)) {
                 tensors = reader.tensors();
             }
-            String sha256 = module.sha256().isPresent() ? module.sha256().get() : InspectCommand.sha256(weights);
+            String sha256 =
+                    module.sha256().isPresent()
+                            ? module.sha256().get()
+                            : InspectCommand.sha256(weights);
             return new Report(abs, module, weights, tensors, sha256, Files.size(weights));
         }
 
-        /** @return tensor counts by dtype name, sorted by name */
+        /**
+         * @return tensor counts by dtype name, sorted by name
+         */
         Map<String, Integer> dtypes() {
             Map<String, Integer> counts = new TreeMap<>();
             tensors.forEach(t -> counts.merge(t.dtype().name(), 1, Integer::sum));
             return counts;
         }
 
-        /** @return the number of elements over all tensors of the file */
+        /**
+         * @return the number of elements over all tensors of the file
+         */
         long parameters() {
             return tensors.stream().mapToLong(TensorInfo::numel).sum();
         }
 
-        /** @return the layers' ranks, if all equal; else -1 */
+        /**
+         * @return the layers' ranks, if all equal; else -1
+         */
         int uniformRank() {
             List<Integer> ranks =
                     module.layers().values().stream().map(LoraLayer::rank).distinct().toList();
             return ranks.size() == 1 ? ranks.get(0) : -1;
         }
 
-        /** @return the layers' scaling, if all equal; else NaN */
+        /**
+         * @return the layers' scaling, if all equal; else NaN
+         */
         double uniformScaling() {
             List<Double> s =
                     module.layers().values().stream().map(LoraLayer::scaling).distinct().toList();
@@ -176,24 +187,38 @@ final class InspectCommand implements Callable<Integer> {
             if (!c.alphaPattern().isEmpty()) {
                 row(out, "alpha pat.", c.alphaPattern().toString());
             }
-            row(out, "scaling", (Double.isNaN(scaling) ? "per module (below)" : num(scaling))
-                    + (c.useRslora() ? "  (rsLoRA: alpha / sqrt(r))" : "  (alpha / r)"));
+            row(
+                    out,
+                    "scaling",
+                    (Double.isNaN(scaling) ? "per module (below)" : num(scaling))
+                            + (c.useRslora() ? "  (rsLoRA: alpha / sqrt(r))" : "  (alpha / r)"));
             row(out, "targets", String.join(", ", c.targetModules()));
             row(out, "layers", Integer.toString(module.layers().size()));
             row(out, "tensors", Integer.toString(tensors.size()));
             StringBuilder dt = new StringBuilder();
-            dtypes().forEach((k, v) -> dt.append(dt.length() == 0 ? "" : ", ").append(k)
-                    .append(" x").append(v));
+            dtypes().forEach(
+                            (k, v) ->
+                                    dt.append(dt.length() == 0 ? "" : ", ")
+                                            .append(k)
+                                            .append(" x")
+                                            .append(v));
             row(out, "dtypes", dt.toString());
             row(out, "parameters", String.format(Locale.ROOT, "%,d", parameters()));
-            row(out, "file", weightsFile.getFileName() + String.format(Locale.ROOT, " (%,d bytes)",
-                    fileBytes));
+            row(
+                    out,
+                    "file",
+                    weightsFile.getFileName()
+                            + String.format(Locale.ROOT, " (%,d bytes)", fileBytes));
             row(out, "sha256", sha256);
             if (rank < 0 || Double.isNaN(scaling)) {
                 out.println("per module:");
                 for (LoraLayer l : module.layers().values()) {
-                    out.printf(Locale.ROOT, "  %-60s r=%-4d scaling=%s%n", l.modulePath(),
-                            l.rank(), num(l.scaling()));
+                    out.printf(
+                            Locale.ROOT,
+                            "  %-60s r=%-4d scaling=%s%n",
+                            l.modulePath(),
+                            l.rank(),
+                            num(l.scaling()));
                 }
             }
         }
@@ -203,14 +228,18 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    /** @return v without a trailing ".0" when it is an integer */
+    /**
+     * @return v without a trailing ".0" when it is an integer
+     */
     static String num(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15
                 ? Long.toString((long) v)
                 : Double.toString(v);
     }
 
-    /** @return the lower-case hex SHA-256 of a file, streamed (for modules without a hash) */
+    /**
+     * @return the lower-case hex SHA-256 of a file, streamed (for modules without a hash)
+     */
     static String sha256(Path file) throws IOException {
         MessageDigest md;
         try {

@@ -11,9 +11,9 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code lorahub} command line: a picocli root whose subcommands do the work.
  *
- * <p>To add a subcommand, write a {@code @Command} class in this package that prints through
- * {@code spec.commandLine().getOut()} / {@code getErr()} (so tests can capture it), lets bad input
- * surface as {@link dev.lorahub.LoraHubException}, {@link java.io.IOException} or {@link
+ * <p>To add a subcommand, write a {@code @Command} class in this package that prints through {@code
+ * spec.commandLine().getOut()} / {@code getErr()} (so tests can capture it), lets bad input surface
+ * as {@link dev.lorahub.LoraHubException}, {@link java.io.IOException} or {@link
  * IllegalArgumentException}, and list it in {@code subcommands} below. {@link #commandLine()}
  * installs the error policy: such failures exit with {@link #EXIT_BAD_INPUT} and one line on stderr
  * naming the file and the problem; a stack trace follows only with {@code --verbose}.

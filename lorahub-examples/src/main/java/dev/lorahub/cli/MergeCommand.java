@@ -95,19 +95,25 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (weights.length != adapters.size()) {
             throw new IllegalArgumentException(
-                    "--weights has " + weights.length + " values for " + adapters.size()
+                    "--weights has "
+                            + weights.length
+                            + " values for "
+                            + adapters.size()
                             + " adapters");
         }
         if (strategy.needsDensity() && density == null) {
             throw new IllegalArgumentException(
-                    "--strategy " + StrategyConverter.cliName(strategy)
+                    "--strategy "
+                            + StrategyConverter.cliName(strategy)
                             + " prunes: give --density D, the fraction of entries kept in [0, 1]");
         }
         Path target = out.toAbsolutePath().normalize();
         for (Path dir : adapters) {
             if (dir.toAbsolutePath().normalize().equals(target)) {
                 throw new IllegalArgumentException(
-                        "--out " + target + " is one of the input adapters; inputs are never"
+                        "--out "
+                                + target
+                                + " is one of the input adapters; inputs are never"
                                 + " overwritten");
             }
         }
@@ -189,7 +195,9 @@ final class MergeCommand implements Callable<Integer> {
         pw.flush();
     }
 
-    /** @return the optional settings given, e.g. {@code " (density 0.5, seed 3)"}, or "" */
+    /**
+     * @return the optional settings given, e.g. {@code " (density 0.5, seed 3)"}, or ""
+     */
     private String options() {
         if (density == null && svdRank == null && seed == null && majoritySign == null) {
             return "";
@@ -205,7 +213,8 @@ final class MergeCommand implements Callable<Integer> {
             sb.append("seed ").append(seed).append(", ");
         }
         if (majoritySign != null) {
-            sb.append("majority sign ").append(majoritySign.name().toLowerCase(Locale.ROOT))
+            sb.append("majority sign ")
+                    .append(majoritySign.name().toLowerCase(Locale.ROOT))
                     .append(", ");
         }
         sb.setLength(sb.length() - 2);

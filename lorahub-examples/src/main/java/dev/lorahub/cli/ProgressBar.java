@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
  * When stderr is not a terminal ({@code System.console() == null}, e.g. CI logs or a pipe) it
  * prints plain lines instead ({@link Mode#LINES}), the first at once and then at most every {@value
  * #LINE_INTERVAL_SECONDS} s, so logs stay short. {@link #close()} draws the final state (unless
- * that very line is already in the log) and ends the line. A total of 0 means "unknown": only the count and the elapsed time are shown.
+ * that very line is already in the log) and ends the line. A total of 0 means "unknown": only the
+ * count and the elapsed time are shown.
  *
  * <p>Typical use from a progress listener:
  *
@@ -37,7 +38,9 @@ public final class ProgressBar implements AutoCloseable {
         /** Plain periodic lines: for logs, pipes and CI. */
         LINES;
 
-        /** @return {@link #BAR} when the JVM has a console and TERM is not "dumb", else LINES */
+        /**
+         * @return {@link #BAR} when the JVM has a console and TERM is not "dumb", else LINES
+         */
         public static Mode detect() {
             return System.console() != null && !"dumb".equals(System.getenv("TERM")) ? BAR : LINES;
         }
@@ -108,7 +111,9 @@ public final class ProgressBar implements AutoCloseable {
         return new ProgressBar(label, total, err, mode, nanoClock);
     }
 
-    /** @return the mode this display draws in */
+    /**
+     * @return the mode this display draws in
+     */
     public Mode mode() {
         return mode;
     }
@@ -197,7 +202,9 @@ public final class ProgressBar implements AutoCloseable {
         drawnOnce = true;
     }
 
-    /** @return the status line, at most {@code columns - 1} characters in bar mode */
+    /**
+     * @return the status line, at most {@code columns - 1} characters in bar mode
+     */
     String render(long now) {
         long elapsedNanos = Math.max(0, now - startNanos);
         StringBuilder sb = new StringBuilder(label);
@@ -241,7 +248,9 @@ public final class ProgressBar implements AutoCloseable {
         return sb.toString();
     }
 
-    /** @return {@code mm:ss}, or {@code h:mm:ss} past an hour */
+    /**
+     * @return {@code mm:ss}, or {@code h:mm:ss} past an hour
+     */
     static String clock(long nanos) {
         long s = TimeUnit.NANOSECONDS.toSeconds(nanos);
         return s >= 3600

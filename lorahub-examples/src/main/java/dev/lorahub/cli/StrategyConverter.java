@@ -24,7 +24,9 @@ final class StrategyConverter implements ITypeConverter<MergeStrategy>, Iterable
                 "unknown strategy '" + value + "'; expected one of " + String.join(", ", this));
     }
 
-    /** @return the CLI spelling of a strategy: lower case with dashes, e.g. {@code dare-ties} */
+    /**
+     * @return the CLI spelling of a strategy: lower case with dashes, e.g. {@code dare-ties}
+     */
     static String cliName(MergeStrategy s) {
         return s.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

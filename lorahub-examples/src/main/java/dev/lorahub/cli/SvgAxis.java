@@ -18,8 +18,12 @@ record SvgAxis(double min, double max, double step) {
     SvgAxis {
         if (!(step > 0) || !(max > min) || !Double.isFinite(min) || !Double.isFinite(max)) {
             throw new IllegalArgumentException(
-                    "axis needs finite min < max and step > 0, got min=" + min + " max=" + max
-                            + " step=" + step);
+                    "axis needs finite min < max and step > 0, got min="
+                            + min
+                            + " max="
+                            + max
+                            + " step="
+                            + step);
         }
     }
 
@@ -48,7 +52,9 @@ record SvgAxis(double min, double max, double step) {
         return new SvgAxis(min, max, step);
     }
 
-    /** @return the smallest of 1, 2, 2.5, 5 (times a power of ten) that is >= raw */
+    /**
+     * @return the smallest of 1, 2, 2.5, 5 (times a power of ten) that is >= raw
+     */
     static double niceStep(double raw) {
         double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
         for (double m : new double[] {1, 2, 2.5, 5, 10}) {
@@ -59,7 +65,9 @@ record SvgAxis(double min, double max, double step) {
         return 10 * magnitude;
     }
 
-    /** @return the tick values from min to max inclusive */
+    /**
+     * @return the tick values from min to max inclusive
+     */
     List<Double> ticks() {
         List<Double> ticks = new ArrayList<>();
         long n = Math.round((max - min) / step);
@@ -69,12 +77,16 @@ record SvgAxis(double min, double max, double step) {
         return ticks;
     }
 
-    /** @return where v lies on the axis: 0 at min, 1 at max */
+    /**
+     * @return where v lies on the axis: 0 at min, 1 at max
+     */
     double fraction(double v) {
         return (v - min) / (max - min);
     }
 
-    /** @return a tick label with just the decimals the step needs ("0.25", "1500", "-2") */
+    /**
+     * @return a tick label with just the decimals the step needs ("0.25", "1500", "-2")
+     */
     String label(double v) {
         int decimals = Math.max(0, (int) -Math.floor(Math.log10(step) + 1e-9));
         if (step * Math.pow(10, decimals) % 1 > 1e-6) {
@@ -85,7 +97,9 @@ record SvgAxis(double min, double max, double step) {
         return s.equals("-0") ? "0" : s;
     }
 
-    /** @return a compact value label, 4 significant digits, for bar tops and tooltips */
+    /**
+     * @return a compact value label, 4 significant digits, for bar tops and tooltips
+     */
     static String value(double v) {
         if (v == 0) {
             return "0";

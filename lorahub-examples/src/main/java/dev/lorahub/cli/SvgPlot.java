@@ -75,7 +75,11 @@ public final class SvgPlot {
         this.yLabel = Objects.requireNonNull(yLabel, "yLabel");
         if (width < 200 || height < 150) {
             throw new IllegalArgumentException(
-                    "plot '" + title + "': size must be at least 200x150, got " + width + "x"
+                    "plot '"
+                            + title
+                            + "': size must be at least 200x150, got "
+                            + width
+                            + "x"
                             + height);
         }
         this.width = width;
@@ -100,22 +104,30 @@ public final class SvgPlot {
         return new SvgPlot(Kind.LINE, title, "", "", 640, 400, List.of(), List.of());
     }
 
-    /** @return BAR or LINE */
+    /**
+     * @return BAR or LINE
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** @return a copy with this x-axis caption */
+    /**
+     * @return a copy with this x-axis caption
+     */
     public SvgPlot xLabel(String label) {
         return new SvgPlot(kind, title, label, yLabel, width, height, bars, lines);
     }
 
-    /** @return a copy with this y-axis caption */
+    /**
+     * @return a copy with this y-axis caption
+     */
     public SvgPlot yLabel(String label) {
         return new SvgPlot(kind, title, xLabel, label, width, height, bars, lines);
     }
 
-    /** @return a copy of this size in pixels (at least 200x150) */
+    /**
+     * @return a copy of this size in pixels (at least 200x150)
+     */
     public SvgPlot size(int newWidth, int newHeight) {
         return new SvgPlot(kind, title, xLabel, yLabel, newWidth, newHeight, bars, lines);
     }
@@ -139,7 +151,11 @@ public final class SvgPlot {
         requireKind(Kind.BAR, "bar");
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException(
-                    "plot '" + title + "': bar '" + category + "' value must be finite, got "
+                    "plot '"
+                            + title
+                            + "': bar '"
+                            + category
+                            + "' value must be finite, got "
                             + value);
         }
         List<Bar> more = new ArrayList<>(bars);
@@ -170,14 +186,30 @@ public final class SvgPlot {
         requireKind(Kind.LINE, "series");
         if (x.length != y.length) {
             throw new IllegalArgumentException(
-                    "plot '" + title + "': series '" + name + "' has " + x.length + " x values but "
-                            + y.length + " y values");
+                    "plot '"
+                            + title
+                            + "': series '"
+                            + name
+                            + "' has "
+                            + x.length
+                            + " x values but "
+                            + y.length
+                            + " y values");
         }
         for (int i = 0; i < x.length; i++) {
             if (!Double.isFinite(x[i]) || Double.isInfinite(y[i])) {
                 throw new IllegalArgumentException(
-                        "plot '" + title + "': series '" + name + "' point " + i + " is ("
-                                + x[i] + ", " + y[i] + "); x must be finite, y finite or NaN");
+                        "plot '"
+                                + title
+                                + "': series '"
+                                + name
+                                + "' point "
+                                + i
+                                + " is ("
+                                + x[i]
+                                + ", "
+                                + y[i]
+                                + "); x must be finite, y finite or NaN");
             }
         }
         List<Series> more = new ArrayList<>(lines);
@@ -196,13 +228,16 @@ public final class SvgPlot {
         Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
         try {
             Files.writeString(tmp, render(), StandardCharsets.UTF_8);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
     }
 
-    /** @return the chart as a standalone SVG document */
+    /**
+     * @return the chart as a standalone SVG document
+     */
     public String render() {
         return new SvgRenderer(this).render();
     }
@@ -210,8 +245,15 @@ public final class SvgPlot {
     private void requireKind(Kind wanted, String what) {
         if (kind != wanted) {
             throw new IllegalStateException(
-                    "plot '" + title + "' is a " + kind + " chart; " + what + "() needs a "
-                            + wanted + " chart");
+                    "plot '"
+                            + title
+                            + "' is a "
+                            + kind
+                            + " chart; "
+                            + what
+                            + "() needs a "
+                            + wanted
+                            + " chart");
         }
     }
 
@@ -243,7 +285,9 @@ public final class SvgPlot {
         return List.copyOf(c);
     }
 
-    /** @return bar series names, distinct in insertion order; or every line's name, in order */
+    /**
+     * @return bar series names, distinct in insertion order; or every line's name, in order
+     */
     List<String> seriesNames() {
         if (kind == Kind.LINE) {
             return lines.stream().map(Series::name).toList();
@@ -253,7 +297,9 @@ public final class SvgPlot {
         return List.copyOf(s);
     }
 
-    /** @return the bar value, or NaN when that category has no bar of that series */
+    /**
+     * @return the bar value, or NaN when that category has no bar of that series
+     */
     double barValue(String category, String series) {
         double v = Double.NaN;
         for (Bar b : bars) {

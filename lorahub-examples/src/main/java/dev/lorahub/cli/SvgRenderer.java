@@ -94,11 +94,19 @@ final class SvgRenderer {
                 double yTop = yPixel(y, Math.max(0, v));
                 double yBottom = yPixel(y, Math.min(0, v));
                 String name = series.get(si).isEmpty() ? c : c + " / " + series.get(si);
-                svg.append("<rect x=\"").append(num(x)).append("\" y=\"").append(num(yTop))
-                        .append("\" width=\"").append(num(barWidth * 0.92))
-                        .append("\" height=\"").append(num(yBottom - yTop))
-                        .append("\" fill=\"").append(SvgPlot.color(si))
-                        .append("\" data-value=\"").append(v).append("\"><title>")
+                svg.append("<rect x=\"")
+                        .append(num(x))
+                        .append("\" y=\"")
+                        .append(num(yTop))
+                        .append("\" width=\"")
+                        .append(num(barWidth * 0.92))
+                        .append("\" height=\"")
+                        .append(num(yBottom - yTop))
+                        .append("\" fill=\"")
+                        .append(SvgPlot.color(si))
+                        .append("\" data-value=\"")
+                        .append(v)
+                        .append("\"><title>")
                         .append(escape(name + ": " + SvgAxis.value(v)))
                         .append("</title></rect>\n");
                 if (barWidth >= 22) {
@@ -161,19 +169,28 @@ final class SvgRenderer {
                 }
                 double px = left + x.fraction(sx[i]) * (right - left);
                 d.append(pen ? " L" : (d.length() == 0 ? "M" : " M"))
-                        .append(num(px)).append(' ').append(num(yPixel(y, sy[i])));
+                        .append(num(px))
+                        .append(' ')
+                        .append(num(yPixel(y, sy[i])));
                 pen = true;
             }
             String color = SvgPlot.color(s);
-            svg.append("<path d=\"").append(d).append("\" fill=\"none\" stroke=\"")
-                    .append(color).append("\" stroke-width=\"2\"/>\n");
+            svg.append("<path d=\"")
+                    .append(d)
+                    .append("\" fill=\"none\" stroke=\"")
+                    .append(color)
+                    .append("\" stroke-width=\"2\"/>\n");
             if (sx.length <= 60) {
                 for (int i = 0; i < sx.length; i++) {
                     if (!Double.isNaN(sy[i])) {
                         double px = left + x.fraction(sx[i]) * (right - left);
-                        svg.append("<circle cx=\"").append(num(px)).append("\" cy=\"")
-                                .append(num(yPixel(y, sy[i]))).append("\" r=\"2.5\" fill=\"")
-                                .append(color).append("\"/>\n");
+                        svg.append("<circle cx=\"")
+                                .append(num(px))
+                                .append("\" cy=\"")
+                                .append(num(yPixel(y, sy[i])))
+                                .append("\" r=\"2.5\" fill=\"")
+                                .append(color)
+                                .append("\"/>\n");
                     }
                 }
             }
@@ -197,8 +214,12 @@ final class SvgRenderer {
         double x = right + 14;
         for (int i = 0; i < series.size(); i++) {
             double y = top + 6 + i * 18;
-            svg.append("<rect x=\"").append(num(x)).append("\" y=\"").append(num(y - 9))
-                    .append("\" width=\"10\" height=\"10\" fill=\"").append(SvgPlot.color(i))
+            svg.append("<rect x=\"")
+                    .append(num(x))
+                    .append("\" y=\"")
+                    .append(num(y - 9))
+                    .append("\" width=\"10\" height=\"10\" fill=\"")
+                    .append(SvgPlot.color(i))
                     .append("\"/>\n");
             text(x + 15, y, "start", 11, "", series.get(i), "legend");
         }
@@ -209,24 +230,44 @@ final class SvgRenderer {
     }
 
     private void line(double x1, double y1, double x2, double y2, String color, double w) {
-        svg.append("<line x1=\"").append(num(x1)).append("\" y1=\"").append(num(y1))
-                .append("\" x2=\"").append(num(x2)).append("\" y2=\"").append(num(y2))
-                .append("\" stroke=\"").append(color).append("\" stroke-width=\"").append(w)
+        svg.append("<line x1=\"")
+                .append(num(x1))
+                .append("\" y1=\"")
+                .append(num(y1))
+                .append("\" x2=\"")
+                .append(num(x2))
+                .append("\" y2=\"")
+                .append(num(y2))
+                .append("\" stroke=\"")
+                .append(color)
+                .append("\" stroke-width=\"")
+                .append(w)
                 .append("\"/>\n");
     }
 
     private void text(
             double x, double y, String anchor, int size, String transform, String s, String cls) {
-        svg.append("<text class=\"").append(cls).append("\" x=\"").append(num(x))
-                .append("\" y=\"").append(num(y)).append("\" text-anchor=\"").append(anchor)
-                .append("\" font-size=\"").append(size).append("\" ").append(FONT);
+        svg.append("<text class=\"")
+                .append(cls)
+                .append("\" x=\"")
+                .append(num(x))
+                .append("\" y=\"")
+                .append(num(y))
+                .append("\" text-anchor=\"")
+                .append(anchor)
+                .append("\" font-size=\"")
+                .append(size)
+                .append("\" ")
+                .append(FONT);
         if (!transform.isEmpty()) {
             svg.append(" transform=\"").append(transform).append('"');
         }
         svg.append('>').append(escape(s)).append("</text>\n");
     }
 
-    /** @return s with the five XML special characters escaped */
+    /**
+     * @return s with the five XML special characters escaped
+     */
     static String escape(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {

@@ -29,7 +29,9 @@ record CliRun(int exitCode, String out, String err) {
         return new CliRun(code, out.toString(), err.toString());
     }
 
-    /** @return stderr's non-empty lines */
+    /**
+     * @return stderr's non-empty lines
+     */
     List<String> errLines() {
         return err.lines().filter(l -> !l.isBlank()).toList();
     }

@@ -33,7 +33,8 @@ class InspectCommandTest {
                 .isEqualTo(config.get("base_model_name_or_path").asText())
                 .isEqualTo("hf-tiny/llama");
         assertThat(report.get("r").asInt()).isEqualTo(config.get("r").asInt()).isEqualTo(4);
-        assertThat(report.get("lora_alpha").asDouble()).isEqualTo(config.get("lora_alpha").asDouble());
+        assertThat(report.get("lora_alpha").asDouble())
+                .isEqualTo(config.get("lora_alpha").asDouble());
         assertThat(report.get("rank").asInt()).isEqualTo(4);
         // scaling = lora_alpha / r = 8 / 4 (fixture README)
         assertThat(report.get("scaling").asDouble()).isEqualTo(2.0);
@@ -81,7 +82,9 @@ class InspectCommandTest {
         CliRun run = CliRun.of("inspect", missing.toString());
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(run.errLines()).as(run.toString()).hasSize(1);
-        assertThat(run.errLines().get(0)).startsWith("lorahub inspect: ").contains(missing.toString());
+        assertThat(run.errLines().get(0))
+                .startsWith("lorahub inspect: ")
+                .contains(missing.toString());
         assertThat(run.out()).isEmpty();
     }
 

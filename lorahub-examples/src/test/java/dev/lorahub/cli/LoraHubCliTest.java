@@ -85,7 +85,8 @@ class LoraHubCliTest {
     void a_missing_file_says_so_in_words() {
         CliRun run = boom("boom", "missing");
         assertThat(run.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
-        assertThat(run.errLines()).containsExactly("lorahub boom: /data/nope: no such file or folder");
+        assertThat(run.errLines())
+                .containsExactly("lorahub boom: /data/nope: no such file or folder");
     }
 
     @Test

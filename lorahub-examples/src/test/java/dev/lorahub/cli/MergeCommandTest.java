@@ -36,11 +36,11 @@ class MergeCommandTest {
     }
 
     /** Asserts every tensor of the reference is in ours with the same shape, within atol. */
-    private static void assertSameTensors(Path ours, Path reference, double atol)
-            throws Exception {
+    private static void assertSameTensors(Path ours, Path reference, double atol) throws Exception {
         try (SafetensorsReader a = SafetensorsReader.open(ours);
                 SafetensorsReader b = SafetensorsReader.open(reference)) {
-            assertThat(a.tensors()).extracting(TensorInfo::name)
+            assertThat(a.tensors())
+                    .extracting(TensorInfo::name)
                     .containsExactlyInAnyOrderElementsOf(
                             b.tensors().stream().map(TensorInfo::name).toList());
             for (TensorInfo t : b.tensors()) {
@@ -129,11 +129,19 @@ class MergeCommandTest {
     void a_weight_count_that_differs_from_the_adapter_count_is_refused(@TempDir Path tmp) {
         CliRun run =
                 CliRun.of(
-                        "merge", "--strategy", "cat", "--weights", "1,2", "--out",
-                        tmp.resolve("x").toString(), adapters().get(0), adapters().get(1),
+                        "merge",
+                        "--strategy",
+                        "cat",
+                        "--weights",
+                        "1,2",
+                        "--out",
+                        tmp.resolve("x").toString(),
+                        adapters().get(0),
+                        adapters().get(1),
                         adapters().get(2));
         assertThat(run.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
-        assertThat(run.errLines()).containsExactly("lorahub merge: --weights has 2 values for 3 adapters");
+        assertThat(run.errLines())
+                .containsExactly("lorahub merge: --weights has 2 values for 3 adapters");
     }
 
     @Test
@@ -144,7 +152,9 @@ class MergeCommandTest {
         CliRun run = merge("cat", tmp.resolve("out"), dirs);
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(run.errLines()).as(run.toString()).hasSize(1);
-        assertThat(run.errLines().get(0)).startsWith("lorahub merge: ").contains(missing.toString());
+        assertThat(run.errLines().get(0))
+                .startsWith("lorahub merge: ")
+                .contains(missing.toString());
         assertThat(tmp.resolve("out")).doesNotExist();
     }
 
@@ -227,8 +237,14 @@ class MergeCommandTest {
     @Test
     void ties_accepts_a_majority_sign_method(@TempDir Path tmp) {
         CliRun run =
-                merge("ties", tmp.resolve("t"), adapters(), "--density", "0.4",
-                        "--majority-sign", "frequency");
+                merge(
+                        "ties",
+                        tmp.resolve("t"),
+                        adapters(),
+                        "--density",
+                        "0.4",
+                        "--majority-sign",
+                        "frequency");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).contains("majority sign frequency");
     }

@@ -117,8 +117,7 @@ class ProgressBarTest {
         b.close();
         b.update(1);
         b.close();
-        assertThat(sink.toString().lines().toList())
-                .containsExactly("learn 5/5 100% 00:00");
+        assertThat(sink.toString().lines().toList()).containsExactly("learn 5/5 100% 00:00");
     }
 
     @Test

@@ -29,11 +29,16 @@ class SvgAxisTest {
         double mantissa = axis.step() / Math.pow(10, Math.floor(Math.log10(axis.step()) + 1e-12));
         assertThat(List.of(1.0, 2.0, 2.5, 5.0))
                 .as(why)
-                .anySatisfy(m -> assertThat(mantissa).isCloseTo(m, org.assertj.core.data.Offset.offset(1e-9)));
+                .anySatisfy(
+                        m ->
+                                assertThat(mantissa)
+                                        .isCloseTo(m, org.assertj.core.data.Offset.offset(1e-9)));
         assertThat(axis.ticks().size()).as(why).isBetween(2, 12);
         // the axis is not much wider than needed: at most one step of slack each side
         double span = Math.max(b - a, Math.abs(a) * 0.2);
-        assertThat(axis.max() - axis.min()).as(why).isLessThanOrEqualTo(span + 2 * axis.step() + 1e-12);
+        assertThat(axis.max() - axis.min())
+                .as(why)
+                .isLessThanOrEqualTo(span + 2 * axis.step() + 1e-12);
     }
 
     @ParameterizedTest
@@ -53,8 +58,14 @@ class SvgAxisTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"0.2, 0.4, 0.4", "200, 1000, 1000", "2.5, 5, 5", "2.5, 7.5, 7.5", "0.25, 0.75, 0.75",
-        "1, -0.0, 0"})
+    @CsvSource({
+        "0.2, 0.4, 0.4",
+        "200, 1000, 1000",
+        "2.5, 5, 5",
+        "2.5, 7.5, 7.5",
+        "0.25, 0.75, 0.75",
+        "1, -0.0, 0"
+    })
     void tick_labels_show_only_the_digits_the_step_needs(double step, double v, String label) {
         SvgAxis axis = new SvgAxis(-step * 10, step * 10, step);
         assertThat(axis.label(v)).isEqualTo(label);

@@ -26,7 +26,9 @@ class SvgPlotTest {
                 .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** @return the bars (rects carrying a data-value), in document order */
+    /**
+     * @return the bars (rects carrying a data-value), in document order
+     */
     private static List<Element> bars(Document doc) {
         NodeList rects = doc.getElementsByTagName("rect");
         List<Element> bars = new ArrayList<>();
@@ -75,7 +77,8 @@ class SvgPlotTest {
 
     @Test
     void negative_bars_hang_below_the_zero_line() throws Exception {
-        List<Element> bars = bars(parse(SvgPlot.barChart("d").bar("up", 3).bar("down", -1).render()));
+        List<Element> bars =
+                bars(parse(SvgPlot.barChart("d").bar("up", 3).bar("down", -1).render()));
         double zeroUp = attr(bars.get(0), "y") + attr(bars.get(0), "height");
         double zeroDown = attr(bars.get(1), "y");
         assertThat(zeroDown).isCloseTo(zeroUp, within(0.02));
@@ -93,9 +96,10 @@ class SvgPlotTest {
                         .bar("task2", "lorahub", 0.25);
         Document doc = parse(p.render());
         List<Element> bars = bars(doc);
-        assertThat(bars).extracting(e -> e.getAttribute("fill"))
-                .containsExactly(SvgPlot.color(0), SvgPlot.color(1), SvgPlot.color(0),
-                        SvgPlot.color(1));
+        assertThat(bars)
+                .extracting(e -> e.getAttribute("fill"))
+                .containsExactly(
+                        SvgPlot.color(0), SvgPlot.color(1), SvgPlot.color(0), SvgPlot.color(1));
         assertThat(texts(doc, "legend")).containsExactly("zero-shot", "lorahub");
         assertThat(attr(bars.get(1), "x")).isGreaterThan(attr(bars.get(0), "x"));
         assertThat(attr(bars.get(2), "x")).isGreaterThan(attr(bars.get(1), "x"));
@@ -208,7 +212,9 @@ class SvgPlotTest {
                 .hasMessageContaining("'a'")
                 .hasMessageContaining("NaN");
         assertThatThrownBy(
-                        () -> SvgPlot.lineChart("l").series("s", new double[] {1, 2}, new double[] {1}))
+                        () ->
+                                SvgPlot.lineChart("l")
+                                        .series("s", new double[] {1, 2}, new double[] {1}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("2 x values but 1 y values");
         assertThatThrownBy(() -> SvgPlot.barChart("b").size(10, 10))
