@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * What a LoraHub run learned: the weights by module name, the merged adapter, the best score and
@@ -217,15 +220,41 @@ public final class LoraHubResult {
         return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 
+    /** The files {@link #save(Path)} writes beside the adapter's. */
+    public static final List<String> SIDECAR_FILES =
+            List.of("weights.json", "trace.csv", "provenance.json");
+
+    private static final Set<String> ADAPTER_FILES =
+            Set.of("adapter_config.json", "adapter_model.safetensors", "README.md");
+
     /**
      * Saves the merged adapter as a PEFT folder and, beside its files, {@code weights.json}, {@code
      * trace.csv} and {@code provenance.json}; each file is written to a temporary file and moved
-     * into place.
+     * into place. An existing folder is replaced only if it holds nothing but an adapter and these
+     * files (a previous result): then the old files are removed first; any other file makes the
+     * save refuse, and nothing is removed.
      *
      * @param dir the target folder
      * @throws IOException if writing fails
+     * @throws java.nio.file.FileAlreadyExistsException if the folder holds other files
+     * @throws IllegalArgumentException if the folder is one a composed module was loaded from
      */
     public void save(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            List<String> names;
+            try (Stream<Path> s = Files.list(dir)) {
+                names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            }
+            boolean previousResult =
+                    names.stream()
+                            .allMatch(n -> ADAPTER_FILES.contains(n) || SIDECAR_FILES.contains(n));
+            if (previousResult
+                    && !merged.sourceFolders().contains(dir.toAbsolutePath().normalize())) {
+                for (String sidecar : SIDECAR_FILES) {
+                    Files.deleteIfExists(dir.resolve(sidecar));
+                }
+            }
+        }
         merged.save(dir);
         JsonFiles.writeAtomically(dir.resolve("weights.json"), weightsJson());
         JsonFiles.writeAtomically(dir.resolve("trace.csv"), traceCsv());

@@ -1,6 +1,7 @@
 package dev.lorahub;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.lorahub.spi.EncodedBatch;
@@ -168,6 +169,36 @@ class LoraHubSelectionTest {
         assertThat(loaded.sha256().orElseThrow())
                 .isEqualTo(
                         sha256(Files.readAllBytes(dir.resolve("saved/adapter_model.safetensors"))));
+    }
+
+    @Test
+    void save_writes_a_loadable_adapter_with_sidecars_and_can_replace_its_own_output(
+            @TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out");
+        POOL.get(0).save(dir.resolve("pool/a"));
+        POOL.get(1).save(dir.resolve("pool/b"));
+        LearnStep step =
+                LoraHub.load(List.of(dir.resolve("pool/a"), dir.resolve("pool/b")))
+                        .fewShot(TASK.examples())
+                        .on(MODEL)
+                        .optimizer(new LocalRandomSearch())
+                        .budget(3);
+        LoraHubResult first = step.run();
+        first.save(out);
+        LoraHubResult second = step.seed(9).run();
+        second.save(out);
+
+        assertThat(Files.readString(out.resolve("trace.csv"))).isEqualTo(second.traceCsv());
+        assertThat(Files.readString(out.resolve("weights.json"))).isEqualTo(second.weightsJson());
+        assertThat(Provenance.fromJson(Files.readString(out.resolve("provenance.json"))).seed())
+                .isEqualTo(9);
+        assertThat(LoraModule.load(out).layers().keySet())
+                .isEqualTo(second.merged().layers().keySet());
+        assertThat(second.moduleNames()).containsExactly("a", "b");
+
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        assertThatThrownBy(() -> second.save(out)).hasMessageContaining("notes.txt");
+        assertThat(out.resolve("weights.json")).exists();
     }
 
     static String sha256(byte[] bytes) throws Exception {

@@ -128,7 +128,7 @@ public final class LearnCommand implements Callable<Integer> {
             names = "--out",
             required = true,
             paramLabel = "DIR",
-            description = "Output folder (new, or holding only a previous adapter).")
+            description = "Output folder (new, or holding only a previous learn output).")
     Path out;
 
     @Spec CommandSpec spec;
