@@ -3,6 +3,7 @@ package dev.lorahub.djl.t5;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDManager;
 import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
@@ -173,6 +174,25 @@ class T5FixtureTest {
                     .as(modules.get(i))
                     .isTrue();
         }
+    }
+
+    @Test
+    void evaluations_and_generation_leave_no_arrays_in_the_models_manager() throws IOException {
+        NDManager owner = model.weights().get("shared.weight").getManager();
+        int before = owner.getManagedArrays().size();
+        model.loss(fixture.adapter("adapter_2"), batch);
+        model.logits(fixture.adapter("lorahub"), batch);
+        model.generate(
+                fixture.adapter("awa_cat"),
+                fixture.encoderInputs(),
+                new GenerationConfig(5, 1.0, 3L));
+        assertThat(owner.getManagedArrays()).hasSize(before);
+        // the count does see what an unclosed sub-manager holds
+        NDManager leak = owner.newSubManager();
+        leak.create(new float[] {1f});
+        assertThat(owner.getManagedArrays()).hasSize(before + 1);
+        leak.close();
+        assertThat(owner.getManagedArrays()).hasSize(before);
     }
 
     @Test
