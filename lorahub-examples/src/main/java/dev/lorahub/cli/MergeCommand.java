@@ -46,14 +46,14 @@ final class MergeCommand implements Callable<Integer> {
             names = "--weights",
             required = true,
             split = ",",
-            paramLabel = "w1,w2,...",
+            paramLabel = "W",
             description = "One weight per adapter, in the order given (negative allowed).")
     double[] weights = {};
 
     @Option(
             names = "--density",
             paramLabel = "D",
-            description = "Fraction of entries kept by ties, dare-*, magnitude-prune (0, 1].")
+            description = "Fraction of entries kept by ties, dare-*, magnitude-prune, in [0, 1].")
     Double density;
 
     @Option(

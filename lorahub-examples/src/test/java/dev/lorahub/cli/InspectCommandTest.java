@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.LoraLayer;
+import dev.lorahub.LoraModule;
+import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.io.ModuleSelector;
 import dev.lorahub.testing.SharedFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +79,52 @@ class InspectCommandTest {
         CliRun run = CliRun.of("inspect", cat.toString(), "--json");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).contains("\"rank\" : 12", "\"scaling\" : 1.0");
+    }
+
+    @Test
+    void a_rank_pattern_is_shown_per_module(@TempDir Path tmp) throws Exception {
+        // GIVEN an adapter whose rank_pattern/alpha_pattern give v a rank of 2 and alpha 6
+        AdapterConfig config =
+                AdapterConfig.builder()
+                        .baseModelNameOrPath("toy")
+                        .r(4)
+                        .loraAlpha(8)
+                        .targetModules(ModuleSelector.names(List.of("q", "v")))
+                        .rankPattern(Map.of("v", 2))
+                        .alphaPattern(Map.of("v", 6.0))
+                        .build();
+        LoraLayer q = layer("blocks.0.q", 4, 2.0);
+        LoraLayer v = layer("blocks.0.v", 2, 3.0);
+        Path dir = tmp.resolve("patterned");
+        new LoraModule("patterned", config, List.of(q, v)).save(dir);
+
+        // WHEN inspected
+        CliRun text = CliRun.of("inspect", dir.toString());
+        CliRun json = CliRun.of("inspect", dir.toString(), "--json");
+
+        // THEN the per-module ranks and scalings (alpha / r: 8/4 and 6/2) are listed
+        assertThat(text.exitCode()).as(text.toString()).isZero();
+        assertThat(text.out())
+                .contains("rank:       per module (below)")
+                .contains("scaling:    per module (below)")
+                .containsPattern("blocks\\.0\\.q +r=4 +scaling=2")
+                .containsPattern("blocks\\.0\\.v +r=2 +scaling=3");
+        JsonNode report = new ObjectMapper().readTree(json.out());
+        assertThat(report.get("rank").isNull()).isTrue();
+        assertThat(report.get("scaling").isNull()).isTrue();
+        assertThat(report.get("rank_pattern").get("v").asInt()).isEqualTo(2);
+        assertThat(report.get("layers").get(1).get("rank").asInt()).isEqualTo(2);
+        assertThat(report.get("layers").get(1).get("scaling").asDouble()).isEqualTo(3.0);
+        // q: A [4, 8] + B [8, 4]; v: A [2, 8] + B [8, 2]
+        assertThat(report.get("parameters").asLong()).isEqualTo(64 + 32);
+    }
+
+    private static LoraLayer layer(String path, int rank, double scaling) {
+        float[] a = new float[rank * 8];
+        float[] b = new float[8 * rank];
+        java.util.Arrays.fill(a, 0.25f);
+        java.util.Arrays.fill(b, -0.5f);
+        return new LoraLayer(path, rank, 8, 8, a, b, scaling, false);
     }
 
     @Test

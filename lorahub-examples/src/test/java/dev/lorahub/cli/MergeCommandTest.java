@@ -118,6 +118,20 @@ class MergeCommandTest {
     }
 
     @Test
+    void help_lists_every_strategy_by_its_cli_name() {
+        CliRun run = CliRun.of("help", "merge");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        String flat = run.out().replaceAll("\\s+", " ");
+        assertThat(flat)
+                .contains(
+                        "One of: lorahub, cat, linear, svd, ties, dare-linear, dare-ties,"
+                                + " magnitude-prune.",
+                        "--weights=W[,W...]",
+                        "--majority-sign",
+                        "--svd-rank");
+    }
+
+    @Test
     void an_unknown_strategy_is_a_usage_error_listing_the_names(@TempDir Path tmp) {
         CliRun run = merge("average", tmp.resolve("x"), adapters());
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_USAGE);
