@@ -140,11 +140,16 @@ public final class LlamaBaseModel implements BaseModel {
 
     @Override
     public double loss(LoraModule adapter, EncodedBatch batch) {
+        CausalBatch cb = causal(batch);
+        return lora.with(adapter, () -> forwardLoss(cb));
+    }
+
+    private static CausalBatch causal(EncodedBatch batch) {
         if (!(batch instanceof CausalBatch cb)) {
             throw new IllegalArgumentException(
-                    "batch " + batch.getClass().getName() + " was not encoded by this model");
+                    "batch " + batch.getClass().getName() + " was not encoded by a LLaMA model");
         }
-        return lora.with(adapter, () -> forwardLoss(cb));
+        return cb;
     }
 
     /**
@@ -190,7 +195,7 @@ public final class LlamaBaseModel implements BaseModel {
      * @return row-major logits
      */
     public float[] logits(LoraModule adapter, EncodedBatch batch) {
-        CausalBatch cb = (CausalBatch) batch;
+        CausalBatch cb = causal(batch);
         return lora.with(
                 adapter,
                 () -> {
