@@ -19,19 +19,27 @@ public class ObjectiveException extends LoraHubException {
      */
     public ObjectiveException(int evaluation, double[] point, Throwable cause) {
         super(
-                "objective failed at evaluation " + evaluation + ", point "
-                        + Arrays.toString(point) + ": " + cause,
+                "objective failed at evaluation "
+                        + evaluation
+                        + ", point "
+                        + Arrays.toString(point)
+                        + ": "
+                        + cause,
                 cause);
         this.evaluation = evaluation;
         this.point = point.clone();
     }
 
-    /** @return the 1-based number of the evaluation that failed */
+    /**
+     * @return the 1-based number of the evaluation that failed
+     */
     public int evaluation() {
         return evaluation;
     }
 
-    /** @return a copy of the point being evaluated */
+    /**
+     * @return a copy of the point being evaluated
+     */
     public double[] point() {
         return point.clone();
     }

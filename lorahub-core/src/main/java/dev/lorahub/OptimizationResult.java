@@ -12,7 +12,10 @@ import java.util.List;
  * @param state how the run ended
  */
 public record OptimizationResult(
-        double[] bestPoint, double bestValue, int evaluations, List<Evaluation> history,
+        double[] bestPoint,
+        double bestValue,
+        int evaluations,
+        List<Evaluation> history,
         State state) {
     /** How a run ended. */
     public enum State {

@@ -22,7 +22,9 @@ public interface Optimizer {
     OptimizationResult minimize(
             ToDoubleFunction<double[]> objective, SearchSpace space, int budget, long seed);
 
-    /** @return the name {@link dev.lorahub.optim.Optimizers#byName(String)} knows it by */
+    /**
+     * @return the name {@link dev.lorahub.optim.Optimizers#byName(String)} knows it by
+     */
     default String name() {
         return getClass().getSimpleName();
     }

@@ -15,7 +15,11 @@ public record SearchSpace(double[] lower, double[] upper, double[] start) {
         if (lower.length == 0 || lower.length != upper.length || lower.length != start.length) {
             throw new IllegalArgumentException(
                     "lower, upper and start must have one equal, positive length, got "
-                            + lower.length + ", " + upper.length + ", " + start.length);
+                            + lower.length
+                            + ", "
+                            + upper.length
+                            + ", "
+                            + start.length);
         }
         lower = lower.clone();
         upper = upper.clone();
@@ -23,8 +27,14 @@ public record SearchSpace(double[] lower, double[] upper, double[] start) {
         for (int i = 0; i < lower.length; i++) {
             if (!(lower[i] < upper[i]) || !(start[i] >= lower[i] && start[i] <= upper[i])) {
                 throw new IllegalArgumentException(
-                        "coordinate " + i + ": need lower < upper and start inside, got ["
-                                + lower[i] + ", " + upper[i] + "] start " + start[i]);
+                        "coordinate "
+                                + i
+                                + ": need lower < upper and start inside, got ["
+                                + lower[i]
+                                + ", "
+                                + upper[i]
+                                + "] start "
+                                + start[i]);
             }
         }
     }
@@ -51,7 +61,9 @@ public record SearchSpace(double[] lower, double[] upper, double[] start) {
         return new SearchSpace(lo, hi, start);
     }
 
-    /** @return the number of coordinates */
+    /**
+     * @return the number of coordinates
+     */
     public int dimension() {
         return lower.length;
     }

@@ -122,7 +122,10 @@ public interface AskTellOptimizer extends Optimizer {
             }
             if (values.length != points.size()) {
                 throw new IllegalStateException(
-                        "objective returned " + values.length + " values for " + points.size()
+                        "objective returned "
+                                + values.length
+                                + " values for "
+                                + points.size()
                                 + " points");
             }
             int first = session.evaluations();

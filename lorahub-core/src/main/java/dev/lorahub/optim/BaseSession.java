@@ -66,7 +66,11 @@ abstract class BaseSession implements Session {
         }
         if (proposed.size() > remaining) {
             throw new IllegalStateException(
-                    "proposed " + proposed.size() + " points with " + remaining + " evaluations left");
+                    "proposed "
+                            + proposed.size()
+                            + " points with "
+                            + remaining
+                            + " evaluations left");
         }
         List<double[]> clipped = new ArrayList<>(proposed.size());
         List<double[]> copies = new ArrayList<>(proposed.size());
@@ -141,17 +145,23 @@ abstract class BaseSession implements Session {
         return new OptimizationResult(best.point(), best.value(), history.size(), history, state);
     }
 
-    /** @return the start point of the space */
+    /**
+     * @return the start point of the space
+     */
     protected final double[] start() {
         return space.start();
     }
 
-    /** @return the best finite value so far, or NaN */
+    /**
+     * @return the best finite value so far, or NaN
+     */
     protected final double bestFiniteValue() {
         return best != null && Double.isFinite(best.value()) ? best.value() : Double.NaN;
     }
 
-    /** @return a copy of {@code p} clipped into the box (a NaN coordinate becomes the start's) */
+    /**
+     * @return a copy of {@code p} clipped into the box (a NaN coordinate becomes the start's)
+     */
     protected final double[] clip(double[] p) {
         if (p.length != dimension) {
             throw new IllegalStateException(

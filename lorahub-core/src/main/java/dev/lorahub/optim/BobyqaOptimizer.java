@@ -12,12 +12,12 @@ import org.apache.commons.math3.optim.nonlinear.scalar.noderiv.BOBYQAOptimizer;
 
 /**
  * Powell's BOBYQA as Commons Math 3.6.1 implements it, wrapped for its defects: it would throw at
- * its evaluation limit (here the session stops it and keeps the best point evaluated), it needs
- * an initial radius of at most half the smallest box side (here {@code min (upper - lower) / 6},
- * 0.5 on LoraHub's box), and its default 2N+1 interpolation points spend the whole of a 2N budget
- * before the first model step (here N+2). It needs N &gt;= 2; for N = 1 the session runs
- * {@link QuadraticTrustRegionOptimizer} instead. It stops (CONVERGED) when its radius reaches
- * {@code 1e-9} times the initial one.
+ * its evaluation limit (here the session stops it and keeps the best point evaluated), it needs an
+ * initial radius of at most half the smallest box side (here {@code min (upper - lower) / 6}, 0.5
+ * on LoraHub's box), and its default 2N+1 interpolation points spend the whole of a 2N budget
+ * before the first model step (here N+2). It needs N &gt;= 2; for N = 1 the session runs {@link
+ * QuadraticTrustRegionOptimizer} instead. It stops (CONVERGED) when its radius reaches {@code 1e-9}
+ * times the initial one.
  *
  * <p>Commons Math's code calls the objective itself: {@link #minimize} runs it on the calling
  * thread; a {@link #start session} runs it on a worker thread ({@link Session#close()} releases

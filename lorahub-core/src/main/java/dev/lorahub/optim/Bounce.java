@@ -7,7 +7,9 @@ package dev.lorahub.optim;
 final class Bounce {
     private Bounce() {}
 
-    /** @return the bounced coordinate */
+    /**
+     * @return the bounced coordinate
+     */
     static double apply(double v, double lower, double upper) {
         double clipped = Math.min(upper, Math.max(lower, v));
         if (clipped == v) {

@@ -8,15 +8,15 @@ import java.util.SplittableRandom;
 
 /**
  * CMA-ES ((mu/mu_w, lambda), rank-one and rank-mu covariance updates, cumulative step-size
- * adaptation; Hansen's tutorial defaults) for small budgets, in coordinates scaled by
- * {@code sigma_i = (upper_i - lower_i) / 6} with initial step 1 (0.5 on LoraHub's box) and mean at
- * the start point.
+ * adaptation; Hansen's tutorial defaults) for small budgets, in coordinates scaled by {@code
+ * sigma_i = (upper_i - lower_i) / 6} with initial step 1 (0.5 on LoraHub's box) and mean at the
+ * start point.
  *
  * <p>Small-budget choices: the start point is evaluated first (outside the generations), and the
  * population is {@code lambda = min(4 + floor(3 ln N), max(4, budget / 5))} so there are at least
- * about five generations. Samples are bounced into the box and the bounced point is the one used
- * in the update. A generation cut by the budget is evaluated in part; its points count for the
- * best point (which is the best ever evaluated, not the last mean).
+ * about five generations. Samples are bounced into the box and the bounced point is the one used in
+ * the update. A generation cut by the budget is evaluated in part; its points count for the best
+ * point (which is the best ever evaluated, not the last mean).
  */
 public final class CmaEsOptimizer implements AskTellOptimizer {
     @Override
@@ -139,7 +139,9 @@ public final class CmaEsOptimizer implements AskTellOptimizer {
             for (int k = 0; k < lambda; k++) {
                 order[k] = k;
             }
-            Arrays.sort(order, (p, q) -> Double.compare(Ranking.key(values[p]), Ranking.key(values[q])));
+            Arrays.sort(
+                    order,
+                    (p, q) -> Double.compare(Ranking.key(values[p]), Ranking.key(values[q])));
             update(order);
         }
 
@@ -176,8 +178,9 @@ public final class CmaEsOptimizer implements AskTellOptimizer {
                 psNorm += ps[i] * ps[i];
             }
             psNorm = Math.sqrt(psNorm);
-            boolean hsig = psNorm / Math.sqrt(1 - Math.pow(1 - cs, 2.0 * (evaluations() / lambda + 1)))
-                    < (1.4 + 2.0 / (n + 1)) * chi;
+            boolean hsig =
+                    psNorm / Math.sqrt(1 - Math.pow(1 - cs, 2.0 * (evaluations() / lambda + 1)))
+                            < (1.4 + 2.0 / (n + 1)) * chi;
             for (int i = 0; i < n; i++) {
                 pc[i] = (1 - cc) * pc[i] + (hsig ? Math.sqrt(cc * (2 - cc) * mueff) * step[i] : 0);
             }
@@ -189,8 +192,10 @@ public final class CmaEsOptimizer implements AskTellOptimizer {
                         double[] x = samples.get(order[r]);
                         rankMu += weights[r] * (x[i] - old[i]) * (x[j] - old[j]) / (sigma * sigma);
                     }
-                    double v = (1 - c1 - cmu) * c[i][j]
-                            + c1 * (pc[i] * pc[j] + delta * c[i][j]) + cmu * rankMu;
+                    double v =
+                            (1 - c1 - cmu) * c[i][j]
+                                    + c1 * (pc[i] * pc[j] + delta * c[i][j])
+                                    + cmu * rankMu;
                     c[i][j] = v;
                     c[j][i] = v;
                 }

@@ -8,9 +8,9 @@ package dev.lorahub.optim;
  * constraints (M = 0): the penalty parameter PARMU stays 0 and the trust-region subproblem TRSTLP
  * reduces to the steepest-descent step of length RHO along the linear model's gradient. The
  * statement labels of the Fortran code are kept in comments so the two can be read side by side.
- * Variables: {@code sim[i][j]} (j &lt; n) are the displacements from the best vertex
- * {@code sim[i][n]} to the other vertices; {@code simi} is the inverse of the n x n displacement
- * matrix; {@code fv[j]} the objective at vertex j.
+ * Variables: {@code sim[i][j]} (j &lt; n) are the displacements from the best vertex {@code
+ * sim[i][n]} to the other vertices; {@code simi} is the inverse of the n x n displacement matrix;
+ * {@code fv[j]} the objective at vertex j.
  */
 final class CobylaEngine {
     private static final double ALPHA = 0.25;
@@ -45,8 +45,10 @@ final class CobylaEngine {
     CobylaEngine(double[] x0, double rhoBeg, double rhoEnd) {
         if (!(rhoBeg > 0) || !(rhoEnd >= 0) || rhoEnd > rhoBeg) {
             throw new IllegalArgumentException(
-                    "need 0 <= rhoEnd <= rhoBeg and rhoBeg > 0, got rhoBeg " + rhoBeg
-                            + ", rhoEnd " + rhoEnd);
+                    "need 0 <= rhoEnd <= rhoBeg and rhoBeg > 0, got rhoBeg "
+                            + rhoBeg
+                            + ", rhoEnd "
+                            + rhoEnd);
         }
         n = x0.length;
         this.rhoEnd = rhoEnd;
@@ -67,17 +69,23 @@ final class CobylaEngine {
         jdrop = n;
     }
 
-    /** @return the point to evaluate next (do not modify) */
+    /**
+     * @return the point to evaluate next (do not modify)
+     */
     double[] point() {
         return x;
     }
 
-    /** @return true once the algorithm has stopped (RHO reached RHOEND, or rounding damage) */
+    /**
+     * @return true once the algorithm has stopped (RHO reached RHOEND, or rounding damage)
+     */
     boolean finished() {
         return finished;
     }
 
-    /** @return the best vertex of the current simplex */
+    /**
+     * @return the best vertex of the current simplex
+     */
     double[] bestVertex() {
         double[] best = new double[n];
         for (int i = 0; i < n; i++) {
@@ -110,7 +118,9 @@ final class CobylaEngine {
         iterate(Label.L140);
     }
 
-    /** The initial simplex, one vertex at a time. @return true if another vertex is to be evaluated */
+    /**
+     * The initial simplex, one vertex at a time. @return true if another vertex is to be evaluated
+     */
     private boolean initialSimplexStep(double f) {
         if (jdrop < n) {
             if (fv[n] <= f) {
@@ -294,8 +304,8 @@ final class CobylaEngine {
     }
 
     /**
-     * Labels 370-430: the trust-region step (TRSTLP without constraints: length RHO along minus
-     * the gradient). @return true if a trial point was set, false to continue at label 550
+     * Labels 370-430: the trust-region step (TRSTLP without constraints: length RHO along minus the
+     * gradient). @return true if a trial point was set, false to continue at label 550
      */
     private boolean trustRegionStep() {
         double norm2 = 0;

@@ -4,17 +4,16 @@ import dev.lorahub.SearchSpace;
 import java.util.List;
 
 /**
- * COBYLA as LoraHub's reference runs it through nevergrad's NGOpt: Powell's COBYLA (linear
- * models on a simplex, trust radius RHO from {@code rhoBeg = 1} halving towards {@code rhoEnd})
- * searches an unbounded variable {@code x} starting at 0, and the objective sees
- * {@code w = bounce(start + sigma * x)} with {@code sigma = (upper - lower) / 6} per coordinate
- * (0.5 on LoraHub's [-1.5, 1.5]) and nevergrad's bouncing bound ({@link Bounce}). So the first
- * N+1 evaluations are the start and one probe of {@code +sigma} per axis (each probe from the best
- * vertex so far). When COBYLA stops before the budget it restarts from its best vertex, as
- * nevergrad does.
+ * COBYLA as LoraHub's reference runs it through nevergrad's NGOpt: Powell's COBYLA (linear models
+ * on a simplex, trust radius RHO from {@code rhoBeg = 1} halving towards {@code rhoEnd}) searches
+ * an unbounded variable {@code x} starting at 0, and the objective sees {@code w = bounce(start +
+ * sigma * x)} with {@code sigma = (upper - lower) / 6} per coordinate (0.5 on LoraHub's [-1.5,
+ * 1.5]) and nevergrad's bouncing bound ({@link Bounce}). So the first N+1 evaluations are the start
+ * and one probe of {@code +sigma} per axis (each probe from the best vertex so far). When COBYLA
+ * stops before the budget it restarts from its best vertex, as nevergrad does.
  *
- * <p>NaN or infinite values are shown to COBYLA as the worst finite value so far plus the spread
- * of the finite values (at least 1), so the simplex moves away from them.
+ * <p>NaN or infinite values are shown to COBYLA as the worst finite value so far plus the spread of
+ * the finite values (at least 1), so the simplex moves away from them.
  */
 public final class CobylaOptimizer implements AskTellOptimizer {
     private final double rhoBeg;
@@ -32,8 +31,10 @@ public final class CobylaOptimizer implements AskTellOptimizer {
     public CobylaOptimizer(double rhoBeg, double rhoEnd) {
         if (!(rhoBeg > 0) || !(rhoEnd >= 0) || rhoEnd > rhoBeg) {
             throw new IllegalArgumentException(
-                    "need 0 <= rhoEnd <= rhoBeg and rhoBeg > 0, got rhoBeg " + rhoBeg
-                            + ", rhoEnd " + rhoEnd);
+                    "need 0 <= rhoEnd <= rhoBeg and rhoBeg > 0, got rhoBeg "
+                            + rhoBeg
+                            + ", rhoEnd "
+                            + rhoEnd);
         }
         this.rhoBeg = rhoBeg;
         this.rhoEnd = rhoEnd;

@@ -123,7 +123,8 @@ final class Dense {
                         continue;
                     }
                     double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-                    double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+                    double t =
+                            Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
                     if (theta == 0) {
                         t = 1;
                     }

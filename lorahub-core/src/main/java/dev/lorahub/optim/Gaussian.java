@@ -6,7 +6,9 @@ import java.util.SplittableRandom;
 final class Gaussian {
     private Gaussian() {}
 
-    /** @return one standard normal sample */
+    /**
+     * @return one standard normal sample
+     */
     static double next(SplittableRandom random) {
         double u = 1.0 - random.nextDouble(); // (0, 1]
         double v = random.nextDouble();

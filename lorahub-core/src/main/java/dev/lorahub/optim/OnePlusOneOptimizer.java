@@ -5,11 +5,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The (1+1) evolution strategy with the one-fifth success rule: from the best point so far,
- * sample {@code w + s * sigma * N(0, I)} (bounced into the box as nevergrad bounces,
- * {@code sigma = (upper - lower) / 6} per coordinate), keep it if not worse; multiply the step
- * {@code s} (initially 1) by 2 after a success and by 0.84 after a failure. The first evaluation
- * is the start point.
+ * The (1+1) evolution strategy with the one-fifth success rule: from the best point so far, sample
+ * {@code w + s * sigma * N(0, I)} (bounced into the box as nevergrad bounces, {@code sigma = (upper
+ * - lower) / 6} per coordinate), keep it if not worse; multiply the step {@code s} (initially 1) by
+ * 2 after a success and by 0.84 after a failure. The first evaluation is the start point.
  */
 public final class OnePlusOneOptimizer implements AskTellOptimizer {
     @Override

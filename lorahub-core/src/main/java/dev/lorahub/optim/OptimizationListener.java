@@ -3,9 +3,8 @@ package dev.lorahub.optim;
 import dev.lorahub.Evaluation;
 
 /**
- * Progress of a run, one call per objective evaluation, in evaluation order. A CLI draws a
- * progress bar from it, a server streams it. Called on the thread that runs the optimizer; keep it
- * cheap.
+ * Progress of a run, one call per objective evaluation, in evaluation order. A CLI draws a progress
+ * bar from it, a server streams it. Called on the thread that runs the optimizer; keep it cheap.
  */
 @FunctionalInterface
 public interface OptimizationListener {

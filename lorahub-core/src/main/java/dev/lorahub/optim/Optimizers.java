@@ -22,12 +22,17 @@ import java.util.Locale;
 public final class Optimizers {
     private Optimizers() {}
 
-    /** @return the names {@link #byName(String)} accepts */
+    /**
+     * @return the names {@link #byName(String)} accepts
+     */
     public static List<String> names() {
-        return List.of("cobyla", "bobyqa", "cmaes", "one-plus-one", "quadratic", "random", "default");
+        return List.of(
+                "cobyla", "bobyqa", "cmaes", "one-plus-one", "quadratic", "random", "default");
     }
 
-    /** @return a new instance of the default optimizer */
+    /**
+     * @return a new instance of the default optimizer
+     */
     public static AskTellOptimizer defaultOptimizer() {
         return new QuadraticTrustRegionOptimizer();
     }
@@ -46,8 +51,9 @@ public final class Optimizers {
             case "quadratic" -> new QuadraticTrustRegionOptimizer();
             case "random" -> new RandomSearchOptimizer();
             case "default" -> defaultOptimizer();
-            default -> throw new IllegalArgumentException(
-                    "unknown optimizer '" + name + "', known: " + names());
+            default ->
+                    throw new IllegalArgumentException(
+                            "unknown optimizer '" + name + "', known: " + names());
         };
     }
 }

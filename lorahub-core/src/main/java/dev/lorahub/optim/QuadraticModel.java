@@ -5,10 +5,10 @@ import java.util.List;
 /**
  * A quadratic model {@code m(y) = c + g.y + y'Hy/2} fitted to points {@code y_k} (relative to a
  * center) by Powell's least-change rule (NEWUOA): it interpolates every value and, among all such
- * quadratics, has the Hessian closest to a previous one in Frobenius norm:
- * {@code H = H0 + sum_k lambda_k y_k y_k'} with {@code sum lambda_k = 0}, {@code sum lambda_k y_k = 0}.
- * The points are scaled by their largest length before solving the (m+n+1)-square KKT system,
- * which carries a tiny ridge so that a rank-deficient point set still gives a (least-norm) model.
+ * quadratics, has the Hessian closest to a previous one in Frobenius norm: {@code H = H0 + sum_k
+ * lambda_k y_k y_k'} with {@code sum lambda_k = 0}, {@code sum lambda_k y_k = 0}. The points are
+ * scaled by their largest length before solving the (m+n+1)-square KKT system, which carries a tiny
+ * ridge so that a rank-deficient point set still gives a (least-norm) model.
  *
  * @param c the value at the center
  * @param g the gradient at the center
@@ -91,7 +91,9 @@ record QuadraticModel(double c, double[] g, double[][] h) {
         return new QuadraticModel(sol[m], g, h);
     }
 
-    /** @return {@code g.d + d'Hd/2}, the model change along d */
+    /**
+     * @return {@code g.d + d'Hd/2}, the model change along d
+     */
     double change(double[] d) {
         double s = dot(g, d);
         for (int i = 0; i < d.length; i++) {

@@ -16,13 +16,13 @@ import org.jspecify.annotations.Nullable;
  * probe of {@code +r} ({@code -r} where that leaves the box) per axis from the best point so far
  * (so an improving probe is kept: a pass of coordinate descent). Then each step fits a quadratic
  * model to the nearest {@code k N + 1} points evaluated ({@link QuadraticModel}: interpolation,
- * least change of the Hessian since the previous model), minimizes it in a ball of radius
- * {@code delta} around the best point ({@link TrustRegionStep}), clips the step into the box and
- * evaluates it. As in NEWUOA there are two radii: {@code delta} follows the ratio of actual to
- * predicted reduction (halved below 0.1, up to twice the step above 0.7) but never goes below the
- * resolution {@code rho}; {@code rho} (initially r) is halved only after a failed step at
- * {@code rho} followed by a geometry step (a random direction of length {@code rho}, from the
- * seed) that renews the model. Defaults: {@code r = 1} sigma, {@code k = 2}.
+ * least change of the Hessian since the previous model), minimizes it in a ball of radius {@code
+ * delta} around the best point ({@link TrustRegionStep}), clips the step into the box and evaluates
+ * it. As in NEWUOA there are two radii: {@code delta} follows the ratio of actual to predicted
+ * reduction (halved below 0.1, up to twice the step above 0.7) but never goes below the resolution
+ * {@code rho}; {@code rho} (initially r) is halved only after a failed step at {@code rho} followed
+ * by a geometry step (a random direction of length {@code rho}, from the seed) that renews the
+ * model. Defaults: {@code r = 1} sigma, {@code k = 2}.
  */
 public final class QuadraticTrustRegionOptimizer implements AskTellOptimizer {
     private static final int GEOMETRY_STEPS = 1;
@@ -41,8 +41,12 @@ public final class QuadraticTrustRegionOptimizer implements AskTellOptimizer {
      */
     public QuadraticTrustRegionOptimizer(double initialRadius, int maxPointsPerDimension) {
         if (!(initialRadius > 0) || maxPointsPerDimension < 1) {
-            throw new IllegalArgumentException("need initialRadius > 0 and maxPointsPerDimension >= 1,"
-                    + " got " + initialRadius + " and " + maxPointsPerDimension);
+            throw new IllegalArgumentException(
+                    "need initialRadius > 0 and maxPointsPerDimension >= 1,"
+                            + " got "
+                            + initialRadius
+                            + " and "
+                            + maxPointsPerDimension);
         }
         this.initialRadius = initialRadius;
         this.maxPointsPerDimension = maxPointsPerDimension;
@@ -171,7 +175,9 @@ public final class QuadraticTrustRegionOptimizer implements AskTellOptimizer {
             return randomStep(zs.get(center), rho);
         }
 
-        /** @return the trust-region step's point, or null if it is shorter than rho / 2 */
+        /**
+         * @return the trust-region step's point, or null if it is shorter than rho / 2
+         */
         private double @Nullable [] modelStep(double[] zc) {
             double fc = fs.get(center);
             List<Integer> order = new ArrayList<>();

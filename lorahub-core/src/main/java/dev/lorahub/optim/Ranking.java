@@ -6,7 +6,9 @@ import dev.lorahub.Evaluation;
 final class Ranking {
     private Ranking() {}
 
-    /** @return true if {@code a} is strictly better than {@code b} */
+    /**
+     * @return true if {@code a} is strictly better than {@code b}
+     */
     static boolean better(double a, double b) {
         boolean fa = Double.isFinite(a);
         boolean fb = Double.isFinite(b);
@@ -16,12 +18,16 @@ final class Ranking {
         return fa && a < b;
     }
 
-    /** @return true if {@code a}'s value is strictly better than {@code b}'s */
+    /**
+     * @return true if {@code a}'s value is strictly better than {@code b}'s
+     */
     static boolean better(Evaluation a, Evaluation b) {
         return better(a.value(), b.value());
     }
 
-    /** @return a total order key: finite values as they are, the rest as +infinity */
+    /**
+     * @return a total order key: finite values as they are, the rest as +infinity
+     */
     static double key(double value) {
         return Double.isFinite(value) ? value : Double.POSITIVE_INFINITY;
     }

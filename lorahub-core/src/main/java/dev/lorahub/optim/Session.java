@@ -31,19 +31,29 @@ public interface Session extends AutoCloseable {
      */
     void tell(double[] values);
 
-    /** @return true once {@link #ask()} can only return an empty list */
+    /**
+     * @return true once {@link #ask()} can only return an empty list
+     */
     boolean isFinished();
 
-    /** @return the number of evaluations told so far */
+    /**
+     * @return the number of evaluations told so far
+     */
     int evaluations();
 
-    /** @return the budget of the run */
+    /**
+     * @return the budget of the run
+     */
     int budget();
 
-    /** @return the best evaluation so far (finite values first), empty before the first tell */
+    /**
+     * @return the best evaluation so far (finite values first), empty before the first tell
+     */
     Optional<Evaluation> best();
 
-    /** @return every evaluation told so far, in order */
+    /**
+     * @return every evaluation told so far, in order
+     */
     List<Evaluation> history();
 
     /**

@@ -26,8 +26,8 @@ final class ThreadedSession extends BaseSession {
 
     /**
      * Runs the minimizer on the calling thread, with the same bookkeeping as a session driven by
-     * {@link AskTellOptimizer#minimize}: the same points, history, best point and exceptions, without
-     * a worker thread.
+     * {@link AskTellOptimizer#minimize}: the same points, history, best point and exceptions,
+     * without a worker thread.
      */
     static OptimizationResult runDirect(
             SearchSpace space,

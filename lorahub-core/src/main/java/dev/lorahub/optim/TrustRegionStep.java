@@ -1,8 +1,9 @@
 package dev.lorahub.optim;
 
 /**
- * The trust-region subproblem: minimize {@code g.d + d'Hd/2} subject to {@code |d| <= delta}, solved
- * through the eigen-decomposition of H (Moré-Sorensen without the factorizations; n is small).
+ * The trust-region subproblem: minimize {@code g.d + d'Hd/2} subject to {@code |d| <= delta},
+ * solved through the eigen-decomposition of H (Moré-Sorensen without the factorizations; n is
+ * small).
  */
 final class TrustRegionStep {
     private TrustRegionStep() {}

@@ -20,13 +20,14 @@ class BobyqaOptimizerTest {
         for (int i = 0; i < N; i++) {
             s[i] = Math.round(0.8 * Math.sin(1.7 * i + 1) * 1e4) / 1e4;
         }
-        ToDoubleFunction<double[]> sphere = w -> {
-            double f = 0;
-            for (int i = 0; i < N; i++) {
-                f += (w[i] - s[i]) * (w[i] - s[i]);
-            }
-            return f;
-        };
+        ToDoubleFunction<double[]> sphere =
+                w -> {
+                    double f = 0;
+                    for (int i = 0; i < N; i++) {
+                        f += (w[i] - s[i]) * (w[i] - s[i]);
+                    }
+                    return f;
+                };
         SearchSpace box = SearchSpace.box(N, -1.5, 1.5, new double[N]);
         assertThat(new BobyqaOptimizer().minimize(sphere, box, 40, 0).bestValue())
                 .isCloseTo(0.640, within(0.640 * 0.02));

@@ -20,27 +20,29 @@ class CobylaOptimizerTest {
         return s;
     }
 
-    private static final ToDoubleFunction<double[]> SPHERE = w -> {
-        double[] s = shift();
-        double f = 0;
-        for (int i = 0; i < N; i++) {
-            f += (w[i] - s[i]) * (w[i] - s[i]);
-        }
-        return f;
-    };
+    private static final ToDoubleFunction<double[]> SPHERE =
+            w -> {
+                double[] s = shift();
+                double f = 0;
+                for (int i = 0; i < N; i++) {
+                    f += (w[i] - s[i]) * (w[i] - s[i]);
+                }
+                return f;
+            };
 
     private static final SearchSpace LORAHUB_BOX = SearchSpace.box(N, -1.5, 1.5, new double[N]);
 
     @Test
     void starts_with_the_start_point_and_one_probe_of_half_a_unit_per_axis() {
         // every +0.5 probe is worse than 0 here, so each probe starts from w = 0
-        ToDoubleFunction<double[]> f = w -> {
-            double s = 0;
-            for (double v : w) {
-                s += (v + 1) * (v + 1);
-            }
-            return s;
-        };
+        ToDoubleFunction<double[]> f =
+                w -> {
+                    double s = 0;
+                    for (double v : w) {
+                        s += (v + 1) * (v + 1);
+                    }
+                    return s;
+                };
         OptimizationResult r = new CobylaOptimizer().minimize(f, LORAHUB_BOX, N + 1, 0);
         assertThat(r.history().get(0).point()).containsOnly(0.0);
         for (int k = 1; k <= N; k++) {

@@ -64,10 +64,16 @@ class OptimizerContractTest {
         double[] lo = space.lower();
         double[] hi = space.upper();
         List<double[]> seen = new ArrayList<>();
-        OptimizationResult result = Optimizers.byName(name).minimize(w -> {
-            seen.add(w.clone());
-            return farSphere(w);
-        }, space, budget, seed);
+        OptimizationResult result =
+                Optimizers.byName(name)
+                        .minimize(
+                                w -> {
+                                    seen.add(w.clone());
+                                    return farSphere(w);
+                                },
+                                space,
+                                budget,
+                                seed);
 
         String where = name + " seed " + seed + " budget " + budget;
         assertThat(seen).as(where).hasSizeLessThanOrEqualTo(budget);
@@ -85,7 +91,8 @@ class OptimizerContractTest {
     void returns_the_best_point_it_evaluated(String name, long seed, int budget) {
         SearchSpace space = randomBox(seed, 7);
         OptimizationResult result =
-                Optimizers.byName(name).minimize(OptimizerContractTest::farSphere, space, budget, seed);
+                Optimizers.byName(name)
+                        .minimize(OptimizerContractTest::farSphere, space, budget, seed);
         double min = result.history().stream().mapToDouble(Evaluation::value).min().orElseThrow();
         assertThat(result.bestValue()).as(name + " seed " + seed).isEqualTo(min);
         assertThat(farSphere(result.bestPoint())).as(name + " seed " + seed).isEqualTo(min);
@@ -100,7 +107,8 @@ class OptimizerContractTest {
         OptimizationResult b = Optimizers.byName(name).minimize(f, space, 50, 11);
         assertThat(a.history()).hasSameSizeAs(b.history());
         for (int i = 0; i < a.history().size(); i++) {
-            assertThat(a.history().get(i).point()).as(name + " evaluation " + i)
+            assertThat(a.history().get(i).point())
+                    .as(name + " evaluation " + i)
                     .containsExactly(b.history().get(i).point());
         }
         assertThat(a.bestValue()).isEqualTo(b.bestValue());
@@ -110,39 +118,45 @@ class OptimizerContractTest {
     @MethodSource("names")
     void ranks_nan_and_infinite_values_below_every_finite_value(String name) {
         // NaN on the half-space w0 > 0.3, +inf and -inf on thin slabs, a sphere elsewhere
-        ToDoubleFunction<double[]> f = w -> {
-            if (w[0] > 0.3) {
-                return Double.NaN;
-            }
-            if (w[1] > 0.6) {
-                return Double.NEGATIVE_INFINITY;
-            }
-            if (w[2] < -0.6) {
-                return Double.POSITIVE_INFINITY;
-            }
-            double s = 0;
-            for (double v : w) {
-                s += (v - 0.5) * (v - 0.5);
-            }
-            return s;
-        };
+        ToDoubleFunction<double[]> f =
+                w -> {
+                    if (w[0] > 0.3) {
+                        return Double.NaN;
+                    }
+                    if (w[1] > 0.6) {
+                        return Double.NEGATIVE_INFINITY;
+                    }
+                    if (w[2] < -0.6) {
+                        return Double.POSITIVE_INFINITY;
+                    }
+                    double s = 0;
+                    for (double v : w) {
+                        s += (v - 0.5) * (v - 0.5);
+                    }
+                    return s;
+                };
         SearchSpace space = SearchSpace.box(5, -1.5, 1.5, new double[5]);
         OptimizationResult result = Optimizers.byName(name).minimize(f, space, 80, 2);
 
         assertThat(result.bestValue()).as(name).isFinite();
         assertThat(result.state()).as(name).isNotEqualTo(OptimizationResult.State.FAILED);
-        double bestFinite = result.history().stream().mapToDouble(Evaluation::value)
-                .filter(Double::isFinite).min().orElseThrow();
+        double bestFinite =
+                result.history().stream()
+                        .mapToDouble(Evaluation::value)
+                        .filter(Double::isFinite)
+                        .min()
+                        .orElseThrow();
         assertThat(result.bestValue()).as(name).isEqualTo(bestFinite);
-        assertThat(result.bestValue()).as(name + ": no worse than the start").isLessThanOrEqualTo(1.25);
+        assertThat(result.bestValue())
+                .as(name + ": no worse than the start")
+                .isLessThanOrEqualTo(1.25);
     }
 
     @ParameterizedTest
     @MethodSource("names")
     void reports_failed_when_no_value_is_finite(String name) {
         SearchSpace space = SearchSpace.box(3, -1, 1, new double[3]);
-        OptimizationResult result =
-                Optimizers.byName(name).minimize(w -> Double.NaN, space, 12, 0);
+        OptimizationResult result = Optimizers.byName(name).minimize(w -> Double.NaN, space, 12, 0);
         assertThat(result.state()).isEqualTo(OptimizationResult.State.FAILED);
         assertThat(result.evaluations()).isEqualTo(12);
     }
@@ -153,18 +167,29 @@ class OptimizerContractTest {
         SearchSpace space = SearchSpace.box(4, -1, 1, new double[4]);
         List<double[]> seen = new ArrayList<>();
         IllegalStateException boom = new IllegalStateException("model fell over");
-        assertThatThrownBy(() -> Optimizers.byName(name).minimize(w -> {
-            seen.add(w.clone());
-            if (seen.size() == 7) {
-                throw boom;
-            }
-            return farSphere(w);
-        }, space, 30, 5))
-                .isInstanceOfSatisfying(ObjectiveException.class, e -> {
-                    assertThat(e.evaluation()).isEqualTo(7);
-                    assertThat(e.point()).containsExactly(seen.get(6));
-                    assertThat(e.getMessage()).contains("evaluation 7").contains("model fell over");
-                })
+        assertThatThrownBy(
+                        () ->
+                                Optimizers.byName(name)
+                                        .minimize(
+                                                w -> {
+                                                    seen.add(w.clone());
+                                                    if (seen.size() == 7) {
+                                                        throw boom;
+                                                    }
+                                                    return farSphere(w);
+                                                },
+                                                space,
+                                                30,
+                                                5))
+                .isInstanceOfSatisfying(
+                        ObjectiveException.class,
+                        e -> {
+                            assertThat(e.evaluation()).isEqualTo(7);
+                            assertThat(e.point()).containsExactly(seen.get(6));
+                            assertThat(e.getMessage())
+                                    .contains("evaluation 7")
+                                    .contains("model fell over");
+                        })
                 .hasCause(boom);
     }
 
@@ -179,14 +204,16 @@ class OptimizerContractTest {
         List<double[]> asked = new ArrayList<>();
         for (List<double[]> batch = session.ask(); !batch.isEmpty(); batch = session.ask()) {
             assertThat(batch.size()).isLessThanOrEqualTo(45 - session.evaluations());
-            double[] values = batch.stream().mapToDouble(OptimizerContractTest::farSphere).toArray();
+            double[] values =
+                    batch.stream().mapToDouble(OptimizerContractTest::farSphere).toArray();
             asked.addAll(batch);
             session.tell(values);
         }
         assertThat(session.isFinished()).isTrue();
         assertThat(asked).hasSize(direct.evaluations());
         for (int i = 0; i < asked.size(); i++) {
-            assertThat(asked.get(i)).as(name + " evaluation " + i)
+            assertThat(asked.get(i))
+                    .as(name + " evaluation " + i)
                     .containsExactly(direct.history().get(i).point());
         }
         assertThat(session.result().bestValue()).isEqualTo(direct.bestValue());
@@ -198,12 +225,18 @@ class OptimizerContractTest {
         SearchSpace space = SearchSpace.box(4, -1, 1, new double[4]);
         List<Evaluation> told = new ArrayList<>();
         List<Double> bests = new ArrayList<>();
-        OptimizationResult result = Optimizers.byName(name).minimize(
-                OptimizerContractTest::farSphere, space, 25, 1, (e, best, budget) -> {
-                    assertThat(budget).isEqualTo(25);
-                    told.add(e);
-                    bests.add(best.value());
-                });
+        OptimizationResult result =
+                Optimizers.byName(name)
+                        .minimize(
+                                OptimizerContractTest::farSphere,
+                                space,
+                                25,
+                                1,
+                                (e, best, budget) -> {
+                                    assertThat(budget).isEqualTo(25);
+                                    told.add(e);
+                                    bests.add(best.value());
+                                });
         assertThat(told).hasSize(result.evaluations());
         double running = Double.POSITIVE_INFINITY;
         for (int i = 0; i < told.size(); i++) {
@@ -218,6 +251,7 @@ class OptimizerContractTest {
     void refuses_a_budget_below_one(String name) {
         SearchSpace space = SearchSpace.box(2, -1, 1, new double[2]);
         assertThatThrownBy(() -> Optimizers.byName(name).minimize(w -> 0, space, 0, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0");
     }
 }

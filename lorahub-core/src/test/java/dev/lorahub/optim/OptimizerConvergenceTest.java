@@ -13,28 +13,30 @@ class OptimizerConvergenceTest {
     private static final double[] TARGET = {0.3, -0.7, 1.1, -0.2, 0.6};
 
     /** A shifted sphere in 5-D with its minimum 0 at TARGET, inside [-1.5, 1.5]^5. */
-    private static final ToDoubleFunction<double[]> SPHERE = w -> {
-        double f = 0;
-        for (int i = 0; i < w.length; i++) {
-            f += (w[i] - TARGET[i]) * (w[i] - TARGET[i]);
-        }
-        return f;
-    };
+    private static final ToDoubleFunction<double[]> SPHERE =
+            w -> {
+                double f = 0;
+                for (int i = 0; i < w.length; i++) {
+                    f += (w[i] - TARGET[i]) * (w[i] - TARGET[i]);
+                }
+                return f;
+            };
 
     /** A rotated, ill-conditioned (1:100) quadratic with its minimum 0 at TARGET. */
-    private static final ToDoubleFunction<double[]> ROTATED = w -> {
-        double f = 0;
-        for (int i = 0; i < w.length; i++) {
-            double z = 0;
-            for (int j = 0; j < w.length; j++) {
-                // a fixed orthogonal matrix: the normalized 5x5 discrete cosine transform
-                double c = i == 0 ? Math.sqrt(1.0 / 5) : Math.sqrt(2.0 / 5);
-                z += c * Math.cos(Math.PI * (j + 0.5) * i / 5) * (w[j] - TARGET[j]);
-            }
-            f += Math.pow(100, i / 4.0) * z * z;
-        }
-        return f;
-    };
+    private static final ToDoubleFunction<double[]> ROTATED =
+            w -> {
+                double f = 0;
+                for (int i = 0; i < w.length; i++) {
+                    double z = 0;
+                    for (int j = 0; j < w.length; j++) {
+                        // a fixed orthogonal matrix: the normalized 5x5 discrete cosine transform
+                        double c = i == 0 ? Math.sqrt(1.0 / 5) : Math.sqrt(2.0 / 5);
+                        z += c * Math.cos(Math.PI * (j + 0.5) * i / 5) * (w[j] - TARGET[j]);
+                    }
+                    f += Math.pow(100, i / 4.0) * z * z;
+                }
+                return f;
+            };
 
     private static final SearchSpace BOX = SearchSpace.box(5, -1.5, 1.5, new double[5]);
 
@@ -80,13 +82,14 @@ class OptimizerConvergenceTest {
     })
     void finds_a_minimum_on_the_boundary(String name, double tolerance) {
         // unconstrained minimum at w = 2 in every coordinate, outside the box: the answer is 1.5
-        ToDoubleFunction<double[]> f = w -> {
-            double s = 0;
-            for (double v : w) {
-                s += (v - 2) * (v - 2);
-            }
-            return s;
-        };
+        ToDoubleFunction<double[]> f =
+                w -> {
+                    double s = 0;
+                    for (double v : w) {
+                        s += (v - 2) * (v - 2);
+                    }
+                    return s;
+                };
         OptimizationResult r = Optimizers.byName(name).minimize(f, BOX, 400, 1);
         // f(1.5, ..., 1.5) = 5 * 0.25 = 1.25 is the constrained minimum
         assertThat(r.bestValue()).as(name).isBetween(1.25, 1.25 + tolerance);

@@ -14,7 +14,9 @@ record BenchmarkFunction(String name, ToDoubleFunction<double[]> truth, double n
     /** The dimension of every function. */
     static final int N = 20;
 
-    /** @return the function an optimizer sees in the run with this seed */
+    /**
+     * @return the function an optimizer sees in the run with this seed
+     */
     ToDoubleFunction<double[]> objective(long seed) {
         if (noiseSd == 0) {
             return truth;
@@ -23,7 +25,9 @@ record BenchmarkFunction(String name, ToDoubleFunction<double[]> truth, double n
         return w -> truth.applyAsDouble(w) + noiseSd * gaussian(noise);
     }
 
-    /** @return the spec's shift {@code s_i = round(0.8 sin(1.7 i + 1), 4)} */
+    /**
+     * @return the spec's shift {@code s_i = round(0.8 sin(1.7 i + 1), 4)}
+     */
     static double[] shift() {
         double[] s = new double[N];
         for (int i = 0; i < N; i++) {
@@ -90,8 +94,8 @@ record BenchmarkFunction(String name, ToDoubleFunction<double[]> truth, double n
     }
 
     /**
-     * Curved: Rosenbrock in {@code z = w - s + 1}, so the minimum 0 is at {@code w = s}, inside
-     * the box.
+     * Curved: Rosenbrock in {@code z = w - s + 1}, so the minimum 0 is at {@code w = s}, inside the
+     * box.
      */
     static BenchmarkFunction rosenbrock() {
         double[] s = shift();

@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The optimizer benchmark of {@code spec/optimizer-benchmark.md}: N = 20, box [-1.5, 1.5], start
- * 0, seeds 0..4, a fresh run per budget B in {40, 100, 400}; a cell is the median over seeds of the
+ * The optimizer benchmark of {@code spec/optimizer-benchmark.md}: N = 20, box [-1.5, 1.5], start 0,
+ * seeds 0..4, a fresh run per budget B in {40, 100, 400}; a cell is the median over seeds of the
  * best true value among the points evaluated (for the noisy function: the true value at the point
  * the optimizer returns). Prints the spec's table for every optimizer, the same for the added
  * functions, and per budget the geometric mean over all functions of each optimizer's cell divided
@@ -29,7 +29,9 @@ public final class OptimizerBenchmark {
 
     private OptimizerBenchmark() {}
 
-    /** @param args optimizer names, default all of {@link Optimizers#names()} */
+    /**
+     * @param args optimizer names, default all of {@link Optimizers#names()}
+     */
     public static void main(String[] args) {
         List<String> names = args.length > 0 ? List.of(args) : Optimizers.names();
         List<String> runNames = new ArrayList<>(names);
@@ -37,10 +39,13 @@ public final class OptimizerBenchmark {
             runNames.add(0, BASELINE);
         }
         List<BenchmarkFunction> publicFunctions =
-                List.of(BenchmarkFunction.sphere(), BenchmarkFunction.ellipsoid(),
+                List.of(
+                        BenchmarkFunction.sphere(),
+                        BenchmarkFunction.ellipsoid(),
                         BenchmarkFunction.l1Sphere());
         List<BenchmarkFunction> extraFunctions =
-                List.of(BenchmarkFunction.rotatedEllipsoid(), BenchmarkFunction.rosenbrock(),
+                List.of(
+                        BenchmarkFunction.rotatedEllipsoid(), BenchmarkFunction.rosenbrock(),
                         BenchmarkFunction.noisySphere(), BenchmarkFunction.lorahubLike());
         List<BenchmarkFunction> all = new ArrayList<>(publicFunctions);
         all.addAll(extraFunctions);
@@ -67,8 +72,10 @@ public final class OptimizerBenchmark {
         System.out.println("Added functions");
         printTable(names, cells, all, publicFunctions.size(), all.size());
         System.out.println();
-        System.out.println("Geometric mean over all " + all.size()
-                + " functions of cell / cobyla's cell (below 1 = better than the reference)");
+        System.out.println(
+                "Geometric mean over all "
+                        + all.size()
+                        + " functions of cell / cobyla's cell (below 1 = better than the reference)");
         System.out.println("| algorithm | B=40 | B=100 | B=400 | seconds for its 105 runs |");
         System.out.println("|---|---|---|---|---|");
         double[][] base = cells.get(BASELINE);
@@ -86,8 +93,14 @@ public final class OptimizerBenchmark {
             row.append(String.format(Locale.ROOT, " %.1f |", times.get(name)));
             System.out.println(row);
         }
-        System.out.printf(Locale.ROOT, "%n%d optimizers x %d functions x %d budgets x %d seeds in %.1f s%n",
-                runNames.size(), all.size(), BUDGETS.length, SEEDS, seconds);
+        System.out.printf(
+                Locale.ROOT,
+                "%n%d optimizers x %d functions x %d budgets x %d seeds in %.1f s%n",
+                runNames.size(),
+                all.size(),
+                BUDGETS.length,
+                SEEDS,
+                seconds);
     }
 
     /** The known minimum, subtracted before ratios (only l1_sphere's is not 0). */
@@ -101,32 +114,46 @@ public final class OptimizerBenchmark {
             Optimizer optimizer = Optimizers.byName(name);
             int[] calls = {0};
             ToDoubleFunction<double[]> objective = function.objective(seed);
-            ToDoubleFunction<double[]> counted = w -> {
-                calls[0]++;
-                for (double v : w) {
-                    if (!(v >= -1.5 && v <= 1.5)) {
-                        throw new IllegalStateException(name + " evaluated outside the box: " + v);
-                    }
-                }
-                return objective.applyAsDouble(w);
-            };
+            ToDoubleFunction<double[]> counted =
+                    w -> {
+                        calls[0]++;
+                        for (double v : w) {
+                            if (!(v >= -1.5 && v <= 1.5)) {
+                                throw new IllegalStateException(
+                                        name + " evaluated outside the box: " + v);
+                            }
+                        }
+                        return objective.applyAsDouble(w);
+                    };
             SearchSpace space =
-                    SearchSpace.box(BenchmarkFunction.N, -1.5, 1.5, new double[BenchmarkFunction.N]);
+                    SearchSpace.box(
+                            BenchmarkFunction.N, -1.5, 1.5, new double[BenchmarkFunction.N]);
             OptimizationResult result = optimizer.minimize(counted, space, budget, seed);
             if (calls[0] > budget || result.evaluations() != calls[0]) {
-                throw new IllegalStateException(name + " made " + calls[0] + " evaluations, budget "
-                        + budget + ", reported " + result.evaluations());
+                throw new IllegalStateException(
+                        name
+                                + " made "
+                                + calls[0]
+                                + " evaluations, budget "
+                                + budget
+                                + ", reported "
+                                + result.evaluations());
             }
-            scores[seed] = function.noiseSd() > 0
-                    ? function.truth().applyAsDouble(result.bestPoint())
-                    : result.bestValue();
+            scores[seed] =
+                    function.noiseSd() > 0
+                            ? function.truth().applyAsDouble(result.bestPoint())
+                            : result.bestValue();
         }
         Arrays.sort(scores);
         return scores[SEEDS / 2];
     }
 
-    private static void printTable(List<String> names, Map<String, double[][]> cells,
-            List<BenchmarkFunction> functions, int from, int to) {
+    private static void printTable(
+            List<String> names,
+            Map<String, double[][]> cells,
+            List<BenchmarkFunction> functions,
+            int from,
+            int to) {
         StringBuilder header = new StringBuilder("| algorithm |");
         StringBuilder rule = new StringBuilder("|---|");
         for (int f = from; f < to; f++) {
@@ -139,8 +166,13 @@ public final class OptimizerBenchmark {
             StringBuilder row = new StringBuilder("| " + name + " |");
             for (int f = from; f < to; f++) {
                 double[] c = cells.get(name)[f];
-                row.append(' ').append(format(c[0])).append(" / ").append(format(c[1]))
-                        .append(" / ").append(format(c[2])).append(" |");
+                row.append(' ')
+                        .append(format(c[0]))
+                        .append(" / ")
+                        .append(format(c[1]))
+                        .append(" / ")
+                        .append(format(c[2]))
+                        .append(" |");
             }
             System.out.println(row);
         }
@@ -149,7 +181,9 @@ public final class OptimizerBenchmark {
     private static String format(double v) {
         double a = Math.abs(v);
         if (a != 0 && (a < 1e-3 || a >= 1e4)) {
-            return String.format(Locale.ROOT, "%.3g", v).replace("e+0", "e").replace("e-0", "e-")
+            return String.format(Locale.ROOT, "%.3g", v)
+                    .replace("e+0", "e")
+                    .replace("e-0", "e-")
                     .replace("e+", "e");
         }
         return String.format(Locale.ROOT, "%.4g", v);
