@@ -22,7 +22,23 @@ public final class FactorKernels {
         for (int j = 0; j < n; j++) {
             out[j] = w0 * x0[j];
         }
-        for (int i = 1; i < xs.length; i++) {
+        int i = 1;
+        // four inputs per pass over out: the same left-to-right float additions, a quarter of
+        // the traffic on out
+        for (; i + 3 < xs.length; i += 4) {
+            float[] x1 = xs[i];
+            float[] x2 = xs[i + 1];
+            float[] x3 = xs[i + 2];
+            float[] x4 = xs[i + 3];
+            float w1 = weights[i];
+            float w2 = weights[i + 1];
+            float w3 = weights[i + 2];
+            float w4 = weights[i + 3];
+            for (int j = 0; j < n; j++) {
+                out[j] = (((out[j] + w1 * x1[j]) + w2 * x2[j]) + w3 * x3[j]) + w4 * x4[j];
+            }
+        }
+        for (; i < xs.length; i++) {
             float[] x = xs[i];
             float w = weights[i];
             for (int j = 0; j < n; j++) {

@@ -1,7 +1,6 @@
 package dev.lorahub.internal.merge;
 
 import dev.lorahub.MajoritySign;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -33,9 +32,7 @@ public final class TaskArithmetic {
         for (int j = 0; j < n; j++) {
             mags[j] = Math.abs(x[j]);
         }
-        float[] sorted = mags.clone();
-        Arrays.sort(sorted);
-        float threshold = sorted[n - k];
+        float threshold = kthLargest(mags.clone(), k);
         int above = 0;
         for (int j = 0; j < n; j++) {
             if (mags[j] > threshold) {
@@ -52,6 +49,42 @@ public final class TaskArithmetic {
             }
         }
         return out;
+    }
+
+    /** The k-th largest value (1-based) of a, by quickselect; reorders a. */
+    static float kthLargest(float[] a, int k) {
+        int target = a.length - k;
+        int lo = 0;
+        int hi = a.length - 1;
+        SplittableRandom pivots = new SplittableRandom(a.length);
+        while (lo < hi) {
+            float pivot = a[lo + pivots.nextInt(hi - lo + 1)];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    float t = a[i];
+                    a[i] = a[j];
+                    a[j] = t;
+                    i++;
+                    j--;
+                }
+            }
+            if (target <= j) {
+                hi = j;
+            } else if (target >= i) {
+                lo = i;
+            } else {
+                return a[target];
+            }
+        }
+        return a[target];
     }
 
     /**

@@ -81,10 +81,17 @@ public final class TruncatedSvd {
         if (!svd.decompose(small)) {
             throw new ArithmeticException("SVD failed to converge");
         }
-        MatrixStore<Double> u = q1.multiply(svd.getU());
-        MatrixStore<Double> v = q2.multiply(svd.getV());
         Array1D<Double> s = svd.getSingularValues();
-        int kept = (int) Math.min(rank, Math.min(s.count(), Math.min(u.countColumns(), v.countColumns())));
+        MatrixStore<Double> smallU = svd.getU();
+        MatrixStore<Double> smallV = svd.getV();
+        int kept = (int) Math.min(rank,
+                Math.min(s.count(), Math.min(smallU.countColumns(), smallV.countColumns())));
+        if (kept == 0) {
+            return new Factors(new float[rank * inFeatures], new float[outFeatures * rank]);
+        }
+        // only the first R singular vectors are needed: Q1 U'[:, :R] and Q2 V'[:, :R]
+        MatrixStore<Double> u = q1.multiply(smallU.limits((int) smallU.countRows(), kept));
+        MatrixStore<Double> v = q2.multiply(smallV.limits((int) smallV.countRows(), kept));
         float[] outA = new float[rank * inFeatures];
         float[] outB = new float[outFeatures * rank];
         for (int t = 0; t < kept; t++) {

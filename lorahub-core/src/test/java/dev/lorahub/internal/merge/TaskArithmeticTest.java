@@ -58,4 +58,22 @@ class TaskArithmeticTest {
         assertThat(sum / n).as("density %f", density)
                 .isCloseTo(1.0, within(5 * sigma / (n * density)));
     }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void quickselect_agrees_with_sorting(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int n = 1 + rnd.nextInt(300);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            // few distinct values: many ties
+            a[i] = rnd.nextInt(7) - 3;
+        }
+        float[] sorted = a.clone();
+        java.util.Arrays.sort(sorted);
+        for (int k = 1; k <= n; k++) {
+            assertThat(TaskArithmetic.kthLargest(a.clone(), k)).as("seed %d k %d", seed, k)
+                    .isEqualTo(sorted[n - k]);
+        }
+    }
 }
