@@ -124,6 +124,13 @@ final class MergeCommand implements Callable<Integer> {
         for (Path dir : adapters) {
             modules.add(LoraModule.load(dir.toAbsolutePath().normalize()));
         }
+        if (modules.stream().map(LoraModule::name).distinct().count() < modules.size()) {
+            // folders of the same name (a/adapter_0, b/adapter_0): name them by their path so
+            // messages and the report can tell them apart
+            for (int i = 0; i < modules.size(); i++) {
+                modules.set(i, modules.get(i).withName(adapters.get(i).toString()));
+            }
+        }
         long t1 = System.nanoTime();
         String name = target.getFileName() == null ? "merged" : target.getFileName().toString();
         LoraModule merged = composer.merge(name, modules, weights);
