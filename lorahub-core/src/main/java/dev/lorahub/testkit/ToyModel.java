@@ -170,71 +170,7 @@ public final class ToyModel implements BaseModel {
 
     @Override
     public EncodedBatch encode(List<FewShotExample> examples) {
-        if (examples.isEmpty()) {
-            throw new IllegalArgumentException("no examples to encode");
-        }
-        int v = config.vocabSize();
-        int[] counts = new int[v * v];
-        int labelled = 0;
-        for (int e = 0; e < examples.size(); e++) {
-            FewShotExample ex = examples.get(e);
-            int[] ids;
-            int[] labels;
-            if (ex.isTokenized()) {
-                ids = ex.inputIds().orElseThrow();
-                labels = ex.labels().orElseThrow();
-                if (labels.length != ids.length) {
-                    throw new IllegalArgumentException(
-                            "example "
-                                    + e
-                                    + ": a causal LM needs labels aligned with input_ids, got "
-                                    + labels.length
-                                    + " labels for "
-                                    + ids.length
-                                    + " ids");
-                }
-            } else {
-                int[] prompt = tokenizer.encode(ex.input().orElseThrow(), true);
-                int[] target = tokenizer.encode(ex.output().orElseThrow(), false);
-                ids = new int[prompt.length + target.length + 1];
-                labels = new int[ids.length];
-                System.arraycopy(prompt, 0, ids, 0, prompt.length);
-                System.arraycopy(target, 0, ids, prompt.length, target.length);
-                ids[ids.length - 1] = ToyTokenizer.EOS;
-                for (int t = 0; t < ids.length; t++) {
-                    labels[t] = t < prompt.length ? FewShotExample.IGNORE_INDEX : ids[t];
-                }
-            }
-            for (int t = 0; t + 1 < ids.length; t++) {
-                int x = checkId(ids[t], e, "input id");
-                int y = labels[t + 1];
-                if (y == FewShotExample.IGNORE_INDEX) {
-                    continue;
-                }
-                counts[x * v + checkId(y, e, "label")]++;
-                labelled++;
-            }
-        }
-        if (labelled == 0) {
-            throw new IllegalArgumentException(
-                    examples.size() + " examples have no labelled target token");
-        }
-        return new ToyBatch(examples.size(), labelled, counts);
-    }
-
-    private int checkId(int id, int example, String what) {
-        if (id < 0 || id >= config.vocabSize()) {
-            throw new IllegalArgumentException(
-                    "example "
-                            + example
-                            + ": "
-                            + what
-                            + " "
-                            + id
-                            + " outside vocabulary of "
-                            + config.vocabSize());
-        }
-        return id;
+        return ToyBatch.encode(examples, tokenizer, config.vocabSize());
     }
 
     @Override
@@ -408,7 +344,8 @@ public final class ToyModel implements BaseModel {
             if (prompt.length == 0) {
                 throw new IllegalArgumentException("prompt " + p + " is empty");
             }
-            int last = checkId(prompt[prompt.length - 1], p, "prompt id");
+            int last =
+                    ToyBatch.checkId(prompt[prompt.length - 1], p, "prompt id", config.vocabSize());
             List<Integer> gen = new ArrayList<>();
             for (int n = 0; n < cfg.maxNewTokens(); n++) {
                 last = nextToken(last, w, cfg.temperature(), rnd);
@@ -449,11 +386,5 @@ public final class ToyModel implements BaseModel {
             out[i] = (float) (rnd.nextGaussian() * std);
         }
         return out;
-    }
-
-    /** Counts of (context token, label) pairs; the loss needs nothing else. */
-    record ToyBatch(int size, int labelledTokens, int[] counts) implements EncodedBatch {
-        @Override
-        public void close() {}
     }
 }
