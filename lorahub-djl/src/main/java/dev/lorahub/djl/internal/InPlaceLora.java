@@ -130,7 +130,8 @@ public final class InPlaceLora implements AutoCloseable {
      * @param module the (composed) module
      * @throws IllegalArgumentException if a layer targets an unknown module or shapes differ; then
      *     nothing was changed
-     * @throws IllegalStateException if a module is already applied
+     * @throws IllegalStateException if a module is already applied, or a targeted weight requires
+     *     gradients (as after pretraining with {@code setRequiresGradient(true)})
      */
     public void apply(LoraModule module) {
         if (isApplied()) {
@@ -140,6 +141,15 @@ public final class InPlaceLora implements AutoCloseable {
                             + "'");
         }
         validate(module);
+        for (String path : module.layers().keySet()) {
+            if (targets.get(path).hasGradient()) {
+                throw new IllegalStateException(
+                        "weight '"
+                                + path
+                                + "' requires gradients; PyTorch refuses in-place"
+                                + " updates of such leaves: call setRequiresGradient(false) first");
+            }
+        }
         try {
             for (LoraLayer layer : module.layers().values()) {
                 NDArray weight = targets.get(layer.modulePath());

@@ -152,6 +152,26 @@ class InPlaceLoraTest {
         }
     }
 
+    @Test
+    void refuses_weights_that_require_gradients_naming_them() {
+        Random rnd = new Random(4);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.create(random(rnd, 16, 1), new Shape(4, 4));
+            w.setRequiresGradient(true);
+            try (InPlaceLora lora = new InPlaceLora(Map.of("q", w), m)) {
+                LoraModule mod = module("m", List.of(layer(rnd, "q", 4, 4, 1)));
+                assertThatThrownBy(() -> lora.apply(mod))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("'q'")
+                        .hasMessageContaining("setRequiresGradient(false)");
+                assertThat(lora.isApplied()).isFalse();
+                w.setRequiresGradient(false);
+                lora.apply(mod);
+                assertThat(lora.isApplied()).isTrue();
+            }
+        }
+    }
+
     private static void assertBitEqual(float[] actual, float[] expected, long seed) {
         assertThat(actual).as("seed %d", seed).hasSameSizeAs(expected);
         for (int i = 0; i < actual.length; i++) {
