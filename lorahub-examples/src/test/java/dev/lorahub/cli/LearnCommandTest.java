@@ -12,6 +12,7 @@ import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.Provenance;
 import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.testing.SharedFixtures;
 import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
@@ -155,7 +156,7 @@ class LearnCommandTest {
         Files.writeString(
                 dir.resolve("text.jsonl"),
                 "{\"input\": \"2+2=\", \"output\": \"4\"}\n"
-                    + "{\"input\": \"3+3=\", \"output\": \"6\"}\n");
+                        + "{\"input\": \"3+3=\", \"output\": \"6\"}\n");
         CliRun run =
                 CliRun.of(
                         "learn",
@@ -168,6 +169,62 @@ class LearnCommandTest {
                         "--out",
                         dir.resolve("out").toString());
         assertThat(run.exitCode()).as("%s", run).isZero();
+    }
+
+    @Test
+    void learns_on_the_djl_llama_backend_and_score_confirms_the_reported_loss() throws Exception {
+        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path examples = dir.resolve("llama.jsonl");
+        Files.writeString(
+                examples,
+                "{\"input_ids\": [1, 17, 42, 99, 7, 150, 3], \"labels\": [-100, -100, -100, 99, 7,"
+                        + " 150, 3]}\n"
+                        + "{\"input_ids\": [1, 200, 12, 5, 64], \"labels\": [-100, -100, 12, 5,"
+                        + " 64]}\n");
+        Path out = dir.resolve("llama-out");
+        CliRun run =
+                CliRun.of(
+                        "learn",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--modules",
+                        llama.resolve("adapters").toString(),
+                        "--examples",
+                        examples.toString(),
+                        "--budget",
+                        "10",
+                        "--out",
+                        out.toString());
+        assertThat(run.exitCode()).as("%s", run).isZero();
+
+        Provenance p = Provenance.fromJson(Files.readString(out.resolve("provenance.json")));
+        assertThat(p.modules())
+                .extracting(Provenance.ModuleRef::name)
+                .containsExactly("adapter_0", "adapter_1", "adapter_2");
+        // the best loss LoraHub reports (one batch: token-mean CE / 2 examples) is what `score`
+        // computes independently for the saved adapter, reloaded from disk
+        List<String> trace = Files.readAllLines(out.resolve("trace.csv"));
+        double bestLoss = Double.POSITIVE_INFINITY;
+        double bestScore = Double.POSITIVE_INFINITY;
+        for (String row : trace.subList(1, trace.size())) {
+            String[] f = row.split(",");
+            if (Double.parseDouble(f[3]) < bestScore) {
+                bestScore = Double.parseDouble(f[3]);
+                bestLoss = Double.parseDouble(f[2]);
+            }
+        }
+        CliRun score =
+                CliRun.of(
+                        "score",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--adapter",
+                        out.toString(),
+                        "--examples",
+                        examples.toString());
+        assertThat(score.exitCode()).as("%s", score).isZero();
+        double tokenMean = JSON.readTree(score.out()).get("loss").asDouble();
+        assertThat(bestLoss).isCloseTo(tokenMean / 2, within(1e-5));
     }
 
     @Test
