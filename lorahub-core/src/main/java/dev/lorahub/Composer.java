@@ -30,8 +30,8 @@ import java.util.SplittableRandom;
  * {@code use_rslora} false; module 0's stored dtypes; and the source folders of all inputs, which
  * {@link LoraModule#save(Path)} refuses to overwrite.
  *
- * <p>LORAHUB, CAT and LINEAR never form a {@code [out, in]} delta: their cost is one pass over
- * the inputs' factors and their only allocations are the result's factors.
+ * <p>LORAHUB, CAT and LINEAR never form a {@code [out, in]} delta: their cost is one pass over the
+ * inputs' factors and their only allocations are the result's factors.
  */
 public final class Composer {
     private final MergeStrategy strategy;
@@ -55,12 +55,15 @@ public final class Composer {
 
     /**
      * @param strategy how to merge
-     * @return a composer with no density set, the default SVD rank (max r_i), seed 0 and the
-     *     TOTAL majority sign
+     * @return a composer with no density set, the default SVD rank (max r_i), seed 0 and the TOTAL
+     *     majority sign
      */
     public static Composer of(MergeStrategy strategy) {
         return new Composer(
-                Objects.requireNonNull(strategy, "strategy"), Double.NaN, 0, 0L,
+                Objects.requireNonNull(strategy, "strategy"),
+                Double.NaN,
+                0,
+                0L,
                 MajoritySign.TOTAL);
     }
 
@@ -88,8 +91,8 @@ public final class Composer {
     }
 
     /**
-     * @param s seed of the DARE masks; each (module name, layer, factor) draws from its own
-     *     stream derived from it, so results do not depend on the order of the modules
+     * @param s seed of the DARE masks; each (module name, layer, factor) draws from its own stream
+     *     derived from it, so results do not depend on the order of the modules
      * @return a composer with that seed
      */
     public Composer seed(long s) {
@@ -105,7 +108,9 @@ public final class Composer {
                 strategy, density, svdRank, seed, Objects.requireNonNull(method, "method"));
     }
 
-    /** @return the strategy */
+    /**
+     * @return the strategy
+     */
     public MergeStrategy strategy() {
         return strategy;
     }
@@ -118,9 +123,9 @@ public final class Composer {
      *     ranks, where {@link MergeStrategy#needsEqualRanks()})
      * @param weights one finite weight per module, in the same order
      * @return the merged module
-     * @throws IncompatibleModulesException for an empty list, a weight count other than the
-     *     module count, a NaN or infinite weight, different target layers, shapes, fan_in_fan_out
-     *     or (where needed) ranks; the message names the modules, the layer and both shapes
+     * @throws IncompatibleModulesException for an empty list, a weight count other than the module
+     *     count, a NaN or infinite weight, different target layers, shapes, fan_in_fan_out or
+     *     (where needed) ranks; the message names the modules, the layer and both shapes
      * @throws IllegalStateException if the strategy needs a density and none was set
      */
     public LoraModule merge(String name, List<LoraModule> modules, double[] weights) {
@@ -237,8 +242,9 @@ public final class Composer {
             if (strategy == MergeStrategy.TIES || strategy == MergeStrategy.MAGNITUDE_PRUNE) {
                 out[i] = TaskArithmetic.magnitudePrune(xs[i], density);
             } else {
-                out[i] = TaskArithmetic.dropAndRescale(
-                        xs[i], density, rng(modules.get(i).name(), path, factor));
+                out[i] =
+                        TaskArithmetic.dropAndRescale(
+                                xs[i], density, rng(modules.get(i).name(), path, factor));
             }
         }
         return out;

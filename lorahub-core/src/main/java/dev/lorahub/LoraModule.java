@@ -66,7 +66,10 @@ public final class LoraModule {
         for (String path : dtypes.keySet()) {
             if (!map.containsKey(path)) {
                 throw new IllegalArgumentException(
-                        "module '" + name + "': stored dtypes given for '" + path
+                        "module '"
+                                + name
+                                + "': stored dtypes given for '"
+                                + path
                                 + "', which is not one of its layers");
             }
         }
@@ -76,17 +79,23 @@ public final class LoraModule {
         this.sources = Collections.unmodifiableSet(new LinkedHashSet<>(sources));
     }
 
-    /** @return the module's name */
+    /**
+     * @return the module's name
+     */
     public String name() {
         return name;
     }
 
-    /** @return the adapter config */
+    /**
+     * @return the adapter config
+     */
     public AdapterConfig config() {
         return config;
     }
 
-    /** @return layers by module path, in file order */
+    /**
+     * @return layers by module path, in file order
+     */
     public Map<String, LoraLayer> layers() {
         return layers;
     }
@@ -116,7 +125,9 @@ public final class LoraModule {
         return dtypes.getOrDefault(modulePath, StoredDtypes.F32);
     }
 
-    /** @return stored element types of the layers not in float32, by module path */
+    /**
+     * @return stored element types of the layers not in float32, by module path
+     */
     public Map<String, StoredDtypes> storedDtypes() {
         return dtypes;
     }
@@ -141,12 +152,11 @@ public final class LoraModule {
     /**
      * @param newDtypes the element types to store each named layer's factors in on {@link
      *     #save(Path)}; layers not named are stored as F32
-     * @return the same module with those storage types (layers shared, no hash: the file it
-     *     would write is another)
+     * @return the same module with those storage types (layers shared, no hash: the file it would
+     *     write is another)
      */
     public LoraModule withStoredDtypes(Map<String, StoredDtypes> newDtypes) {
-        return new LoraModule(
-                name, config, List.copyOf(layers.values()), newDtypes, null, sources);
+        return new LoraModule(name, config, List.copyOf(layers.values()), newDtypes, null, sources);
     }
 
     /**
@@ -175,9 +185,9 @@ public final class LoraModule {
     }
 
     /**
-     * Saves as a PEFT adapter folder, atomically: written into a temp folder beside {@code dir}
-     * and moved into place, with metadata {@code {"format": "pt"}}, each factor in its stored
-     * type. A module saved after {@link #load(Path)} is byte-identical to the folder loaded
+     * Saves as a PEFT adapter folder, atomically: written into a temp folder beside {@code dir} and
+     * moved into place, with metadata {@code {"format": "pt"}}, each factor in its stored type. A
+     * module saved after {@link #load(Path)} is byte-identical to the folder loaded
      * (adapter_config.json as PEFT writes it, safetensors in the reference layout).
      *
      * @param dir the target folder; an existing one is replaced only if it holds nothing but

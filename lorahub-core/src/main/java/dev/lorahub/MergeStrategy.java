@@ -5,10 +5,10 @@ package dev.lorahub;
  *
  * <p>Notation, per targeted layer: {@code A_i} is module i's lora_A {@code [r_i, in]}, {@code B_i}
  * its lora_B {@code [out, r_i]}, {@code s_i} its scaling (alpha_i / r_i, or alpha_i / sqrt(r_i)
- * with rsLoRA), and {@code c_i = w_i * s_i}. The result's update is {@code deltaW = s * B @ A}
- * with the {@code s} given for each strategy. Strategies that act on A and B element-wise need
- * equal ranks; CAT and SVD accept any ranks. All need the same targeted layers with the same
- * {@code [out, in]} shapes.
+ * with rsLoRA), and {@code c_i = w_i * s_i}. The result's update is {@code deltaW = s * B @ A} with
+ * the {@code s} given for each strategy. Strategies that act on A and B element-wise need equal
+ * ranks; CAT and SVD accept any ranks. All need the same targeted layers with the same {@code [out,
+ * in]} shapes.
  */
 public enum MergeStrategy {
     /**
@@ -40,18 +40,17 @@ public enum MergeStrategy {
      * SVD {@code D ~ U_R S_R Vh_R} with R = svdRank (default max r_i): {@code B = U_R diag(S_R)},
      * {@code A = Vh_R}, {@code s = 1}. The best rank-R approximation of the exact weighted delta
      * (Eckart-Young). PEFT 0.10 applies s_i twice (it scales by {@code w_i s_i} and then takes
-     * {@code get_delta_weight}, which holds s_i again), i.e. it approximates {@code sum_i w_i
-     * s_i^2 B_i A_i}; the fixture {@code awa_svd} shows that.
+     * {@code get_delta_weight}, which holds s_i again), i.e. it approximates {@code sum_i w_i s_i^2
+     * B_i A_i}; the fixture {@code awa_svd} shows that.
      */
     SVD,
 
     /**
-     * TIES-merging on A and B separately (equal ranks), with the LINEAR weights ({@code
-     * sign(c_i) sqrt|c_i|} for A, {@code sqrt|c_i|} for B): each module's tensor pruned to its top
-     * {@code density} fraction by magnitude; per element the majority sign of the pruned tensors
-     * ({@code TOTAL}: sign of their sum; {@code FREQUENCY}: sign of the count of signs; ties count
-     * as +); then the disjoint mean {@code sum_{i agreeing} v_i t_i / max(1, #agreeing)}. {@code s =
-     * 1}.
+     * TIES-merging on A and B separately (equal ranks), with the LINEAR weights ({@code sign(c_i)
+     * sqrt|c_i|} for A, {@code sqrt|c_i|} for B): each module's tensor pruned to its top {@code
+     * density} fraction by magnitude; per element the majority sign of the pruned tensors ({@code
+     * TOTAL}: sign of their sum; {@code FREQUENCY}: sign of the count of signs; ties count as +);
+     * then the disjoint mean {@code sum_{i agreeing} v_i t_i / max(1, #agreeing)}. {@code s = 1}.
      */
     TIES,
 
@@ -71,12 +70,16 @@ public enum MergeStrategy {
      */
     MAGNITUDE_PRUNE;
 
-    /** @return whether all modules must have the same rank in each layer */
+    /**
+     * @return whether all modules must have the same rank in each layer
+     */
     public boolean needsEqualRanks() {
         return this != CAT && this != SVD;
     }
 
-    /** @return whether the strategy prunes and so needs {@link Composer#density(double)} */
+    /**
+     * @return whether the strategy prunes and so needs {@link Composer#density(double)}
+     */
     public boolean needsDensity() {
         return this == TIES || this == DARE_LINEAR || this == DARE_TIES || this == MAGNITUDE_PRUNE;
     }

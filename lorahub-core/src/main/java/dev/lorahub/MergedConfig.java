@@ -10,8 +10,8 @@ import java.util.Map;
  * merged layer's rank and scaling reload exactly, {@code use_rslora} false (an inherited rsLoRA
  * flag would rescale the merged factors by sqrt(R), PEFT #3449) and {@code rank_pattern} / {@code
  * alpha_pattern} replaced (inherited patterns would give merged layers the ranks and alphas of
- * module 0, PEFT #3737). The most common rank and alpha become r and lora_alpha; layers that
- * differ get an exact-path pattern entry.
+ * module 0, PEFT #3737). The most common rank and alpha become r and lora_alpha; layers that differ
+ * get an exact-path pattern entry.
  */
 final class MergedConfig {
     private MergedConfig() {}
@@ -52,8 +52,15 @@ final class MergedConfig {
             double s = config.scalingFor(p);
             if (config.rankFor(p) != l.rank() || Math.abs(s - l.scaling()) > 1e-9 * Math.abs(s)) {
                 throw new IllegalStateException(
-                        "merged config gives layer '" + p + "' rank " + config.rankFor(p)
-                                + " and scaling " + s + ", expected " + l.rank() + " and "
+                        "merged config gives layer '"
+                                + p
+                                + "' rank "
+                                + config.rankFor(p)
+                                + " and scaling "
+                                + s
+                                + ", expected "
+                                + l.rank()
+                                + " and "
                                 + l.scaling());
             }
         }

@@ -50,13 +50,15 @@ class ComposerFixturesTest {
             float[] aa = a.loraAView();
             float[] ea = e.loraAView();
             for (int i = 0; i < ea.length; i++) {
-                assertThat((double) aa[i]).as("%s lora_A[%d]", e.modulePath(), i)
+                assertThat((double) aa[i])
+                        .as("%s lora_A[%d]", e.modulePath(), i)
                         .isCloseTo(ea[i], within(FACTOR_ATOL));
             }
             float[] ab = a.loraBView();
             float[] eb = e.loraBView();
             for (int i = 0; i < eb.length; i++) {
-                assertThat((double) ab[i]).as("%s lora_B[%d]", e.modulePath(), i)
+                assertThat((double) ab[i])
+                        .as("%s lora_B[%d]", e.modulePath(), i)
                         .isCloseTo(eb[i], within(FACTOR_ATOL));
             }
             assertThat(a.scaling()).as(e.modulePath()).isEqualTo(e.scaling());
@@ -69,19 +71,17 @@ class ComposerFixturesTest {
     @ValueSource(strings = {"llama", "t5"})
     void lorahub_reproduces_the_reference_merge(String model) throws IOException {
         Case c = load(model);
-        LoraModule merged = Composer.of(MergeStrategy.LORAHUB).merge("lorahub", c.adapters(),
-                c.weights());
+        LoraModule merged =
+                Composer.of(MergeStrategy.LORAHUB).merge("lorahub", c.adapters(), c.weights());
         assertFactorsMatch(merged, LoraModule.load(c.merged().resolve("lorahub")));
-        assertThat(merged.config().toJson())
-                .isEqualTo(c.adapters().get(0).config().toJson());
+        assertThat(merged.config().toJson()).isEqualTo(c.adapters().get(0).config().toJson());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"llama", "t5"})
     void cat_reproduces_peft_add_weighted_adapter_cat(String model) throws IOException {
         Case c = load(model);
-        LoraModule merged = Composer.of(MergeStrategy.CAT).merge("cat", c.adapters(),
-                c.weights());
+        LoraModule merged = Composer.of(MergeStrategy.CAT).merge("cat", c.adapters(), c.weights());
         LoraModule expected = LoraModule.load(c.merged().resolve("awa_cat"));
         assertFactorsMatch(merged, expected);
         assertThat(merged.config().toJson()).isEqualTo(expected.config().toJson());
@@ -113,23 +113,23 @@ class ComposerFixturesTest {
             double s = c.adapters().get(i).config().scalingFor("any");
             peftWeights[i] = c.weights()[i] * s;
         }
-        LoraModule asPeft = Composer.of(MergeStrategy.SVD).merge("svd", c.adapters(),
-                peftWeights);
-        LoraModule correct = Composer.of(MergeStrategy.SVD).merge("svd", c.adapters(),
-                c.weights());
+        LoraModule asPeft = Composer.of(MergeStrategy.SVD).merge("svd", c.adapters(), peftWeights);
+        LoraModule correct = Composer.of(MergeStrategy.SVD).merge("svd", c.adapters(), c.weights());
         assertThat(correct.config().r()).isEqualTo(4);
         assertThat(correct.config().loraAlpha()).isEqualTo(4.0);
         for (LoraLayer e : expected.layers().values()) {
             double[] peftDelta = RandomModules.delta(e);
             double[] ours = RandomModules.delta(asPeft.layers().get(e.modulePath()));
-            assertThat(RandomModules.relFrobenius(ours, peftDelta)).as(e.modulePath())
+            assertThat(RandomModules.relFrobenius(ours, peftDelta))
+                    .as(e.modulePath())
                     .isLessThan(DELTA_RTOL);
             // every s_i is 2 here, so PEFT's delta is exactly twice the correct one
             double[] single = RandomModules.delta(correct.layers().get(e.modulePath()));
             for (int i = 0; i < single.length; i++) {
                 single[i] *= 2;
             }
-            assertThat(RandomModules.relFrobenius(single, peftDelta)).as(e.modulePath())
+            assertThat(RandomModules.relFrobenius(single, peftDelta))
+                    .as(e.modulePath())
                     .isLessThan(DELTA_RTOL);
         }
     }
@@ -138,16 +138,17 @@ class ComposerFixturesTest {
     @ValueSource(strings = {"llama", "t5"})
     void every_merged_fixture_delta_matches_our_merge_as_delta(String model) throws IOException {
         Case c = load(model);
-        LoraModule lorahub = Composer.of(MergeStrategy.LORAHUB).merge("x", c.adapters(),
-                c.weights());
+        LoraModule lorahub =
+                Composer.of(MergeStrategy.LORAHUB).merge("x", c.adapters(), c.weights());
         LoraModule cat = Composer.of(MergeStrategy.CAT).merge("x", c.adapters(), c.weights());
         for (String[] pair : new String[][] {{"lorahub", "L"}, {"awa_cat", "C"}}) {
             LoraModule expected = LoraModule.load(c.merged().resolve(pair[0]));
             LoraModule ours = pair[1].equals("L") ? lorahub : cat;
             for (LoraLayer e : expected.layers().values()) {
-                assertThat(RandomModules.relFrobenius(
-                                RandomModules.delta(ours.layers().get(e.modulePath())),
-                                RandomModules.delta(e)))
+                assertThat(
+                                RandomModules.relFrobenius(
+                                        RandomModules.delta(ours.layers().get(e.modulePath())),
+                                        RandomModules.delta(e)))
                         .as("%s %s", pair[0], e.modulePath())
                         .isLessThan(DELTA_RTOL);
             }

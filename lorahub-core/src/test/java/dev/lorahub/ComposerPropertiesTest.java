@@ -59,7 +59,8 @@ class ComposerPropertiesTest {
         List<LoraModule> ms = RandomModules.modules(seed, 3, s.needsEqualRanks() || seed % 2 == 0);
         LoraModule merged = composer(s, 0.5).merge("zero", ms, new double[3]);
         for (LoraLayer l : merged.layers().values()) {
-            assertThat(maxAbs(delta(l))).as("seed %d %s %s", seed, s, l.modulePath())
+            assertThat(maxAbs(delta(l)))
+                    .as("seed %d %s %s", seed, s, l.modulePath())
                     .isEqualTo(0.0);
         }
     }
@@ -113,7 +114,8 @@ class ComposerPropertiesTest {
         assertThat(cat.config().loraAlpha()).as("seed %d", seed).isEqualTo(rankSum);
         for (LoraLayer l : cat.layers().values()) {
             double[] expected = weightedDeltaSum(ms, w, l.modulePath());
-            assertThat(relFrobenius(delta(l), expected)).as("seed %d %s", seed, l.modulePath())
+            assertThat(relFrobenius(delta(l), expected))
+                    .as("seed %d %s", seed, l.modulePath())
                     .isLessThan(RTOL);
         }
     }
@@ -127,7 +129,8 @@ class ComposerPropertiesTest {
         LoraModule svd = Composer.of(MergeStrategy.SVD).svdRank(rankSum).merge("svd", ms, w);
         for (LoraLayer l : svd.layers().values()) {
             double[] expected = weightedDeltaSum(ms, w, l.modulePath());
-            assertThat(relFrobenius(delta(l), expected)).as("seed %d %s", seed, l.modulePath())
+            assertThat(relFrobenius(delta(l), expected))
+                    .as("seed %d %s", seed, l.modulePath())
                     .isLessThan(RTOL);
             assertThat(l.rank()).isEqualTo(rankSum);
         }
@@ -147,7 +150,8 @@ class ComposerPropertiesTest {
             double[] exact = weightedDeltaSum(ms, w, l.modulePath());
             double svdErr = relFrobenius(delta(l), exact);
             double linErr = relFrobenius(delta(linear.layers().get(l.modulePath())), exact);
-            assertThat(svdErr).as("seed %d %s", seed, l.modulePath())
+            assertThat(svdErr)
+                    .as("seed %d %s", seed, l.modulePath())
                     .isLessThanOrEqualTo(linErr + 1e-6);
             float[] a = l.loraAView();
             int in = l.inFeatures();
@@ -157,8 +161,10 @@ class ComposerPropertiesTest {
                     for (int k = 0; k < in; k++) {
                         dot += (double) a[i * in + k] * a[j * in + k];
                     }
-                    assertThat(dot).as("seed %d A A^T[%d,%d]", seed, i, j)
-                            .isCloseTo(i == j ? 1 : 0, org.assertj.core.api.Assertions.within(1e-5));
+                    assertThat(dot)
+                            .as("seed %d A A^T[%d,%d]", seed, i, j)
+                            .isCloseTo(
+                                    i == j ? 1 : 0, org.assertj.core.api.Assertions.within(1e-5));
                 }
             }
         }
@@ -186,10 +192,10 @@ class ComposerPropertiesTest {
                     sumB[k] += (float) (w[i] * li.loraBView()[k]);
                 }
             }
-            double[] expected = RandomModules.product(sumB, sumA, l0.outFeatures(), l0.rank(),
-                    l0.inFeatures(), l0.scaling());
-            assertThat(relFrobenius(delta(l), expected)).as("seed %d %s", seed, p)
-                    .isLessThan(RTOL);
+            double[] expected =
+                    RandomModules.product(
+                            sumB, sumA, l0.outFeatures(), l0.rank(), l0.inFeatures(), l0.scaling());
+            assertThat(relFrobenius(delta(l), expected)).as("seed %d %s", seed, p).isLessThan(RTOL);
         }
     }
 
@@ -198,8 +204,8 @@ class ComposerPropertiesTest {
     void lorahub_with_one_module_scales_its_delta_by_the_weight_squared(long seed) {
         LoraModule m = RandomModules.modules(seed, 1, true).get(0);
         double w = RandomModules.weights(seed, 1)[0];
-        LoraModule merged = Composer.of(MergeStrategy.LORAHUB).merge("w", List.of(m),
-                new double[] {w});
+        LoraModule merged =
+                Composer.of(MergeStrategy.LORAHUB).merge("w", List.of(m), new double[] {w});
         for (LoraLayer l : m.layers().values()) {
             double[] expected = delta(l);
             for (int i = 0; i < expected.length; i++) {
@@ -243,8 +249,7 @@ class ComposerPropertiesTest {
                     }
                 }
             }
-            assertThat(relFrobenius(delta(l), expected)).as("seed %d %s", seed, p)
-                    .isLessThan(RTOL);
+            assertThat(relFrobenius(delta(l), expected)).as("seed %d %s", seed, p).isLessThan(RTOL);
         }
     }
 
@@ -259,9 +264,11 @@ class ComposerPropertiesTest {
             LoraModule b = c.merge("b", ms, w);
             LoraModule other = c.seed(seed + 1000).merge("c", ms, w);
             String p = RandomModules.PATHS.get(0);
-            assertThat(b.layers().get(p).loraAView()).as("seed %d %s", seed, s)
+            assertThat(b.layers().get(p).loraAView())
+                    .as("seed %d %s", seed, s)
                     .containsExactly(a.layers().get(p).loraAView());
-            assertThat(other.layers().get(p).loraAView()).as("seed %d %s", seed, s)
+            assertThat(other.layers().get(p).loraAView())
+                    .as("seed %d %s", seed, s)
                     .isNotEqualTo(a.layers().get(p).loraAView());
         }
     }

@@ -22,15 +22,23 @@ class ComposerValidationTest {
     }
 
     /** A copy of module m in which layer {@code path} is replaced by one of other shapes. */
-    private static LoraModule withLayer(LoraModule m, String path, int rank, int in, int out,
-            boolean fan) {
+    private static LoraModule withLayer(
+            LoraModule m, String path, int rank, int in, int out, boolean fan) {
         SplittableRandom rnd = new SplittableRandom(9);
         List<LoraLayer> layers = new ArrayList<>();
         for (LoraLayer l : m.layers().values()) {
-            layers.add(l.modulePath().equals(path)
-                    ? new LoraLayer(path, rank, in, out, RandomModules.gaussian(rnd, rank * in),
-                            RandomModules.gaussian(rnd, out * rank), 1.0, fan)
-                    : l);
+            layers.add(
+                    l.modulePath().equals(path)
+                            ? new LoraLayer(
+                                    path,
+                                    rank,
+                                    in,
+                                    out,
+                                    RandomModules.gaussian(rnd, rank * in),
+                                    RandomModules.gaussian(rnd, out * rank),
+                                    1.0,
+                                    fan)
+                            : l);
         }
         return new LoraModule(m.name(), m.config(), layers);
     }
@@ -45,8 +53,10 @@ class ComposerValidationTest {
 
     @Test
     void rejects_a_weight_count_other_than_the_module_count() {
-        assertThatThrownBy(() -> Composer.of(MergeStrategy.LORAHUB)
-                        .merge("x", three(), new double[] {1, 2}))
+        assertThatThrownBy(
+                        () ->
+                                Composer.of(MergeStrategy.LORAHUB)
+                                        .merge("x", three(), new double[] {1, 2}))
                 .isInstanceOf(IncompatibleModulesException.class)
                 .hasMessageContaining("2 weights for 3 modules")
                 .hasMessageContaining("'m0', 'm1', 'm2'");
@@ -55,8 +65,10 @@ class ComposerValidationTest {
     @ParameterizedTest
     @ValueSource(doubles = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
     void rejects_non_finite_weights_naming_the_module(double bad) {
-        assertThatThrownBy(() -> Composer.of(MergeStrategy.CAT)
-                        .merge("x", three(), new double[] {1, bad, 0.5}))
+        assertThatThrownBy(
+                        () ->
+                                Composer.of(MergeStrategy.CAT)
+                                        .merge("x", three(), new double[] {1, bad, 0.5}))
                 .isInstanceOf(IncompatibleModulesException.class)
                 .hasMessageContaining("module 'm1'")
                 .hasMessageContaining(String.valueOf(bad));
@@ -129,8 +141,9 @@ class ComposerValidationTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = MergeStrategy.class, names = {"TIES", "DARE_LINEAR", "DARE_TIES",
-            "MAGNITUDE_PRUNE"})
+    @EnumSource(
+            value = MergeStrategy.class,
+            names = {"TIES", "DARE_LINEAR", "DARE_TIES", "MAGNITUDE_PRUNE"})
     void pruning_strategies_need_an_explicit_density(MergeStrategy s) {
         assertThatThrownBy(() -> Composer.of(s).merge("x", three(), new double[3]))
                 .isInstanceOf(IllegalStateException.class)
@@ -151,36 +164,46 @@ class ComposerValidationTest {
         // module 0 uses rsLoRA with a rank pattern and an alpha pattern: LORAHUB keeps module 0's
         // per-layer scalings, which the result's plain config must reproduce
         SplittableRandom rnd = new SplittableRandom(3);
-        AdapterConfig cfg = AdapterConfig.builder()
-                .baseModelNameOrPath("base")
-                .r(4)
-                .loraAlpha(8)
-                .useRslora(true)
-                .rankPattern(Map.of("v_proj", 2))
-                .alphaPattern(Map.of("layers.1.self_attn.q_proj", 3.0))
-                .build();
+        AdapterConfig cfg =
+                AdapterConfig.builder()
+                        .baseModelNameOrPath("base")
+                        .r(4)
+                        .loraAlpha(8)
+                        .useRslora(true)
+                        .rankPattern(Map.of("v_proj", 2))
+                        .alphaPattern(Map.of("layers.1.self_attn.q_proj", 3.0))
+                        .build();
         List<LoraModule> ms = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             List<LoraLayer> layers = new ArrayList<>();
             for (String p : RandomModules.PATHS) {
                 int r = cfg.rankFor(p);
-                layers.add(new LoraLayer(p, r, 5, 6, RandomModules.gaussian(rnd, r * 5),
-                        RandomModules.gaussian(rnd, 6 * r), cfg.scalingFor(p), false));
+                layers.add(
+                        new LoraLayer(
+                                p,
+                                r,
+                                5,
+                                6,
+                                RandomModules.gaussian(rnd, r * 5),
+                                RandomModules.gaussian(rnd, 6 * r),
+                                cfg.scalingFor(p),
+                                false));
             }
             ms.add(new LoraModule("m" + i, cfg, layers));
         }
-        LoraModule merged = Composer.of(MergeStrategy.LORAHUB).merge("x", ms,
-                new double[] {0.4, 0.9});
+        LoraModule merged =
+                Composer.of(MergeStrategy.LORAHUB).merge("x", ms, new double[] {0.4, 0.9});
         AdapterConfig out = merged.config();
         assertThat(out.useRslora()).isFalse();
         for (String p : RandomModules.PATHS) {
             assertThat(out.rankFor(p)).as(p).isEqualTo(cfg.rankFor(p));
-            assertThat(out.scalingFor(p)).as(p)
+            assertThat(out.scalingFor(p))
+                    .as(p)
                     .isCloseTo(cfg.scalingFor(p), org.assertj.core.api.Assertions.within(1e-12));
         }
         assertThat(out.rankPattern()).containsOnlyKeys(RandomModules.PATHS.get(1));
-        AdapterConfig cat = Composer.of(MergeStrategy.CAT).merge("c", ms, new double[] {1, 1})
-                .config();
+        AdapterConfig cat =
+                Composer.of(MergeStrategy.CAT).merge("c", ms, new double[] {1, 1}).config();
         assertThat(cat.useRslora()).isFalse();
         // v_proj has rank 2 + 2 = 4 and alpha 4 while the others have 8: exact-path patterns
         assertThat(cat.rankPattern()).containsExactly(Map.entry(RandomModules.PATHS.get(1), 4));

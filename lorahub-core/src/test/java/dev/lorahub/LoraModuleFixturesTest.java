@@ -11,8 +11,8 @@ import dev.lorahub.testing.SharedFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.security.MessageDigest;
+import java.util.HexFormat;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,7 +35,8 @@ class LoraModuleFixturesTest {
             assertThat(m.config().r()).isEqualTo(4);
             assertThat(m.config().loraAlpha()).isEqualTo(8.0);
             assertThat(m.layers()).hasSize(model.equals("llama") ? 4 : 12);
-            try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("adapter_model.safetensors"))) {
+            try (SafetensorsReader r =
+                    SafetensorsReader.open(dir.resolve("adapter_model.safetensors"))) {
                 for (LoraLayer l : m.layers().values()) {
                     assertThat(l.rank()).isEqualTo(4);
                     assertThat(l.scaling()).isEqualTo(2.0);
@@ -54,9 +55,16 @@ class LoraModuleFixturesTest {
     @ValueSource(strings = {"llama", "t5"})
     void saves_fixture_adapters_back_byte_identical(String model) throws IOException {
         Path root = SharedFixtures.require("hf-tiny/" + model);
-        for (String sub : new String[] {"adapters/adapter_0", "adapters/adapter_1",
-                "adapters/adapter_2", "ref/merged/lorahub", "ref/merged/awa_cat",
-                "ref/merged/awa_svd", "ref/merged/awa_linear_absw"}) {
+        for (String sub :
+                new String[] {
+                    "adapters/adapter_0",
+                    "adapters/adapter_1",
+                    "adapters/adapter_2",
+                    "ref/merged/lorahub",
+                    "ref/merged/awa_cat",
+                    "ref/merged/awa_svd",
+                    "ref/merged/awa_linear_absw"
+                }) {
             Path dir = root.resolve(sub);
             Path out = tmp.resolve(model + "-" + sub.replace('/', '-'));
             LoraModule.load(dir).save(out);
@@ -107,7 +115,8 @@ class LoraModuleFixturesTest {
     private static String sha256(Path file) throws IOException {
         try {
             return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+                    .formatHex(
+                            MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }

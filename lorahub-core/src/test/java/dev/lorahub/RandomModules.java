@@ -8,7 +8,9 @@ import java.util.SplittableRandom;
 /** Seeded random LoRA modules and exact double-precision reference math for merge tests. */
 final class RandomModules {
     static final List<String> PATHS =
-            List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
+            List.of(
+                    "model.layers.0.self_attn.q_proj",
+                    "model.layers.0.self_attn.v_proj",
                     "model.layers.1.self_attn.q_proj");
 
     private RandomModules() {}
@@ -19,11 +21,19 @@ final class RandomModules {
         for (int p = 0; p < PATHS.size(); p++) {
             int in = 5 + p;
             int out = 7 + 2 * p;
-            layers.add(new LoraLayer(PATHS.get(p), rank, in, out, gaussian(rnd, rank * in),
-                    gaussian(rnd, out * rank), alpha / rank, false));
+            layers.add(
+                    new LoraLayer(
+                            PATHS.get(p),
+                            rank,
+                            in,
+                            out,
+                            gaussian(rnd, rank * in),
+                            gaussian(rnd, out * rank),
+                            alpha / rank,
+                            false));
         }
-        return new LoraModule(name, new AdapterConfig("base", rank, alpha, List.of("q_proj",
-                "v_proj")), layers);
+        return new LoraModule(
+                name, new AdapterConfig("base", rank, alpha, List.of("q_proj", "v_proj")), layers);
     }
 
     static List<LoraModule> modules(long seed, int n, boolean sameRank) {
@@ -73,7 +83,12 @@ final class RandomModules {
 
     /** deltaW of a layer in double. */
     static double[] delta(LoraLayer l) {
-        return product(l.loraBView(), l.loraAView(), l.outFeatures(), l.rank(), l.inFeatures(),
+        return product(
+                l.loraBView(),
+                l.loraAView(),
+                l.outFeatures(),
+                l.rank(),
+                l.inFeatures(),
                 l.scaling());
     }
 

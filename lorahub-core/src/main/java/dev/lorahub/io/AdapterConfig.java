@@ -21,15 +21,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * PEFT's {@code adapter_config.json} for LoRA ({@code peft_type "LORA"}), immutable.
  *
- * <p>Every LoRA field of PEFT's {@code LoraConfig} that changes what the adapter computes is a typed
- * value here: {@code r}, {@code lora_alpha}, {@code lora_dropout}, {@code fan_in_fan_out}, {@code
- * bias}, {@code use_rslora}, {@code target_modules}, {@code exclude_modules}, {@code
+ * <p>Every LoRA field of PEFT's {@code LoraConfig} that changes what the adapter computes is a
+ * typed value here: {@code r}, {@code lora_alpha}, {@code lora_dropout}, {@code fan_in_fan_out},
+ * {@code bias}, {@code use_rslora}, {@code target_modules}, {@code exclude_modules}, {@code
  * modules_to_save}, {@code layers_to_transform}, {@code layers_pattern}, {@code rank_pattern},
  * {@code alpha_pattern}, {@code use_dora}, {@code lora_bias}, {@code task_type}, {@code peft_type},
  * {@code base_model_name_or_path}. Every other key (PEFT's bookkeeping such as {@code
- * inference_mode} or {@code loftq_config}, and keys this library does not know) is kept verbatim
- * as raw JSON in {@link #extraJson()} and written back unchanged; unknown keys are reported once
- * per read at WARN level.
+ * inference_mode} or {@code loftq_config}, and keys this library does not know) is kept verbatim as
+ * raw JSON in {@link #extraJson()} and written back unchanged; unknown keys are reported once per
+ * read at WARN level.
  *
  * <p>Per-module values follow PEFT: {@link #rankFor(String)} and {@link #alphaFor(String)} take the
  * first key {@code k} of {@code rank_pattern} / {@code alpha_pattern}, in order, for which the
@@ -37,8 +37,8 @@ import org.jspecify.annotations.Nullable;
  * lora_alpha}; {@link #scalingFor(String)} is {@code alpha / r}, or {@code alpha / sqrt(r)} with
  * {@code use_rslora}.
  *
- * <p>Create one with {@link #read(Path)}, {@link #fromJson(String, Path)}, the short constructor
- * or {@link #builder()}; derive variants with {@link #toBuilder()}.
+ * <p>Create one with {@link #read(Path)}, {@link #fromJson(String, Path)}, the short constructor or
+ * {@link #builder()}; derive variants with {@link #toBuilder()}.
  */
 public final class AdapterConfig {
     /** PEFT's defaults for a config made in code. */
@@ -46,28 +46,28 @@ public final class AdapterConfig {
 
     static final double DEFAULT_ALPHA = 8;
 
-    private final String peftType;
-    private final @Nullable String taskType;
-    private final @Nullable String baseModelNameOrPath;
-    private final int r;
-    private final double loraAlpha;
-    private final double loraDropout;
-    private final boolean fanInFanOut;
-    private final LoraBias bias;
-    private final boolean useRslora;
-    private final @Nullable ModuleSelector targetModules;
-    private final @Nullable ModuleSelector excludeModules;
-    private final @Nullable List<String> modulesToSave;
-    private final @Nullable List<Integer> layersToTransform;
-    private final @Nullable List<String> layersPattern;
-    private final Map<String, Integer> rankPattern;
-    private final Map<String, Double> alphaPattern;
-    private final boolean useDora;
-    private final boolean loraBias;
-    private final Map<String, String> extraJson;
-    private final Set<String> presentKeys;
-    private final boolean scalarLayersToTransform;
-    private final boolean scalarLayersPattern;
+    final String peftType;
+    final @Nullable String taskType;
+    final @Nullable String baseModelNameOrPath;
+    final int r;
+    final double loraAlpha;
+    final double loraDropout;
+    final boolean fanInFanOut;
+    final LoraBias bias;
+    final boolean useRslora;
+    final @Nullable ModuleSelector targetModules;
+    final @Nullable ModuleSelector excludeModules;
+    final @Nullable List<String> modulesToSave;
+    final @Nullable List<Integer> layersToTransform;
+    final @Nullable List<String> layersPattern;
+    final Map<String, Integer> rankPattern;
+    final Map<String, Double> alphaPattern;
+    final boolean useDora;
+    final boolean loraBias;
+    final Map<String, String> extraJson;
+    final Set<String> presentKeys;
+    final boolean scalarLayersToTransform;
+    final boolean scalarLayersPattern;
     private final List<Map.Entry<Pattern, Integer>> rankMatchers;
     private final List<Map.Entry<Pattern, Double>> alphaMatchers;
 
@@ -90,7 +90,7 @@ public final class AdapterConfig {
                         .targetModules(ModuleSelector.names(targetModules)));
     }
 
-    private AdapterConfig(Builder b) {
+    AdapterConfig(AdapterConfigBuilder b) {
         this.peftType = b.peftType;
         this.taskType = b.taskType;
         this.baseModelNameOrPath = b.baseModelNameOrPath;
@@ -144,7 +144,10 @@ public final class AdapterConfig {
             return Pattern.compile("(.*\\.)?(" + key + ")$");
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException(
-                    field + " key \"" + key + "\" is not a valid regular expression: "
+                    field
+                            + " key \""
+                            + key
+                            + "\" is not a valid regular expression: "
                             + e.getDescription(),
                     e);
         }
@@ -193,57 +196,79 @@ public final class AdapterConfig {
         AdapterFiles.writeAtomically(file, toJson().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** @return a builder holding every value of this config, unknown keys included */
-    public Builder toBuilder() {
-        return new Builder(this);
+    /**
+     * @return a builder holding every value of this config, unknown keys included
+     */
+    public AdapterConfigBuilder toBuilder() {
+        return new AdapterConfigBuilder(this);
     }
 
-    /** @return a builder with PEFT's defaults (r 8, lora_alpha 8, no targets) */
-    public static Builder builder() {
-        return new Builder();
+    /**
+     * @return a builder with PEFT's defaults (r 8, lora_alpha 8, no targets)
+     */
+    public static AdapterConfigBuilder builder() {
+        return new AdapterConfigBuilder();
     }
 
-    /** @return {@code peft_type}, always {@code "LORA"} for configs this library reads */
+    /**
+     * @return {@code peft_type}, always {@code "LORA"} for configs this library reads
+     */
     public String peftType() {
         return peftType;
     }
 
-    /** @return {@code task_type}, e.g. {@code CAUSAL_LM} or {@code SEQ_2_SEQ_LM} */
+    /**
+     * @return {@code task_type}, e.g. {@code CAUSAL_LM} or {@code SEQ_2_SEQ_LM}
+     */
     public Optional<String> taskType() {
         return Optional.ofNullable(taskType);
     }
 
-    /** @return {@code base_model_name_or_path}, or the empty string when it is null */
+    /**
+     * @return {@code base_model_name_or_path}, or the empty string when it is null
+     */
     public String baseModelNameOrPath() {
         return baseModelNameOrPath == null ? "" : baseModelNameOrPath;
     }
 
-    /** @return {@code r}, the default rank */
+    /**
+     * @return {@code r}, the default rank
+     */
     public int r() {
         return r;
     }
 
-    /** @return {@code lora_alpha}, the default alpha (PEFT allows floats) */
+    /**
+     * @return {@code lora_alpha}, the default alpha (PEFT allows floats)
+     */
     public double loraAlpha() {
         return loraAlpha;
     }
 
-    /** @return {@code lora_dropout} (training only; has no effect on deltaW) */
+    /**
+     * @return {@code lora_dropout} (training only; has no effect on deltaW)
+     */
     public double loraDropout() {
         return loraDropout;
     }
 
-    /** @return {@code fan_in_fan_out}: the base layers store weights {@code [in, out]} (Conv1D) */
+    /**
+     * @return {@code fan_in_fan_out}: the base layers store weights {@code [in, out]} (Conv1D)
+     */
     public boolean fanInFanOut() {
         return fanInFanOut;
     }
 
-    /** @return {@code bias} */
+    /**
+     * @return {@code bias}
+     */
     public LoraBias bias() {
         return bias;
     }
 
-    /** @return {@code use_rslora}: scaling is {@code alpha / sqrt(r)} instead of {@code alpha / r} */
+    /**
+     * @return {@code use_rslora}: scaling is {@code alpha / sqrt(r)} instead of {@code alpha / r}
+     */
     public boolean useRslora() {
         return useRslora;
     }
@@ -256,47 +281,65 @@ public final class AdapterConfig {
         return targetModules == null ? List.of() : targetModules.asList();
     }
 
-    /** @return {@code target_modules} with its form (names, regex, all-linear), if set */
+    /**
+     * @return {@code target_modules} with its form (names, regex, all-linear), if set
+     */
     public Optional<ModuleSelector> targetSelector() {
         return Optional.ofNullable(targetModules);
     }
 
-    /** @return {@code exclude_modules}, if set */
+    /**
+     * @return {@code exclude_modules}, if set
+     */
     public Optional<ModuleSelector> excludeSelector() {
         return Optional.ofNullable(excludeModules);
     }
 
-    /** @return {@code modules_to_save} (modules stored in full), empty when null */
+    /**
+     * @return {@code modules_to_save} (modules stored in full), empty when null
+     */
     public List<String> modulesToSave() {
         return modulesToSave == null ? List.of() : modulesToSave;
     }
 
-    /** @return {@code layers_to_transform} (a single index is a one-element list), empty if null */
+    /**
+     * @return {@code layers_to_transform} (a single index is a one-element list), empty if null
+     */
     public List<Integer> layersToTransform() {
         return layersToTransform == null ? List.of() : layersToTransform;
     }
 
-    /** @return {@code layers_pattern} (a single string is a one-element list), empty if null */
+    /**
+     * @return {@code layers_pattern} (a single string is a one-element list), empty if null
+     */
     public List<String> layersPattern() {
         return layersPattern == null ? List.of() : layersPattern;
     }
 
-    /** @return {@code rank_pattern}: per-module rank overrides, in file order */
+    /**
+     * @return {@code rank_pattern}: per-module rank overrides, in file order
+     */
     public Map<String, Integer> rankPattern() {
         return rankPattern;
     }
 
-    /** @return {@code alpha_pattern}: per-module alpha overrides, in file order */
+    /**
+     * @return {@code alpha_pattern}: per-module alpha overrides, in file order
+     */
     public Map<String, Double> alphaPattern() {
         return alphaPattern;
     }
 
-    /** @return {@code use_dora} (weight-decomposed LoRA, not supported by the merges) */
+    /**
+     * @return {@code use_dora} (weight-decomposed LoRA, not supported by the merges)
+     */
     public boolean useDora() {
         return useDora;
     }
 
-    /** @return {@code lora_bias}: lora_B carries a bias vector (not supported by the merges) */
+    /**
+     * @return {@code lora_bias}: lora_B carries a bias vector (not supported by the merges)
+     */
     public boolean loraBias() {
         return loraBias;
     }
@@ -430,197 +473,17 @@ public final class AdapterConfig {
 
     @Override
     public String toString() {
-        return "AdapterConfig[base=" + baseModelNameOrPath + ", r=" + r + ", lora_alpha="
-                + loraAlpha + ", targets=" + targetModules + (useRslora ? ", rslora" : "")
+        return "AdapterConfig[base="
+                + baseModelNameOrPath
+                + ", r="
+                + r
+                + ", lora_alpha="
+                + loraAlpha
+                + ", targets="
+                + targetModules
+                + (useRslora ? ", rslora" : "")
                 + (rankPattern.isEmpty() ? "" : ", rank_pattern=" + rankPattern)
-                + (alphaPattern.isEmpty() ? "" : ", alpha_pattern=" + alphaPattern) + "]";
-    }
-
-    /**
-     * Mutable builder of {@link AdapterConfig}; every setter names the PEFT key it sets. Unknown
-     * keys of a config it was made from are carried over.
-     */
-    public static final class Builder {
-        String peftType = "LORA";
-        @Nullable String taskType;
-        @Nullable String baseModelNameOrPath;
-        int r = DEFAULT_R;
-        double loraAlpha = DEFAULT_ALPHA;
-        double loraDropout;
-        boolean fanInFanOut;
-        LoraBias bias = LoraBias.NONE;
-        boolean useRslora;
-        @Nullable ModuleSelector targetModules;
-        @Nullable ModuleSelector excludeModules;
-        @Nullable List<String> modulesToSave;
-        @Nullable List<Integer> layersToTransform;
-        @Nullable List<String> layersPattern;
-        Map<String, Integer> rankPattern = new LinkedHashMap<>();
-        Map<String, Double> alphaPattern = new LinkedHashMap<>();
-        boolean useDora;
-        boolean loraBias;
-        Map<String, String> extraJson = new LinkedHashMap<>();
-        Set<String> presentKeys = new LinkedHashSet<>(AdapterConfigJson.STANDARD_KEYS);
-        boolean scalarLayersToTransform;
-        boolean scalarLayersPattern;
-
-        Builder() {}
-
-        Builder(AdapterConfig c) {
-            peftType = c.peftType;
-            taskType = c.taskType;
-            baseModelNameOrPath = c.baseModelNameOrPath;
-            r = c.r;
-            loraAlpha = c.loraAlpha;
-            loraDropout = c.loraDropout;
-            fanInFanOut = c.fanInFanOut;
-            bias = c.bias;
-            useRslora = c.useRslora;
-            targetModules = c.targetModules;
-            excludeModules = c.excludeModules;
-            modulesToSave = c.modulesToSave;
-            layersToTransform = c.layersToTransform;
-            layersPattern = c.layersPattern;
-            rankPattern = new LinkedHashMap<>(c.rankPattern);
-            alphaPattern = new LinkedHashMap<>(c.alphaPattern);
-            useDora = c.useDora;
-            loraBias = c.loraBias;
-            extraJson = new LinkedHashMap<>(c.extraJson);
-            presentKeys = new LinkedHashSet<>(c.presentKeys);
-            scalarLayersToTransform = c.scalarLayersToTransform;
-            scalarLayersPattern = c.scalarLayersPattern;
-        }
-
-        /** @param v {@code task_type}, or null @return this */
-        public Builder taskType(@Nullable String v) {
-            taskType = v;
-            return this;
-        }
-
-        /** @param v {@code base_model_name_or_path}, or null @return this */
-        public Builder baseModelNameOrPath(@Nullable String v) {
-            baseModelNameOrPath = v;
-            return this;
-        }
-
-        /** @param v {@code r}, at least 1 @return this */
-        public Builder r(int v) {
-            r = v;
-            return this;
-        }
-
-        /** @param v {@code lora_alpha} @return this */
-        public Builder loraAlpha(double v) {
-            loraAlpha = v;
-            return this;
-        }
-
-        /** @param v {@code lora_dropout} @return this */
-        public Builder loraDropout(double v) {
-            loraDropout = v;
-            return this;
-        }
-
-        /** @param v {@code fan_in_fan_out} @return this */
-        public Builder fanInFanOut(boolean v) {
-            fanInFanOut = v;
-            return this;
-        }
-
-        /** @param v {@code bias} @return this */
-        public Builder bias(LoraBias v) {
-            bias = Objects.requireNonNull(v, "bias");
-            return this;
-        }
-
-        /** @param v {@code use_rslora} @return this */
-        public Builder useRslora(boolean v) {
-            useRslora = v;
-            return this;
-        }
-
-        /** @param v {@code target_modules}, or null @return this */
-        public Builder targetModules(@Nullable ModuleSelector v) {
-            targetModules = v;
-            return this;
-        }
-
-        /** @param v {@code exclude_modules}, or null @return this */
-        public Builder excludeModules(@Nullable ModuleSelector v) {
-            excludeModules = v;
-            presentKeys.add("exclude_modules");
-            return this;
-        }
-
-        /** @param v {@code modules_to_save}, or null @return this */
-        public Builder modulesToSave(@Nullable List<String> v) {
-            modulesToSave = v == null ? null : List.copyOf(v);
-            return this;
-        }
-
-        /** @param v {@code layers_to_transform}, or null @return this */
-        public Builder layersToTransform(@Nullable List<Integer> v) {
-            layersToTransform = v == null ? null : List.copyOf(v);
-            scalarLayersToTransform = false;
-            return this;
-        }
-
-        /** @param v {@code layers_pattern}, or null @return this */
-        public Builder layersPattern(@Nullable List<String> v) {
-            layersPattern = v == null ? null : List.copyOf(v);
-            scalarLayersPattern = false;
-            return this;
-        }
-
-        /** @param v {@code rank_pattern} (order matters: first match wins) @return this */
-        public Builder rankPattern(Map<String, Integer> v) {
-            rankPattern = new LinkedHashMap<>(v);
-            return this;
-        }
-
-        /** @param v {@code alpha_pattern} (order matters: first match wins) @return this */
-        public Builder alphaPattern(Map<String, Double> v) {
-            alphaPattern = new LinkedHashMap<>(v);
-            return this;
-        }
-
-        /** @param v {@code use_dora} @return this */
-        public Builder useDora(boolean v) {
-            useDora = v;
-            return this;
-        }
-
-        /** @param v {@code lora_bias} @return this */
-        public Builder loraBias(boolean v) {
-            loraBias = v;
-            presentKeys.add("lora_bias");
-            return this;
-        }
-
-        /**
-         * Sets a key this class does not model, written back verbatim.
-         *
-         * @param key the JSON key, not one of the modelled keys
-         * @param rawJson its value as JSON text, e.g. {@code true} or {@code {"a": 1}}
-         * @return this
-         * @throws IllegalArgumentException if the key is modelled or the text is not JSON
-         */
-        public Builder extraJson(String key, String rawJson) {
-            if (AdapterConfigJson.MODELLED_KEYS.contains(key)) {
-                throw new IllegalArgumentException(
-                        "'" + key + "' is a modelled key; use its setter instead of extraJson");
-            }
-            extraJson.put(key, AdapterConfigJson.normalizeRaw(key, rawJson));
-            return this;
-        }
-
-        /**
-         * @return the config
-         * @throws IllegalArgumentException if a value is out of range (r &lt; 1, non-finite alpha,
-         *     invalid pattern regex)
-         */
-        public AdapterConfig build() {
-            return new AdapterConfig(this);
-        }
+                + (alphaPattern.isEmpty() ? "" : ", alpha_pattern=" + alphaPattern)
+                + "]";
     }
 }

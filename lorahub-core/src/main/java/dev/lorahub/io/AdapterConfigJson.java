@@ -31,28 +31,68 @@ final class AdapterConfigJson {
     /** Keys that {@link AdapterConfig} holds as typed values. */
     static final Set<String> MODELLED_KEYS =
             Set.of(
-                    "peft_type", "task_type", "base_model_name_or_path", "r", "lora_alpha",
-                    "lora_dropout", "fan_in_fan_out", "bias", "use_rslora", "target_modules",
-                    "exclude_modules", "modules_to_save", "layers_to_transform", "layers_pattern",
-                    "rank_pattern", "alpha_pattern", "use_dora", "lora_bias");
+                    "peft_type",
+                    "task_type",
+                    "base_model_name_or_path",
+                    "r",
+                    "lora_alpha",
+                    "lora_dropout",
+                    "fan_in_fan_out",
+                    "bias",
+                    "use_rslora",
+                    "target_modules",
+                    "exclude_modules",
+                    "modules_to_save",
+                    "layers_to_transform",
+                    "layers_pattern",
+                    "rank_pattern",
+                    "alpha_pattern",
+                    "use_dora",
+                    "lora_bias");
 
     /** Modelled keys every PEFT version since 0.7 writes; the others only when set or read. */
     static final Set<String> STANDARD_KEYS =
             Set.of(
-                    "peft_type", "task_type", "base_model_name_or_path", "r", "lora_alpha",
-                    "lora_dropout", "fan_in_fan_out", "bias", "use_rslora", "target_modules",
-                    "modules_to_save", "layers_to_transform", "layers_pattern", "rank_pattern",
-                    "alpha_pattern", "use_dora");
+                    "peft_type",
+                    "task_type",
+                    "base_model_name_or_path",
+                    "r",
+                    "lora_alpha",
+                    "lora_dropout",
+                    "fan_in_fan_out",
+                    "bias",
+                    "use_rslora",
+                    "target_modules",
+                    "modules_to_save",
+                    "layers_to_transform",
+                    "layers_pattern",
+                    "rank_pattern",
+                    "alpha_pattern",
+                    "use_dora");
 
     /** PEFT keys that do not change deltaW: kept verbatim without a warning. */
     private static final Set<String> KNOWN_PEFT_KEYS =
             Set.of(
-                    "auto_mapping", "revision", "inference_mode", "init_lora_weights",
-                    "layer_replication", "loftq_config", "megatron_config", "megatron_core",
-                    "use_qalora", "qalora_group_size", "eva_config", "corda_config",
-                    "trainable_token_indices", "runtime_config", "target_parameters",
-                    "alora_invocation_tokens", "arrow_config", "ensure_weight_tying",
-                    "peft_version", "lora_ga_config");
+                    "auto_mapping",
+                    "revision",
+                    "inference_mode",
+                    "init_lora_weights",
+                    "layer_replication",
+                    "loftq_config",
+                    "megatron_config",
+                    "megatron_core",
+                    "use_qalora",
+                    "qalora_group_size",
+                    "eva_config",
+                    "corda_config",
+                    "trainable_token_indices",
+                    "runtime_config",
+                    "target_parameters",
+                    "alora_invocation_tokens",
+                    "arrow_config",
+                    "ensure_weight_tying",
+                    "peft_version",
+                    "lora_ga_config");
 
     private static final JsonMapper MAPPER =
             JsonMapper.builder()
@@ -84,14 +124,13 @@ final class AdapterConfigJson {
         try {
             root = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new AdapterFormatException(
-                    file, "not valid JSON: " + e.getOriginalMessage(), e);
+            throw new AdapterFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new AdapterFormatException(file, "expected a JSON object at the top level");
         }
         Fields f = new Fields(file);
-        AdapterConfig.Builder b = AdapterConfig.builder();
+        AdapterConfigBuilder b = AdapterConfig.builder();
         b.presentKeys = new LinkedHashSet<>();
         List<String> unknown = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
@@ -106,7 +145,10 @@ final class AdapterConfigJson {
                     String t = f.string(key, v);
                     if (!"LORA".equals(t)) {
                         throw new AdapterFormatException(
-                                file, "peft_type is \"" + t + "\"; only LoRA adapters (\"LORA\")"
+                                file,
+                                "peft_type is \""
+                                        + t
+                                        + "\"; only LoRA adapters (\"LORA\")"
                                         + " are supported");
                     }
                     b.peftType = t;
@@ -165,24 +207,31 @@ final class AdapterConfigJson {
     }
 
     static String write(AdapterConfig config) {
-        AdapterConfig.Builder c = config.toBuilder();
+        AdapterConfigBuilder c = config.toBuilder();
         JsonNodeFactory nf = JsonNodeFactory.instance;
         TreeMap<String, JsonNode> out = new TreeMap<>();
         Set<String> present = c.presentKeys;
         out.put("peft_type", nf.textNode(c.peftType));
         put(out, present, "task_type", c.taskType != null, text(c.taskType));
-        put(out, present, "base_model_name_or_path", c.baseModelNameOrPath != null,
+        put(
+                out,
+                present,
+                "base_model_name_or_path",
+                c.baseModelNameOrPath != null,
                 text(c.baseModelNameOrPath));
         put(out, present, "r", c.r != AdapterConfig.DEFAULT_R, nf.numberNode(c.r));
-        put(out, present, "lora_alpha", c.loraAlpha != AdapterConfig.DEFAULT_ALPHA,
+        put(
+                out,
+                present,
+                "lora_alpha",
+                c.loraAlpha != AdapterConfig.DEFAULT_ALPHA,
                 number(c.loraAlpha));
         put(out, present, "lora_dropout", c.loraDropout != 0, nf.numberNode(c.loraDropout));
         put(out, present, "fan_in_fan_out", c.fanInFanOut, nf.booleanNode(c.fanInFanOut));
         put(out, present, "bias", c.bias != LoraBias.NONE, nf.textNode(c.bias.json()));
         put(out, present, "use_rslora", c.useRslora, nf.booleanNode(c.useRslora));
         put(out, present, "target_modules", c.targetModules != null, selector(c.targetModules));
-        put(out, present, "exclude_modules", c.excludeModules != null,
-                selector(c.excludeModules));
+        put(out, present, "exclude_modules", c.excludeModules != null, selector(c.excludeModules));
         put(out, present, "modules_to_save", c.modulesToSave != null, strings(c.modulesToSave));
         JsonNode layers =
                 c.layersToTransform != null
@@ -228,7 +277,9 @@ final class AdapterConfigJson {
     }
 
     private static JsonNode text(@Nullable String s) {
-        return s == null ? JsonNodeFactory.instance.nullNode() : JsonNodeFactory.instance.textNode(s);
+        return s == null
+                ? JsonNodeFactory.instance.nullNode()
+                : JsonNodeFactory.instance.textNode(s);
     }
 
     /** Integral values as integers (Python writes {@code 16}, not {@code 16.0}, for an int). */
@@ -321,8 +372,10 @@ final class AdapterConfigJson {
         }
 
         int positiveInt(String key, JsonNode v) {
-            if (!v.isNumber() || v.doubleValue() != Math.rint(v.doubleValue())
-                    || v.doubleValue() < 1 || v.doubleValue() > Integer.MAX_VALUE) {
+            if (!v.isNumber()
+                    || v.doubleValue() != Math.rint(v.doubleValue())
+                    || v.doubleValue() < 1
+                    || v.doubleValue() > Integer.MAX_VALUE) {
                 throw wrong(key, "a positive integer", v);
             }
             return (int) v.doubleValue();
@@ -392,8 +445,13 @@ final class AdapterConfigJson {
             if (!v.isObject()) {
                 throw wrong(key, "an object of module pattern -> rank", v);
             }
-            v.fields().forEachRemaining(e -> m.put(e.getKey(),
-                    positiveInt(key + "['" + e.getKey() + "']", e.getValue())));
+            v.fields()
+                    .forEachRemaining(
+                            e ->
+                                    m.put(
+                                            e.getKey(),
+                                            positiveInt(
+                                                    key + "['" + e.getKey() + "']", e.getValue())));
             return m;
         }
 
@@ -405,8 +463,12 @@ final class AdapterConfigJson {
             if (!v.isObject()) {
                 throw wrong(key, "an object of module pattern -> alpha", v);
             }
-            v.fields().forEachRemaining(e -> m.put(e.getKey(),
-                    number(key + "['" + e.getKey() + "']", e.getValue())));
+            v.fields()
+                    .forEachRemaining(
+                            e ->
+                                    m.put(
+                                            e.getKey(),
+                                            number(key + "['" + e.getKey() + "']", e.getValue())));
             return m;
         }
     }

@@ -18,7 +18,9 @@ public enum LoraBias {
         this.json = json;
     }
 
-    /** @return the value as written in adapter_config.json, e.g. {@code "lora_only"} */
+    /**
+     * @return the value as written in adapter_config.json, e.g. {@code "lora_only"}
+     */
     public String json() {
         return json;
     }

@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.jspecify.annotations.Nullable;
 
 /**
- * PEFT's {@code target_modules} / {@code exclude_modules} value: a list of module names, one regular
- * expression, or the special string {@code "all-linear"}.
+ * PEFT's {@code target_modules} / {@code exclude_modules} value: a list of module names, one
+ * regular expression, or the special string {@code "all-linear"}.
  *
  * <p>Matching follows PEFT ({@code check_target_module_exists}): a name {@code n} of the list
  * selects a module path {@code p} when {@code p.equals(n)} or {@code p.endsWith("." + n)}; a regex
@@ -43,7 +44,9 @@ public final class ModuleSelector {
             p = Pattern.compile(kind == Kind.REGEX ? regex : "");
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException(
-                    "module regex \"" + regex + "\" is not a valid regular expression: "
+                    "module regex \""
+                            + regex
+                            + "\" is not a valid regular expression: "
                             + e.getDescription(),
                     e);
         }
@@ -73,17 +76,23 @@ public final class ModuleSelector {
         return new ModuleSelector(Kind.REGEX, List.of(), Objects.requireNonNull(regex, "regex"));
     }
 
-    /** @return the {@code "all-linear"} selector */
+    /**
+     * @return the {@code "all-linear"} selector
+     */
     public static ModuleSelector allLinear() {
         return new ModuleSelector(Kind.ALL_LINEAR, List.of(), ALL_LINEAR_LITERAL);
     }
 
-    /** @return which of the three forms this is */
+    /**
+     * @return which of the three forms this is
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** @return the names of a {@link Kind#NAMES} selector (empty for the other kinds) */
+    /**
+     * @return the names of a {@link Kind#NAMES} selector (empty for the other kinds)
+     */
     public List<String> names() {
         return names;
     }
@@ -96,7 +105,9 @@ public final class ModuleSelector {
         return kind == Kind.NAMES ? names : List.of(regex);
     }
 
-    /** @return the regex or {@code "all-linear"} string, empty for a list selector */
+    /**
+     * @return the regex or {@code "all-linear"} string, empty for a list selector
+     */
     public String regexText() {
         return regex;
     }
@@ -122,7 +133,7 @@ public final class ModuleSelector {
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         return o instanceof ModuleSelector other
                 && kind == other.kind
                 && names.equals(other.names)

@@ -18,8 +18,8 @@ import java.util.Set;
  *
  * <p>Reading accepts exactly the tensors of plain LoRA on linear layers, {@code
  * base_model.model.<path>.lora_A.weight} {@code [r, in]} and {@code .lora_B.weight} {@code [out,
- * r]} in F32, F16, BF16 or F64, and refuses, with an {@link AdapterFormatException} naming the file,
- * the key and the shapes, everything it cannot represent faithfully: a pickled {@code
+ * r]} in F32, F16, BF16 or F64, and refuses, with an {@link AdapterFormatException} naming the
+ * file, the key and the shapes, everything it cannot represent faithfully: a pickled {@code
  * adapter_model.bin}, DoRA ({@code use_dora} or {@code lora_magnitude_vector}), embedding LoRA
  * ({@code lora_embedding_A/B}), {@code modules_to_save} copies, trained biases, keys that still
  * hold an adapter name, a factor without its partner, A and B ranks that differ, a rank other than
@@ -79,8 +79,11 @@ public final class PeftAdapters {
         }
         if (!Files.isDirectory(dir)) {
             throw new AdapterFormatException(
-                    dir, "not a folder; a PEFT adapter is a folder holding " + CONFIG_FILE
-                            + " and " + WEIGHTS_FILE);
+                    dir,
+                    "not a folder; a PEFT adapter is a folder holding "
+                            + CONFIG_FILE
+                            + " and "
+                            + WEIGHTS_FILE);
         }
         Path weights = dir.resolve(WEIGHTS_FILE);
         if (!Files.exists(weights)) {
@@ -97,7 +100,8 @@ public final class PeftAdapters {
         AdapterConfig config = AdapterConfig.read(configFile);
         if (config.useDora()) {
             throw new AdapterFormatException(
-                    configFile, "use_dora is true: DoRA adapters (lora_magnitude_vector) are not"
+                    configFile,
+                    "use_dora is true: DoRA adapters (lora_magnitude_vector) are not"
                             + " supported, their update is not s * B @ A");
         }
         return PeftTensors.read(weights, config);
@@ -118,8 +122,8 @@ public final class PeftAdapters {
     }
 
     /**
-     * Writes a PEFT folder atomically: everything goes into a temp folder beside {@code dir},
-     * which is then moved into place. An existing {@code dir} that holds only adapter files
+     * Writes a PEFT folder atomically: everything goes into a temp folder beside {@code dir}, which
+     * is then moved into place. An existing {@code dir} that holds only adapter files
      * (adapter_config.json, adapter_model.safetensors, README.md) is replaced; anything else in it
      * makes the write fail before any change. On failure no partial folder is left.
      *
@@ -142,7 +146,8 @@ public final class PeftAdapters {
     }
 
     static Optional<String> modulePathOf(String key, String suffix) {
-        if (key.startsWith(PREFIX) && key.endsWith(suffix)
+        if (key.startsWith(PREFIX)
+                && key.endsWith(suffix)
                 && key.length() > PREFIX.length() + suffix.length()) {
             return Optional.of(key.substring(PREFIX.length(), key.length() - suffix.length()));
         }

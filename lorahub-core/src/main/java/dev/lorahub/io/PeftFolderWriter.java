@@ -36,8 +36,12 @@ final class PeftFolderWriter {
         for (Path input : inputs) {
             if (sameFolder(target, input)) {
                 throw new IllegalArgumentException(
-                        "refusing to write to " + dir + ": it is the folder an input adapter was"
-                                + " loaded from (" + input + "); inputs are never overwritten");
+                        "refusing to write to "
+                                + dir
+                                + ": it is the folder an input adapter was"
+                                + " loaded from ("
+                                + input
+                                + "); inputs are never overwritten");
             }
         }
         if (Files.exists(target)) {
@@ -54,8 +58,10 @@ final class PeftFolderWriter {
             }
             if (!others.isEmpty()) {
                 throw new FileAlreadyExistsException(
-                        target.toString(), null,
-                        "holds files other than an adapter's " + others
+                        target.toString(),
+                        null,
+                        "holds files other than an adapter's "
+                                + others
                                 + "; refusing to replace it");
             }
         }
@@ -70,16 +76,18 @@ final class PeftFolderWriter {
             for (LoraLayer l : layers) {
                 StoredDtypes t = dtypes.getOrDefault(l.modulePath(), StoredDtypes.F32);
                 String base = PeftAdapters.PREFIX + l.modulePath();
-                tensors.add(TensorData.ofFloats(
-                        base + PeftAdapters.A_SUFFIX,
-                        new long[] {l.rank(), l.inFeatures()},
-                        l.loraAView(),
-                        t.loraA()));
-                tensors.add(TensorData.ofFloats(
-                        base + PeftAdapters.B_SUFFIX,
-                        new long[] {l.outFeatures(), l.rank()},
-                        l.loraBView(),
-                        t.loraB()));
+                tensors.add(
+                        TensorData.ofFloats(
+                                base + PeftAdapters.A_SUFFIX,
+                                new long[] {l.rank(), l.inFeatures()},
+                                l.loraAView(),
+                                t.loraA()));
+                tensors.add(
+                        TensorData.ofFloats(
+                                base + PeftAdapters.B_SUFFIX,
+                                new long[] {l.outFeatures(), l.rank()},
+                                l.loraBView(),
+                                t.loraB()));
             }
             SafetensorsWriter.write(
                     tmp.resolve(PeftAdapters.WEIGHTS_FILE), PeftAdapters.METADATA, tensors);
@@ -103,8 +111,8 @@ final class PeftFolderWriter {
             move(tmp, target);
             return;
         }
-        Path aside = Files.createTempDirectory(
-                target.getParent(), "." + target.getFileName() + ".old-");
+        Path aside =
+                Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
         Files.delete(aside);
         move(target, aside);
         try {
@@ -129,13 +137,15 @@ final class PeftFolderWriter {
             return;
         }
         try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            s.sorted(Comparator.reverseOrder())
+                    .forEach(
+                            p -> {
+                                try {
+                                    Files.deleteIfExists(p);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

@@ -38,8 +38,13 @@ final class PeftTensors {
             for (Map.Entry<String, TensorInfo> e : bByPath.entrySet()) {
                 if (!aByPath.containsKey(e.getKey())) {
                     throw new AdapterFormatException(
-                            file, "tensor '" + e.getValue().name() + "' " + shape(e.getValue())
-                                    + " has no partner '" + key(e.getKey(), PeftAdapters.A_SUFFIX)
+                            file,
+                            "tensor '"
+                                    + e.getValue().name()
+                                    + "' "
+                                    + shape(e.getValue())
+                                    + " has no partner '"
+                                    + key(e.getKey(), PeftAdapters.A_SUFFIX)
                                     + "'");
                 }
             }
@@ -51,35 +56,74 @@ final class PeftTensors {
                 TensorInfo b = bByPath.get(path);
                 if (b == null) {
                     throw new AdapterFormatException(
-                            file, "tensor '" + a.name() + "' " + shape(a) + " has no partner '"
-                                    + key(path, PeftAdapters.B_SUFFIX) + "'");
+                            file,
+                            "tensor '"
+                                    + a.name()
+                                    + "' "
+                                    + shape(a)
+                                    + " has no partner '"
+                                    + key(path, PeftAdapters.B_SUFFIX)
+                                    + "'");
                 }
                 int rank = (int) a.shape()[0];
                 int in = (int) a.shape()[1];
                 int out = (int) b.shape()[0];
                 if (b.shape()[1] != rank) {
                     throw new AdapterFormatException(
-                            file, "rank mismatch: '" + a.name() + "' is " + shape(a) + " but '"
-                                    + b.name() + "' is " + shape(b) + " (lora_A is [r, in],"
+                            file,
+                            "rank mismatch: '"
+                                    + a.name()
+                                    + "' is "
+                                    + shape(a)
+                                    + " but '"
+                                    + b.name()
+                                    + "' is "
+                                    + shape(b)
+                                    + " (lora_A is [r, in],"
                                     + " lora_B is [out, r])");
                 }
                 int expected = config.rankFor(path);
                 if (rank != expected) {
                     throw new AdapterFormatException(
-                            file, "'" + a.name() + "' is " + shape(a) + ": rank " + rank
-                                    + ", but adapter_config.json gives module '" + path
-                                    + "' rank " + expected
-                                    + (config.rankPattern().isEmpty() ? " (r)" : " (r/rank_pattern)"));
+                            file,
+                            "'"
+                                    + a.name()
+                                    + "' is "
+                                    + shape(a)
+                                    + ": rank "
+                                    + rank
+                                    + ", but adapter_config.json gives module '"
+                                    + path
+                                    + "' rank "
+                                    + expected
+                                    + (config.rankPattern().isEmpty()
+                                            ? " (r)"
+                                            : " (r/rank_pattern)"));
                 }
                 if (rank == 0 || in == 0 || out == 0) {
                     throw new AdapterFormatException(
-                            file, "layer '" + path + "' has an empty factor: '" + a.name() + "' "
-                                    + shape(a) + ", '" + b.name() + "' " + shape(b));
+                            file,
+                            "layer '"
+                                    + path
+                                    + "' has an empty factor: '"
+                                    + a.name()
+                                    + "' "
+                                    + shape(a)
+                                    + ", '"
+                                    + b.name()
+                                    + "' "
+                                    + shape(b));
                 }
-                layers.add(new LoraLayer(
-                        path, rank, in, out, reader.readFloat32(a.name()),
-                        reader.readFloat32(b.name()), config.scalingFor(path),
-                        config.fanInFanOut()));
+                layers.add(
+                        new LoraLayer(
+                                path,
+                                rank,
+                                in,
+                                out,
+                                reader.readFloat32(a.name()),
+                                reader.readFloat32(b.name()),
+                                config.scalingFor(path),
+                                config.fanInFanOut()));
                 dtypes.put(path, new StoredDtypes(a.dtype(), b.dtype()));
             }
             if (layers.isEmpty()) {
@@ -92,19 +136,34 @@ final class PeftTensors {
     private static TensorInfo check(Path file, TensorInfo t) {
         if (!t.dtype().isConvertibleToFloat32()) {
             throw new AdapterFormatException(
-                    file, "tensor '" + t.name() + "' is " + t.dtype() + shape(t)
+                    file,
+                    "tensor '"
+                            + t.name()
+                            + "' is "
+                            + t.dtype()
+                            + shape(t)
                             + "; LoRA factors must be F32, F16, BF16 or F64");
         }
         if (t.rank() != 2) {
             throw new AdapterFormatException(
-                    file, "tensor '" + t.name() + "' has shape " + shape(t)
+                    file,
+                    "tensor '"
+                            + t.name()
+                            + "' has shape "
+                            + shape(t)
                             + "; LoRA factors must be 2-D (lora_A [r, in], lora_B [out, r])");
         }
         long[] s = t.shape();
-        if (s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE
+        if (s[0] > Integer.MAX_VALUE
+                || s[1] > Integer.MAX_VALUE
                 || s[0] * s[1] > Integer.MAX_VALUE - 8) {
             throw new AdapterFormatException(
-                    file, "tensor '" + t.name() + "' " + shape(t) + " is too large for a LoRA"
+                    file,
+                    "tensor '"
+                            + t.name()
+                            + "' "
+                            + shape(t)
+                            + " is too large for a LoRA"
                             + " factor held in one float[]");
         }
         return t;
@@ -118,14 +177,17 @@ final class PeftTensors {
         } else if (n.contains("lora_embedding_A") || n.contains("lora_embedding_B")) {
             what = "an embedding LoRA factor; only LoRA on linear layers is supported";
         } else if (n.matches(".*\\.lora_[AB]\\.[^.]+\\.weight")) {
-            what = "a LoRA factor whose key still holds an adapter name; PEFT strips it on save"
-                    + " (expected '...lora_A.weight')";
+            what =
+                    "a LoRA factor whose key still holds an adapter name; PEFT strips it on save"
+                            + " (expected '...lora_A.weight')";
         } else if (n.endsWith(".bias")) {
             what = "a trained bias (bias/lora_bias); only bias \"none\" adapters are supported";
         } else {
-            what = "not a LoRA factor (a modules_to_save copy?); only '"
-                    + PeftAdapters.PREFIX + "<path>.lora_A.weight' / '.lora_B.weight' tensors are"
-                    + " supported";
+            what =
+                    "not a LoRA factor (a modules_to_save copy?); only '"
+                            + PeftAdapters.PREFIX
+                            + "<path>.lora_A.weight' / '.lora_B.weight' tensors are"
+                            + " supported";
         }
         return "tensor '" + n + "' " + shape(t) + " is " + what;
     }

@@ -19,8 +19,10 @@ public record StoredDtypes(DType loraA, DType loraB) {
         Objects.requireNonNull(loraB, "loraB");
         if (!loraA.isConvertibleToFloat32() || !loraB.isConvertibleToFloat32()) {
             throw new IllegalArgumentException(
-                    "LoRA factors must be F32, F16, BF16 or F64, got lora_A " + loraA
-                            + " and lora_B " + loraB);
+                    "LoRA factors must be F32, F16, BF16 or F64, got lora_A "
+                            + loraA
+                            + " and lora_B "
+                            + loraB);
         }
     }
 }

@@ -27,7 +27,9 @@ class AdapterConfigTest {
 
     @Test
     void reads_every_modelled_field() {
-        AdapterConfig c = parse("""
+        AdapterConfig c =
+                parse(
+                        """
                 {"peft_type": "LORA", "task_type": "SEQ_2_SEQ_LM", "base_model_name_or_path": "t5",
                  "r": 16, "lora_alpha": 32.5, "lora_dropout": 0.1, "fan_in_fan_out": true,
                  "bias": "lora_only", "use_rslora": true, "target_modules": ["q", "v"],
@@ -58,8 +60,13 @@ class AdapterConfigTest {
         Map<String, Integer> ranks = new LinkedHashMap<>();
         ranks.put("layers.0.self_attn.q_proj", 16);
         ranks.put("q_proj", 8);
-        AdapterConfig c = AdapterConfig.builder().r(4).loraAlpha(8).rankPattern(ranks)
-                .alphaPattern(Map.of("self_attn\\.v_proj", 2.0)).build();
+        AdapterConfig c =
+                AdapterConfig.builder()
+                        .r(4)
+                        .loraAlpha(8)
+                        .rankPattern(ranks)
+                        .alphaPattern(Map.of("self_attn\\.v_proj", 2.0))
+                        .build();
         assertThat(c.rankFor("model.layers.0.self_attn.q_proj")).isEqualTo(16);
         assertThat(c.rankFor("model.layers.1.self_attn.q_proj")).isEqualTo(8);
         assertThat(c.rankFor("model.layers.1.self_attn.k_proj")).isEqualTo(4);
@@ -110,14 +117,18 @@ class AdapterConfigTest {
 
     @Test
     void layers_to_transform_and_exclude_modules_filter_targets_as_peft_does() {
-        AdapterConfig c = parse("""
+        AdapterConfig c =
+                parse(
+                        """
                 {"target_modules": ["q_proj"], "layers_to_transform": 1,
                  "exclude_modules": ["mlp.q_proj"]}""");
         assertThat(c.targets("model.layers.1.self_attn.q_proj")).isTrue();
         assertThat(c.targets("model.layers.0.self_attn.q_proj")).isFalse();
         assertThat(c.targets("model.layers.1.mlp.q_proj")).isFalse();
         assertThat(c.toJson()).contains("\"layers_to_transform\": 1");
-        AdapterConfig p = parse("""
+        AdapterConfig p =
+                parse(
+                        """
                 {"target_modules": ["q"], "layers_to_transform": [0], "layers_pattern": ["block"]}
                 """);
         assertThat(p.targets("encoder.block.0.layer.0.SelfAttention.q")).isTrue();
@@ -126,7 +137,8 @@ class AdapterConfigTest {
 
     @Test
     void unknown_keys_are_kept_verbatim_and_written_back() throws Exception {
-        String src = """
+        String src =
+                """
                 {"r": 4, "lora_alpha": 8, "target_modules": ["q"], "inference_mode": true,
                  "my_tool": {"zeta": [1, 2.5, null], "alpha": "é"}, "loftq_config": {}}""";
         AdapterConfig c = parse(src);
@@ -139,25 +151,26 @@ class AdapterConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "[1, 2]",
-        "{\"r\": \"four\"}",
-        "{\"r\": 0}",
-        "{\"r\": 2.5}",
-        "{\"lora_alpha\": \"x\"}",
-        "{\"target_modules\": 5}",
-        "{\"target_modules\": [\"q\", 3]}",
-        "{\"target_modules\": \"(unclosed\"}",
-        "{\"bias\": \"some\"}",
-        "{\"rank_pattern\": {\"q\": -1}}",
-        "{\"rank_pattern\": {\"(\": 4}}",
-        "{\"alpha_pattern\": []}",
-        "{\"use_rslora\": \"yes\"}",
-        "{\"layers_to_transform\": [-1]}",
-        "{\"peft_type\": \"IA3\"}",
-        "{\"r\": 4, \"r\": 8}",
-        "{\"r\": 4"
-    })
+    @ValueSource(
+            strings = {
+                "[1, 2]",
+                "{\"r\": \"four\"}",
+                "{\"r\": 0}",
+                "{\"r\": 2.5}",
+                "{\"lora_alpha\": \"x\"}",
+                "{\"target_modules\": 5}",
+                "{\"target_modules\": [\"q\", 3]}",
+                "{\"target_modules\": \"(unclosed\"}",
+                "{\"bias\": \"some\"}",
+                "{\"rank_pattern\": {\"q\": -1}}",
+                "{\"rank_pattern\": {\"(\": 4}}",
+                "{\"alpha_pattern\": []}",
+                "{\"use_rslora\": \"yes\"}",
+                "{\"layers_to_transform\": [-1]}",
+                "{\"peft_type\": \"IA3\"}",
+                "{\"r\": 4, \"r\": 8}",
+                "{\"r\": 4"
+            })
     void refuses_invalid_configs_naming_the_file(String json) {
         assertThatThrownBy(() -> parse(json))
                 .isInstanceOf(AdapterFormatException.class)
@@ -167,7 +180,8 @@ class AdapterConfigTest {
     @Test
     void type_errors_name_the_key_and_value() {
         assertThatThrownBy(() -> parse("{\"r\": \"four\"}"))
-                .hasMessage("adapter_config.json: key 'r' must be a positive integer, got \"four\"");
+                .hasMessage(
+                        "adapter_config.json: key 'r' must be a positive integer, got \"four\"");
         assertThatThrownBy(() -> parse("{\"peft_type\": \"IA3\"}")).hasMessageContaining("IA3");
     }
 
@@ -191,30 +205,33 @@ class AdapterConfigTest {
         Map<String, Double> alphas = new LinkedHashMap<>();
         for (int i = rnd.nextInt(4); i > 0; i--) {
             ranks.put("layers." + rnd.nextInt(10) + ".q", 1 + rnd.nextInt(64));
-            alphas.put("v" + rnd.nextInt(10), rnd.nextBoolean() ? rnd.nextInt(64) : rnd.nextDouble());
+            alphas.put(
+                    "v" + rnd.nextInt(10), rnd.nextBoolean() ? rnd.nextInt(64) : rnd.nextDouble());
         }
         List<String> targets = new ArrayList<>();
         for (int i = 1 + rnd.nextInt(4); i > 0; i--) {
             targets.add("m" + rnd.nextInt(100));
         }
-        AdapterConfig c = AdapterConfig.builder()
-                .baseModelNameOrPath(rnd.nextBoolean() ? null : "model-" + rnd.nextInt())
-                .taskType(rnd.nextBoolean() ? "CAUSAL_LM" : null)
-                .r(1 + rnd.nextInt(128))
-                .loraAlpha(rnd.nextBoolean() ? rnd.nextInt(256) : rnd.nextDouble() * 100)
-                .loraDropout(rnd.nextDouble())
-                .fanInFanOut(rnd.nextBoolean())
-                .bias(LoraBias.values()[rnd.nextInt(3)])
-                .useRslora(rnd.nextBoolean())
-                .targetModules(rnd.nextInt(4) == 0
-                        ? ModuleSelector.regex(".*m" + rnd.nextInt(9))
-                        : ModuleSelector.names(targets))
-                .modulesToSave(rnd.nextBoolean() ? null : List.of("lm_head"))
-                .layersToTransform(rnd.nextBoolean() ? null : List.of(rnd.nextInt(5)))
-                .rankPattern(ranks)
-                .alphaPattern(alphas)
-                .extraJson("inference_mode", rnd.nextBoolean() ? "true" : "false")
-                .build();
+        AdapterConfig c =
+                AdapterConfig.builder()
+                        .baseModelNameOrPath(rnd.nextBoolean() ? null : "model-" + rnd.nextInt())
+                        .taskType(rnd.nextBoolean() ? "CAUSAL_LM" : null)
+                        .r(1 + rnd.nextInt(128))
+                        .loraAlpha(rnd.nextBoolean() ? rnd.nextInt(256) : rnd.nextDouble() * 100)
+                        .loraDropout(rnd.nextDouble())
+                        .fanInFanOut(rnd.nextBoolean())
+                        .bias(LoraBias.values()[rnd.nextInt(3)])
+                        .useRslora(rnd.nextBoolean())
+                        .targetModules(
+                                rnd.nextInt(4) == 0
+                                        ? ModuleSelector.regex(".*m" + rnd.nextInt(9))
+                                        : ModuleSelector.names(targets))
+                        .modulesToSave(rnd.nextBoolean() ? null : List.of("lm_head"))
+                        .layersToTransform(rnd.nextBoolean() ? null : List.of(rnd.nextInt(5)))
+                        .rankPattern(ranks)
+                        .alphaPattern(alphas)
+                        .extraJson("inference_mode", rnd.nextBoolean() ? "true" : "false")
+                        .build();
         AdapterConfig back = parse(c.toJson());
         assertThat(back).as("seed %d: %s", seed, c.toJson()).isEqualTo(c);
         assertThat(back.toJson()).as("seed %d", seed).isEqualTo(c.toJson());

@@ -39,8 +39,8 @@ class PeftAdaptersTest {
     private Path folder(String config, TensorData... tensors) throws IOException {
         Path dir = Files.createTempDirectory(tmp, "adapter");
         Files.writeString(dir.resolve("adapter_config.json"), config);
-        SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), Map.of("format", "pt"),
-                List.of(tensors));
+        SafetensorsWriter.write(
+                dir.resolve("adapter_model.safetensors"), Map.of("format", "pt"), List.of(tensors));
         return dir;
     }
 
@@ -81,8 +81,9 @@ class PeftAdaptersTest {
                 .hasMessageStartingWith(dir.resolve("adapter_model.bin").toString())
                 .hasMessageContaining("pickle")
                 .hasMessageContaining("arbitrary code")
-                .hasMessageContaining("save_file(torch.load('adapter_model.bin'),"
-                        + " 'adapter_model.safetensors', metadata={'format':'pt'})");
+                .hasMessageContaining(
+                        "save_file(torch.load('adapter_model.bin'),"
+                                + " 'adapter_model.safetensors', metadata={'format':'pt'})");
     }
 
     @Test
@@ -111,12 +112,20 @@ class PeftAdaptersTest {
 
     @Test
     void refuses_dora_by_config_and_by_key() throws IOException {
-        Path byConfig = folder(CONFIG.replace("}", ", \"use_dora\": true}"),
-                t(Q + ".lora_A.weight", 2, 3), t(Q + ".lora_B.weight", 5, 2));
+        Path byConfig =
+                folder(
+                        CONFIG.replace("}", ", \"use_dora\": true}"),
+                        t(Q + ".lora_A.weight", 2, 3),
+                        t(Q + ".lora_B.weight", 5, 2));
         assertThatThrownBy(() -> LoraModule.load(byConfig))
-                .isInstanceOf(AdapterFormatException.class).hasMessageContaining("DoRA");
-        Path byKey = folder(CONFIG, t(Q + ".lora_A.weight", 2, 3), t(Q + ".lora_B.weight", 5, 2),
-                t(Q + ".lora_magnitude_vector", 5));
+                .isInstanceOf(AdapterFormatException.class)
+                .hasMessageContaining("DoRA");
+        Path byKey =
+                folder(
+                        CONFIG,
+                        t(Q + ".lora_A.weight", 2, 3),
+                        t(Q + ".lora_B.weight", 5, 2),
+                        t(Q + ".lora_magnitude_vector", 5));
         assertThatThrownBy(() -> LoraModule.load(byKey))
                 .isInstanceOf(AdapterFormatException.class)
                 .hasMessageContaining(Q + ".lora_magnitude_vector")
@@ -125,14 +134,23 @@ class PeftAdaptersTest {
 
     @Test
     void refuses_keys_it_cannot_represent_naming_key_and_shape() throws IOException {
-        Map<String, String> cases = Map.of(
-                "base_model.model.embed_tokens.lora_embedding_A", "embedding LoRA",
-                Q + ".lora_A.default.weight", "adapter name",
-                "base_model.model.classifier.weight", "modules_to_save",
-                Q + ".lora_B.bias", "bias");
+        Map<String, String> cases =
+                Map.of(
+                        "base_model.model.embed_tokens.lora_embedding_A",
+                        "embedding LoRA",
+                        Q + ".lora_A.default.weight",
+                        "adapter name",
+                        "base_model.model.classifier.weight",
+                        "modules_to_save",
+                        Q + ".lora_B.bias",
+                        "bias");
         for (Map.Entry<String, String> c : cases.entrySet()) {
-            Path dir = folder(CONFIG, t(Q + ".lora_A.weight", 2, 3),
-                    t(Q + ".lora_B.weight", 5, 2), t(c.getKey(), 2, 4));
+            Path dir =
+                    folder(
+                            CONFIG,
+                            t(Q + ".lora_A.weight", 2, 3),
+                            t(Q + ".lora_B.weight", 5, 2),
+                            t(c.getKey(), 2, 4));
             assertThatThrownBy(() -> LoraModule.load(dir))
                     .as(c.getKey())
                     .isInstanceOf(AdapterFormatException.class)
@@ -146,13 +164,21 @@ class PeftAdaptersTest {
         Path onlyA = folder(CONFIG, t(Q + ".lora_A.weight", 2, 3));
         assertThatThrownBy(() -> LoraModule.load(onlyA))
                 .isInstanceOf(AdapterFormatException.class)
-                .hasMessageContaining("'" + Q + ".lora_A.weight' [2, 3] has no partner '"
-                        + Q + ".lora_B.weight'");
+                .hasMessageContaining(
+                        "'"
+                                + Q
+                                + ".lora_A.weight' [2, 3] has no partner '"
+                                + Q
+                                + ".lora_B.weight'");
         Path onlyB = folder(CONFIG, t(Q + ".lora_B.weight", 5, 2));
         assertThatThrownBy(() -> LoraModule.load(onlyB))
                 .isInstanceOf(AdapterFormatException.class)
-                .hasMessageContaining("'" + Q + ".lora_B.weight' [5, 2] has no partner '"
-                        + Q + ".lora_A.weight'");
+                .hasMessageContaining(
+                        "'"
+                                + Q
+                                + ".lora_B.weight' [5, 2] has no partner '"
+                                + Q
+                                + ".lora_A.weight'");
     }
 
     @Test
@@ -170,27 +196,33 @@ class PeftAdaptersTest {
         Path dir = folder(CONFIG, t(Q + ".lora_A.weight", 3, 3), t(Q + ".lora_B.weight", 5, 3));
         assertThatThrownBy(() -> LoraModule.load(dir))
                 .isInstanceOf(AdapterFormatException.class)
-                .hasMessageContaining("rank 3, but adapter_config.json gives module 'enc.q'"
-                        + " rank 2");
-        Path patterned = folder(CONFIG.replace("}", ", \"rank_pattern\": {\"q\": 3}}"),
-                t(Q + ".lora_A.weight", 3, 3), t(Q + ".lora_B.weight", 5, 3));
+                .hasMessageContaining(
+                        "rank 3, but adapter_config.json gives module 'enc.q'" + " rank 2");
+        Path patterned =
+                folder(
+                        CONFIG.replace("}", ", \"rank_pattern\": {\"q\": 3}}"),
+                        t(Q + ".lora_A.weight", 3, 3),
+                        t(Q + ".lora_B.weight", 5, 3));
         assertThat(LoraModule.load(patterned).layer("enc.q").orElseThrow().rank()).isEqualTo(3);
     }
 
     @Test
     void refuses_tensors_that_are_not_2d_or_not_float() throws IOException {
-        Path threeD = folder(CONFIG, t(Q + ".lora_A.weight", 2, 3, 1),
-                t(Q + ".lora_B.weight", 5, 2));
+        Path threeD =
+                folder(CONFIG, t(Q + ".lora_A.weight", 2, 3, 1), t(Q + ".lora_B.weight", 5, 2));
         assertThatThrownBy(() -> LoraModule.load(threeD))
                 .isInstanceOf(AdapterFormatException.class)
                 .hasMessageContaining("'" + Q + ".lora_A.weight' has shape [2, 3, 1]")
                 .hasMessageContaining("2-D");
         Path dir = Files.createTempDirectory(tmp, "ints");
         Files.writeString(dir.resolve("adapter_config.json"), CONFIG);
-        SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), Map.of(), List.of(
-                TensorData.ofRaw(Q + ".lora_A.weight", DType.I32, new long[] {2, 3},
-                        new byte[24]),
-                t(Q + ".lora_B.weight", 5, 2)));
+        SafetensorsWriter.write(
+                dir.resolve("adapter_model.safetensors"),
+                Map.of(),
+                List.of(
+                        TensorData.ofRaw(
+                                Q + ".lora_A.weight", DType.I32, new long[] {2, 3}, new byte[24]),
+                        t(Q + ".lora_B.weight", 5, 2)));
         assertThatThrownBy(() -> LoraModule.load(dir))
                 .isInstanceOf(AdapterFormatException.class)
                 .hasMessageContaining("I32")
@@ -214,12 +246,12 @@ class PeftAdaptersTest {
         assertThatThrownBy(() -> m.save(src))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("inputs are never overwritten");
-        LoraModule merged = dev.lorahub.Composer.of(dev.lorahub.MergeStrategy.LORAHUB)
-                .merge("merged", List.of(m, m.withName("again")), new double[] {0.5, 0.5});
+        LoraModule merged =
+                dev.lorahub.Composer.of(dev.lorahub.MergeStrategy.LORAHUB)
+                        .merge("merged", List.of(m, m.withName("again")), new double[] {0.5, 0.5});
         assertThatThrownBy(() -> merged.save(src.resolve("..").resolve(src.getFileName())))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(Files.readAllBytes(src.resolve("adapter_model.safetensors")))
-                .isEqualTo(before);
+        assertThat(Files.readAllBytes(src.resolve("adapter_model.safetensors"))).isEqualTo(before);
     }
 
     @Test
@@ -242,7 +274,9 @@ class PeftAdaptersTest {
         assertThatThrownBy(() -> m.save(file)).isInstanceOf(FileAlreadyExistsException.class);
         List<String> left = new ArrayList<>();
         try (Stream<Path> s = Files.list(tmp)) {
-            s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).forEach(left::add);
+            s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("."))
+                    .forEach(left::add);
         }
         assertThat(left).as("temp folders left behind").isEmpty();
     }
@@ -251,7 +285,8 @@ class PeftAdaptersTest {
     void saved_files_carry_the_pt_format_metadata() throws IOException {
         Path out = tmp.resolve("meta");
         LoraModule.load(valid()).save(out);
-        try (SafetensorsReader r = SafetensorsReader.open(out.resolve("adapter_model.safetensors"))) {
+        try (SafetensorsReader r =
+                SafetensorsReader.open(out.resolve("adapter_model.safetensors"))) {
             assertThat(r.metadata()).containsExactly(Map.entry("format", "pt"));
         }
     }

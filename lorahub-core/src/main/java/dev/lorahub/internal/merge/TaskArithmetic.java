@@ -11,8 +11,8 @@ public final class TaskArithmetic {
     private TaskArithmetic() {}
 
     /**
-     * Keeps the {@code k = floor(density * n)} largest-magnitude elements and zeroes the rest
-     * (PEFT {@code magnitude_based_pruning}); ties at the threshold keep the lower indices.
+     * Keeps the {@code k = floor(density * n)} largest-magnitude elements and zeroes the rest (PEFT
+     * {@code magnitude_based_pruning}); ties at the threshold keep the lower indices.
      *
      * @param x the tensor (not modified)
      * @param density fraction kept, in [0, 1]; 1 keeps everything
@@ -88,9 +88,8 @@ public final class TaskArithmetic {
     }
 
     /**
-     * DARE: keeps each element with probability {@code density} and divides the kept ones by
-     * {@code density} (PEFT {@code random_pruning(rescale=True)}), so the expectation is {@code
-     * x}.
+     * DARE: keeps each element with probability {@code density} and divides the kept ones by {@code
+     * density} (PEFT {@code random_pruning(rescale=True)}), so the expectation is {@code x}.
      *
      * @param x the tensor (not modified)
      * @param density keep probability, in [0, 1]; 1 keeps everything unchanged, 0 zeroes all
@@ -117,9 +116,9 @@ public final class TaskArithmetic {
     /**
      * TIES sign election and disjoint mean (PEFT {@code calculate_majority_sign_mask} + {@code
      * disjoint_merge}): per element j the majority sign m_j is +1 when {@code sum_i t_i[j] >= 0}
-     * (TOTAL) or {@code sum_i sign(t_i[j]) >= 0} (FREQUENCY), else -1; the result is {@code
-     * sum_{i: sign(t_i[j]) = m_j} w_i t_i[j] / max(1, #{i: sign(t_i[j]) = m_j})}. The sign is
-     * elected on the unweighted tensors, as PEFT does.
+     * (TOTAL) or {@code sum_i sign(t_i[j]) >= 0} (FREQUENCY), else -1; the result is {@code sum_{i:
+     * sign(t_i[j]) = m_j} w_i t_i[j] / max(1, #{i: sign(t_i[j]) = m_j})}. The sign is elected on
+     * the unweighted tensors, as PEFT does.
      *
      * @param out destination, length n
      * @param ts the (pruned) tensors, length n each

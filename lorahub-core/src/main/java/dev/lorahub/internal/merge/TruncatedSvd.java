@@ -11,8 +11,8 @@ import org.ojalgo.matrix.store.R064Store;
  *
  * <p>With {@code Bc = [c_1 B_1 | ... | c_N B_N]} ({@code [out, K]}, K = sum r_i) and {@code Ac} the
  * rows of all A_i ({@code [K, in]}), {@code D = Bc Ac}. Thin QR factorisations {@code Bc = Q1 R1}
- * and {@code Ac^T = Q2 R2} give {@code D = Q1 (R1 R2^T) Q2^T}; the SVD of the small {@code R1
- * R2^T = U' S V'^T} then gives {@code D = (Q1 U') S (Q2 V')^T}, the exact SVD of D (Q1, Q2 have
+ * and {@code Ac^T = Q2 R2} give {@code D = Q1 (R1 R2^T) Q2^T}; the SVD of the small {@code R1 R2^T
+ * = U' S V'^T} then gives {@code D = (Q1 U') S (Q2 V')^T}, the exact SVD of D (Q1, Q2 have
  * orthonormal columns). Cost O((out + in) K^2) instead of O(out * in * min(out, in)).
  */
 public final class TruncatedSvd {
@@ -33,8 +33,8 @@ public final class TruncatedSvd {
      * @param c the factors c_i
      * @param outFeatures rows of D
      * @param inFeatures columns of D
-     * @param rank R; singular values beyond {@code min(K, out, in)} are zero and give zero rows
-     *     and columns
+     * @param rank R; singular values beyond {@code min(K, out, in)} are zero and give zero rows and
+     *     columns
      * @return {@code A = Vh_R}, {@code B = U_R diag(S_R)}, so {@code B @ A} is the best rank-R
      *     approximation of D in Frobenius norm
      */
@@ -84,8 +84,13 @@ public final class TruncatedSvd {
         Array1D<Double> s = svd.getSingularValues();
         MatrixStore<Double> smallU = svd.getU();
         MatrixStore<Double> smallV = svd.getV();
-        int kept = (int) Math.min(rank,
-                Math.min(s.count(), Math.min(smallU.countColumns(), smallV.countColumns())));
+        int kept =
+                (int)
+                        Math.min(
+                                rank,
+                                Math.min(
+                                        s.count(),
+                                        Math.min(smallU.countColumns(), smallV.countColumns())));
         if (kept == 0) {
             return new Factors(new float[rank * inFeatures], new float[outFeatures * rank]);
         }

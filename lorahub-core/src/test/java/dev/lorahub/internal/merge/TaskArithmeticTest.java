@@ -53,9 +53,11 @@ class TaskArithmeticTest {
             sum += v;
         }
         double sigma = Math.sqrt(n * density * (1 - density));
-        assertThat((double) kept).as("density %f", density)
+        assertThat((double) kept)
+                .as("density %f", density)
                 .isCloseTo(n * density, within(5 * sigma));
-        assertThat(sum / n).as("density %f", density)
+        assertThat(sum / n)
+                .as("density %f", density)
                 .isCloseTo(1.0, within(5 * sigma / (n * density)));
     }
 
@@ -72,7 +74,8 @@ class TaskArithmeticTest {
         float[] sorted = a.clone();
         java.util.Arrays.sort(sorted);
         for (int k = 1; k <= n; k++) {
-            assertThat(TaskArithmetic.kthLargest(a.clone(), k)).as("seed %d k %d", seed, k)
+            assertThat(TaskArithmetic.kthLargest(a.clone(), k))
+                    .as("seed %d k %d", seed, k)
                     .isEqualTo(sorted[n - k]);
         }
     }
