@@ -1,0 +1,73 @@
+package dev.lorahub.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Task examples as JSON lines {@code {"input": "...", "output": "..."}}, one per line. */
+public final class Jsonl {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Jsonl() {}
+
+    /**
+     * @param file a JSON-lines file
+     * @return its examples in order
+     * @throws IOException if it cannot be read or a line lacks input or output
+     */
+    public static List<TaskExample> read(Path file) throws IOException {
+        List<TaskExample> out = new ArrayList<>();
+        int n = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            n++;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode node = JSON.readTree(line);
+            if (!node.hasNonNull("input") || !node.hasNonNull("output")) {
+                throw new IOException(file + ":" + n + ": need \"input\" and \"output\"");
+            }
+            out.add(new TaskExample(node.get("input").asText(), node.get("output").asText()));
+        }
+        return out;
+    }
+
+    /**
+     * Writes through a temp file moved into place.
+     *
+     * @param file the target
+     * @param examples the examples
+     * @throws IOException if writing fails
+     */
+    public static void write(Path file, List<TaskExample> examples) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (TaskExample e : examples) {
+            ObjectNode node = JSON.createObjectNode();
+            node.put("input", e.input());
+            node.put("output", e.output());
+            try {
+                b.append(JSON.writeValueAsString(node)).append('\n');
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, b, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
