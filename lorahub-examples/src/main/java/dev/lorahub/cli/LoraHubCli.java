@@ -31,6 +31,9 @@ import picocli.CommandLine.Spec;
             ScoreCommand.class,
             GenerateCommand.class,
             LearnCommand.class,
+            BuildHubCommand.class,
+            DemoCommand.class,
+            TrainCommand.class,
         })
 public final class LoraHubCli implements Runnable {
     /** Exit code for bad input: a missing folder, a corrupt file, incompatible adapters. */

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>Three steps in four are instructed batches: {@code batchSize} examples, each of a task drawn
  *       uniformly from the pretraining tasks, laid out as {@code <s> <op>... input > output </s>};
- *       {@code copy} (about 1 in 94) is the empty instruction, i.e. the plain format.
+ *       {@code copy} (1 in 39) is the empty instruction, i.e. the plain format.
  *   <li>Every fourth step is an in-context batch of {@code batchSize / 4} sequences {@code <s> in1 >
  *       out1 | ... | in_k > out_k </s>} of one task each, k uniform in [2, 6], no instruction; all
  *       outputs but the first are labelled, so the base learns to infer a task from

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
 /**
- * A text-to-text task: a pipeline of {@link Op}s applied left to right to a random word of 3 to 8
+ * A text-to-text task: a pipeline of {@link Op}s applied left to right to a random word of 3 to 6
  * lowercase letters. The empty pipeline is {@code copy}. A distractor stands alone.
  *
  * @param ops the pipeline, at most one operation per slot, in slot order
@@ -20,7 +20,7 @@ public record Task(List<Op> ops) {
     public static final int MIN_LENGTH = 3;
 
     /** Longest input. */
-    public static final int MAX_LENGTH = 8;
+    public static final int MAX_LENGTH = 6;
 
     /** Validates the pipeline: slots strictly increasing, distractors alone. */
     public Task {

@@ -16,8 +16,9 @@ import java.util.Set;
  *       unseen pairs of skills the pool has (6 order x map pairs, 2 drop-vowels pairs), two are
  *       deliberately harder (a length-changing pair and a three-operation pipeline) to show where
  *       composition stops.
- *   <li>{@link #pretrainingTasks()}: every valid pipeline (at most one filter, order, map and
- *       duplicate operation) plus the distractors, minus the held-out ones: the base learns the
+ *   <li>{@link #pretrainingTasks()}: every valid pipeline of at most two operations (at most one
+ *       filter, order, map and duplicate operation, in that order) plus the distractors, minus the
+ *       held-out ones (39 tasks): the base learns the
  *       skills behind an instruction prefix, and {@code copy} is the empty instruction, so the base
  *       without an instruction copies its input.
  * </ul>
@@ -46,6 +47,9 @@ public final class TaskSuite {
                     // harder: length-changing pair, three operations
                     "sh1_dup", "dv_rev_sh1");
 
+    /** Pretraining pipelines have at most this many operations (the pool's depth). */
+    public static final int MAX_PRETRAINING_OPS = 2;
+
     private TaskSuite() {}
 
     /** @return the 30 tasks of the LoRA module pool, in module order */
@@ -59,8 +63,9 @@ public final class TaskSuite {
     }
 
     /**
-     * @return every pipeline with at most one operation per slot, in slot order, plus the four
-     *     distractors, without the held-out tasks; {@code copy} first
+     * @return every pipeline of at most {@value #MAX_PRETRAINING_OPS} operations, at most one per
+     *     slot and in slot order, plus the four distractors, without the held-out tasks; {@code
+     *     copy} first
      */
     public static List<Task> pretrainingTasks() {
         Set<String> heldOut = new LinkedHashSet<>(HELD_OUT);
@@ -80,7 +85,7 @@ public final class TaskSuite {
                             }
                         }
                         Task t = new Task(ops);
-                        if (!heldOut.contains(t.name())) {
+                        if (ops.size() <= MAX_PRETRAINING_OPS && !heldOut.contains(t.name())) {
                             out.add(t);
                         }
                     }

@@ -1,0 +1,88 @@
+package dev.lorahub.cli;
+
+import dev.lorahub.hub.Demo;
+import dev.lorahub.hub.DemoResult;
+import dev.lorahub.hub.DemoSettings;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code lorahub demo}: LoraHub against its baselines on the embedded hub's held-out tasks. */
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "For each held-out task of the embedded hub: 5 examples drawn with a seed; zero-shot,"
+                    + " best single module, uniform, LoraHub (reference and best), in-context,"
+                    + " 5-shot LoRA and full-data LoRA, scored by exact match.",
+            "Writes results.md, results.csv and results.svg into --out."
+        })
+public final class DemoCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(
+            names = "--hub",
+            defaultValue = "lorahub-examples/hub",
+            description = "Hub folder (default: ${DEFAULT-VALUE}).")
+    Path hub;
+
+    @Option(
+            names = "--out",
+            defaultValue = "lorahub-demo",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+            names = "--test-examples",
+            defaultValue = "100",
+            description = "Test examples per task (default: ${DEFAULT-VALUE}).")
+    int testExamples;
+
+    @Option(
+            names = "--tasks",
+            defaultValue = "0",
+            description = "Run only the first N held-out tasks (default: all).")
+    int tasks;
+
+    @Option(
+            names = "--budget",
+            defaultValue = "200",
+            description = "Evaluations of lorahub_best (default: ${DEFAULT-VALUE}).")
+    int budget;
+
+    @Override
+    public Integer call() throws Exception {
+        DemoSettings d = DemoSettings.defaults(hub);
+        DemoSettings settings = new DemoSettings(hub, d.shots(), seed, testExamples, tasks,
+                d.bestCandidates(), budget, d.bestOptimizer(), d.fiveShotSteps(), d.fiveShotLr());
+        PrintWriter err = spec.commandLine().getErr();
+        DemoResult result;
+        ProgressBar[] bar = {null};
+        try {
+            result = new Demo(settings, (done, total, detail) -> {
+                        if (bar[0] == null) {
+                            bar[0] = ProgressBar.start("demo", total, err);
+                        }
+                        bar[0].update(done, detail);
+                    })
+                    .run();
+        } finally {
+            if (bar[0] != null) {
+                bar[0].close();
+            }
+        }
+        result.write(out);
+        PrintWriter o = spec.commandLine().getOut();
+        o.print(result.markdown());
+        o.printf("wrote %s, %s, %s in %.0f s%n", out.resolve("results.md"),
+                out.resolve("results.csv"), out.resolve("results.svg"), result.seconds());
+        return 0;
+    }
+}

@@ -1,0 +1,221 @@
+package dev.lorahub.hub;
+
+import ai.djl.ndarray.NDManager;
+import dev.lorahub.Composer;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraHub;
+import dev.lorahub.LoraModule;
+import dev.lorahub.MergeStrategy;
+import dev.lorahub.ModuleSelection;
+import dev.lorahub.OptimizationResult;
+import dev.lorahub.SearchSpace;
+import dev.lorahub.djl.llama.LlamaFiles;
+import dev.lorahub.djl.llama.LlamaModel;
+import dev.lorahub.djl.train.LoraTrainer;
+import dev.lorahub.djl.train.LoraTrainingConfig;
+import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.optim.Optimizers;
+import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.spi.GenerationConfig;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * The main job: for each held-out task of a hub, draw 5 examples with a seed and score every
+ * {@link Method} by exact match on the task's test set. See docs/hub-and-demo.md.
+ */
+public final class Demo {
+    /** Longest generated answer: the longest output (12 characters) plus slack. */
+    static final int MAX_NEW_TOKENS = 16;
+
+    private final DemoSettings settings;
+    private final DemoListener listener;
+
+    /**
+     * @param settings what to run
+     * @param listener progress
+     */
+    public Demo(DemoSettings settings, DemoListener listener) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * @return the scores of every task and method
+     * @throws IOException if the hub cannot be read
+     */
+    public DemoResult run() throws IOException {
+        long start = System.nanoTime();
+        HubLayout layout = new HubLayout(settings.hub());
+        CharTokenizer tokenizer = new CharTokenizer();
+        Prompts prompts = new Prompts(tokenizer);
+        List<LoraModule> pool = new ArrayList<>();
+        for (Task t : TaskSuite.poolTasks()) {
+            pool.add(LoraModule.load(layout.module(t.name())));
+        }
+        List<Task> tasks = TaskSuite.heldOutTasks();
+        if (settings.tasks() > 0) {
+            tasks = tasks.subList(0, Math.min(settings.tasks(), tasks.size()));
+        }
+        int total = tasks.size() * Method.values().length;
+        List<DemoResult.TaskReport> reports = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaFiles.load(layout.base(), manager);
+                HubBaseModel base = new HubBaseModel(model, tokenizer)) {
+            for (Task task : tasks) {
+                reports.add(runTask(task, layout, pool, model, base, prompts, total, reports.size()));
+            }
+        }
+        return new DemoResult(reports, (System.nanoTime() - start) / 1e9);
+    }
+
+    private DemoResult.TaskReport runTask(
+            Task task,
+            HubLayout layout,
+            List<LoraModule> pool,
+            LlamaModel model,
+            HubBaseModel base,
+            Prompts prompts,
+            int total,
+            int taskIndex)
+            throws IOException {
+        String name = task.name();
+        List<TaskExample> train = Jsonl.read(layout.heldOutTrain(name));
+        List<TaskExample> test = Jsonl.read(layout.heldOutTest(name));
+        test = test.subList(0, Math.min(settings.testExamples(), test.size()));
+        List<TaskExample> shots = draw(train, settings.shots(), settings.seed() ^ name.hashCode());
+        List<FewShotExample> fewShot = prompts.plain(shots);
+        Map<Method, Double> scores = new EnumMap<>(Method.class);
+        Map<String, Double> bestWeights = new LinkedHashMap<>();
+        LoraModule empty = new LoraModule("base", pool.get(0).config(), List.of());
+        double[] singleLosses;
+        try (EncodedBatch batch = base.encode(fewShot)) {
+            singleLosses = base.losses(pool, batch);
+        }
+        int done = taskIndex * Method.values().length;
+        for (Method method : Method.values()) {
+            List<int[]> queries = new ArrayList<>();
+            for (TaskExample e : test) {
+                queries.add(method == Method.ICL
+                        ? prompts.inContextPrompt(shots, e.input())
+                        : prompts.plainPrompt(e.input()));
+            }
+            LoraModule adapter =
+                    switch (method) {
+                        case ZERO_SHOT, ICL -> empty;
+                        case BEST_SINGLE -> pool.get(argMin(singleLosses));
+                        case UNIFORM -> {
+                            double[] w = new double[pool.size()];
+                            Arrays.fill(w, 1.0 / pool.size());
+                            yield Composer.of(MergeStrategy.CAT).merge("uniform", pool, w);
+                        }
+                        case LORAHUB_REFERENCE -> LoraHub.compose(pool)
+                                .fewShot(fewShot)
+                                .on(base)
+                                .select(ModuleSelection.random(Math.min(20, pool.size())))
+                                .optimizer(Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER))
+                                .seed(settings.seed())
+                                .run()
+                                .merged();
+                        case LORAHUB_BEST -> best(pool, singleLosses, base, fewShot, bestWeights);
+                        case LORA_5SHOT -> LoraTrainer.of(fiveShotConfig(pool.get(0).config()))
+                                .train(model, fewShot, "lora_5shot", "base");
+                        case LORA_FULL -> LoraModule.load(layout.ceiling(name));
+                    };
+            List<String> predictions = new ArrayList<>();
+            for (int[] ids : base.generate(adapter, queries, GenerationConfig.greedy(MAX_NEW_TOKENS))) {
+                predictions.add(prompts.tokenizer().decode(ids));
+            }
+            double em = ExactMatch.percent(predictions, test.stream().map(TaskExample::output).toList());
+            scores.put(method, em);
+            listener.onProgress(++done, total, String.format("%s %s %.0f%%", name, method.id(), em));
+        }
+        return new DemoResult.TaskReport(name, scores, bestWeights,
+                pool.get(argMin(singleLosses)).name(), test.size());
+    }
+
+    /**
+     * The library's best recipe: the {@code bestCandidates} modules with the lowest single-module
+     * loss, merged exactly (CAT: {@code deltaW = sum_i w_i s_i B_i A_i}), weights searched in
+     * [-1.5, 1.5] from 0 by the configured optimizer with the configured budget, score = token-mean
+     * cross-entropy + 0.05 mean |w|.
+     */
+    private LoraModule best(
+            List<LoraModule> pool,
+            double[] singleLosses,
+            HubBaseModel base,
+            List<FewShotExample> fewShot,
+            Map<String, Double> weightsOut) {
+        Integer[] order = new Integer[pool.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble(i -> singleLosses[i]));
+        int k = Math.min(settings.bestCandidates(), pool.size());
+        List<LoraModule> candidates = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            candidates.add(pool.get(order[i]));
+        }
+        Composer cat = Composer.of(MergeStrategy.CAT);
+        OptimizationResult r;
+        try (EncodedBatch batch = base.encode(fewShot)) {
+            r = Optimizers.byName(settings.bestOptimizer())
+                    .minimize(
+                            w -> base.loss(cat.merge("lorahub_best", candidates, w), batch)
+                                    + 0.05 * Arrays.stream(w).map(Math::abs).average().orElse(0),
+                            SearchSpace.box(k, -1.5, 1.5, new double[k]),
+                            settings.bestBudget(),
+                            settings.seed());
+        }
+        double[] w = r.bestPoint();
+        for (int i = 0; i < k; i++) {
+            weightsOut.put(candidates.get(i).name(), w[i]);
+        }
+        return cat.merge("lorahub_best", candidates, w);
+    }
+
+    private LoraTrainingConfig fiveShotConfig(AdapterConfig pool) {
+        return new LoraTrainingConfig(pool.r(), pool.loraAlpha(), HubBuilder.TARGETS, 0.0,
+                settings.fiveShotLr(), 1, settings.shots(), settings.fiveShotSteps(),
+                settings.seed());
+    }
+
+    static List<TaskExample> draw(List<TaskExample> from, int k, long seed) {
+        if (from.size() < k) {
+            throw new IllegalArgumentException(
+                    "need " + k + " examples to draw from, the file has " + from.size());
+        }
+        int[] p = new int[from.size()];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = i;
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<TaskExample> out = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            int j = i + rnd.nextInt(p.length - i);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+            out.add(from.get(p[i]));
+        }
+        return out;
+    }
+
+    private static int argMin(double[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] < v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.lorahub.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole pipeline at the smoke scale: build-hub twice (bit for bit), then the demo. */
+class HubSmokeTest {
+    @Test
+    void smoke_hub_rebuilds_bit_for_bit_and_the_demo_writes_every_row(@TempDir Path dir)
+            throws IOException {
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        new HubBuilder(HubScale.SMOKE, HubBuildListener.NONE).build(a);
+        new HubBuilder(HubScale.SMOKE, HubBuildListener.NONE).build(b);
+        Map<String, byte[]> filesA = files(a);
+        Map<String, byte[]> filesB = files(b);
+        assertThat(filesA.keySet()).isEqualTo(filesB.keySet());
+        filesA.forEach((k, v) -> assertThat(filesB.get(k)).as(k).isEqualTo(v));
+        assertThat(filesA.keySet())
+                .contains("hub.json", "base/model.safetensors", "base/config.json",
+                        "base/tokenizer.json", "modules/rev/adapter_model.safetensors",
+                        "held-out/rev_atb/test.jsonl", "ceilings/rev_atb/adapter_config.json");
+        assertThat(filesA.keySet().stream().filter(k -> k.startsWith("modules/")
+                && k.endsWith("adapter_model.safetensors"))).hasSize(TaskSuite.poolTasks().size());
+
+        DemoSettings s = new DemoSettings(a, 5, 42, 10, 2, 3, 6, "cobyla", 2, 3e-3);
+        int[] calls = {0};
+        DemoResult r = new Demo(s, (done, total, detail) -> calls[0]++).run();
+        r.write(dir.resolve("out"));
+        assertThat(calls[0]).isEqualTo(2 * Method.values().length);
+        List<String> csv = Files.readAllLines(dir.resolve("out/results.csv"));
+        assertThat(csv.get(0)).isEqualTo("task,method,exact_match");
+        assertThat(csv).hasSize(1 + 3 * Method.values().length);
+        assertThat(csv).anyMatch(l -> l.startsWith("AVERAGE,lorahub_best,"));
+        assertThat(Files.readString(dir.resolve("out/results.svg"))).contains("<svg");
+        for (DemoResult.TaskReport t : r.tasks()) {
+            assertThat(t.scores()).hasSize(Method.values().length);
+            t.scores().values().forEach(v -> assertThat(v).isBetween(0.0, 100.0));
+            assertThat(t.bestWeights()).hasSize(3);
+        }
+    }
+
+    private static Map<String, byte[]> files(Path root) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.put(root.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
+            }
+        }
+        return out;
+    }
+}
