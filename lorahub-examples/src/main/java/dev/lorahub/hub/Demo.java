@@ -4,11 +4,10 @@ import ai.djl.ndarray.NDManager;
 import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraHub;
+import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
-import dev.lorahub.OptimizationResult;
-import dev.lorahub.SearchSpace;
 import dev.lorahub.djl.llama.LlamaFiles;
 import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.djl.train.LoraTrainer;
@@ -20,7 +19,6 @@ import dev.lorahub.spi.GenerationConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,7 +123,7 @@ public final class Demo {
                                 .seed(settings.seed())
                                 .run()
                                 .merged();
-                        case LORAHUB_BEST -> best(pool, singleLosses, base, fewShot, bestWeights);
+                        case LORAHUB_BEST -> best(pool, base, fewShot, bestWeights);
                         case LORA_5SHOT -> LoraTrainer.of(fiveShotConfig(pool.get(0).config()))
                                 .train(model, fewShot, "lora_5shot", "base");
                         case LORA_FULL -> LoraModule.load(layout.ceiling(name));
@@ -143,43 +141,29 @@ public final class Demo {
     }
 
     /**
-     * The library's best recipe: the {@code bestCandidates} modules with the lowest single-module
-     * loss, merged exactly (CAT: {@code deltaW = sum_i w_i s_i B_i A_i}), weights searched in
-     * [-1.5, 1.5] from 0 by the configured optimizer with the configured budget, score = token-mean
-     * cross-entropy + 0.05 mean |w|.
+     * The library's best recipe, through the LoraHub API: the {@code bestCandidates} modules with
+     * the lowest single-module loss ({@link ModuleSelection#lowestLoss(int)}), merged exactly
+     * ({@link MergeStrategy#CAT}: {@code deltaW = sum_i w_i s_i B_i A_i}), the configured optimizer
+     * with the configured budget; every other setting is the reference's.
      */
     private LoraModule best(
             List<LoraModule> pool,
-            double[] singleLosses,
             HubBaseModel base,
             List<FewShotExample> fewShot,
             Map<String, Double> weightsOut) {
-        Integer[] order = new Integer[pool.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingDouble(i -> singleLosses[i]));
-        int k = Math.min(settings.bestCandidates(), pool.size());
-        List<LoraModule> candidates = new ArrayList<>();
-        for (int i = 0; i < k; i++) {
-            candidates.add(pool.get(order[i]));
-        }
-        Composer cat = Composer.of(MergeStrategy.CAT);
-        OptimizationResult r;
-        try (EncodedBatch batch = base.encode(fewShot)) {
-            r = Optimizers.byName(settings.bestOptimizer())
-                    .minimize(
-                            w -> base.loss(cat.merge("lorahub_best", candidates, w), batch)
-                                    + 0.05 * Arrays.stream(w).map(Math::abs).average().orElse(0),
-                            SearchSpace.box(k, -1.5, 1.5, new double[k]),
-                            settings.bestBudget(),
-                            settings.seed());
-        }
-        double[] w = r.bestPoint();
-        for (int i = 0; i < k; i++) {
-            weightsOut.put(candidates.get(i).name(), w[i]);
-        }
-        return cat.merge("lorahub_best", candidates, w);
+        LoraHubResult r =
+                LoraHub.compose(pool)
+                        .fewShot(fewShot)
+                        .on(base)
+                        .select(ModuleSelection.lowestLoss(
+                                Math.min(settings.bestCandidates(), pool.size())))
+                        .strategy(MergeStrategy.CAT)
+                        .optimizer(Optimizers.byName(settings.bestOptimizer()))
+                        .budget(settings.bestBudget())
+                        .seed(settings.seed())
+                        .run();
+        weightsOut.putAll(r.weights());
+        return r.merged();
     }
 
     private LoraTrainingConfig fiveShotConfig(AdapterConfig pool) {
