@@ -22,7 +22,10 @@ final class Adam implements AutoCloseable {
     private final List<NDArray> m = new ArrayList<>();
     private final List<NDArray> v = new ArrayList<>();
     private final float clipNorm;
+    private static final int MAX_CONSECUTIVE_SKIPS = 20;
     private int t;
+    private int skipped;
+    private int consecutiveSkips;
 
     /**
      * @param params arrays with gradients attached, updated in place
@@ -39,11 +42,13 @@ final class Adam implements AutoCloseable {
         }
     }
 
-    /** One update with the current gradients at learning rate {@code lr}, then zeroes them. */
-    void step(float lr) {
-        t++;
-        float bc1 = 1 - (float) Math.pow(BETA1, t);
-        float bc2 = 1 - (float) Math.pow(BETA2, t);
+    /**
+     * One update with the current gradients at learning rate {@code lr}, then zeroes them. A step
+     * whose gradients are not all finite is skipped (gradients zeroed, no update, moments kept).
+     *
+     * @return false if the step was skipped
+     */
+    boolean step(float lr) {
         try (NDManager scope = stateManager.newSubManager()) {
             List<NDArray> grads = new ArrayList<>();
             double sq = 0;
@@ -51,11 +56,18 @@ final class Adam implements AutoCloseable {
                 NDArray g = p.getGradient();
                 g.attach(scope);
                 grads.add(g);
-                if (clipNorm > 0) {
-                    NDArray s = g.square().sum();
-                    sq += s.getFloat();
-                }
+                sq += g.square().sum().getFloat();
             }
+            if (!Double.isFinite(sq)) {
+                for (NDArray g : grads) {
+                    g.muli(0f);
+                }
+                return false;
+            }
+            consecutiveSkips = 0;
+            t++;
+            float bc1 = 1 - (float) Math.pow(BETA1, t);
+            float bc2 = 1 - (float) Math.pow(BETA2, t);
             float factor = 1f;
             if (clipNorm > 0) {
                 double norm = Math.sqrt(sq);
@@ -77,6 +89,40 @@ final class Adam implements AutoCloseable {
                 params.get(i).subi(update);
                 g.muli(0f);
             }
+        }
+        return true;
+    }
+
+    /** @return the number of updates made */
+    int steps() {
+        return t;
+    }
+
+    /** @return the number of steps skipped for non-finite loss or gradients */
+    int skipped() {
+        return skipped;
+    }
+
+    /**
+     * Records a skipped step (non-finite loss or gradients): zeroes the gradients.
+     *
+     * @throws IllegalStateException after {@value #MAX_CONSECUTIVE_SKIPS} skips in a row: the
+     *     parameters themselves have become non-finite
+     */
+    void skip() {
+        skipped++;
+        consecutiveSkips++;
+        try (NDManager scope = stateManager.newSubManager()) {
+            for (NDArray p : params) {
+                NDArray g = p.getGradient();
+                g.attach(scope);
+                g.muli(0f);
+            }
+        }
+        if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
+            throw new IllegalStateException(
+                    "training diverged: " + consecutiveSkips + " steps in a row had a non-finite"
+                            + " loss or gradient after " + t + " updates");
         }
     }
 

@@ -141,7 +141,10 @@ public final class LoraTrainer {
                 value = loss.getFloat();
             }
         }
-        adam.step(lr);
+        boolean updated = Double.isFinite(value) && adam.step(lr);
+        if (!updated) {
+            adam.skip();
+        }
         return value;
     }
 

@@ -53,25 +53,27 @@ public final class Pretrainer {
         }
         int tail = Math.max(1, config.steps() / 10);
         double tailSum = 0;
+        int skipped = 0;
         try (NDManager state = model.manager().newSubManager();
                 Adam adam = new Adam(trainable, state, (float) config.clipNorm())) {
             for (int step = 1; step <= config.steps(); step++) {
                 float lr = (float) config.learningRateAt(step);
                 double loss =
                         LoraTrainer.step(model, Map.of(), batchForStep.apply(step), adam, lr);
-                if (step > config.steps() - tail) {
+                if (step > config.steps() - tail && Double.isFinite(loss)) {
                     tailSum += loss;
                 }
                 listener.onStep(step, config.steps(), loss);
             }
+            skipped = adam.skipped();
         } finally {
             for (NDArray p : trainable) {
                 p.setRequiresGradient(false);
             }
         }
         double mean = tailSum / tail;
-        LOG.info("pretrained {} parameters for {} steps, final loss {}", params.size(),
-                config.steps(), String.format("%.4f", mean));
+        LOG.info("pretrained {} parameters for {} steps ({} skipped: non-finite), final loss {}",
+                params.size(), config.steps(), skipped, String.format("%.4f", mean));
         return mean;
     }
 }
