@@ -154,4 +154,73 @@ class ComposerFixturesTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "t5"})
+    void lorahub_cat_and_linear_are_bit_identical_to_the_reference_files(String model)
+            throws IOException {
+        // Java float arithmetic is IEEE-exact and LORAHUB adds in the reference's order
+        // (w_0 x_0, then + w_i x_i); CAT's c_i x is exact to PEFT's (x w_i) s_i because s_i = 2;
+        // LINEAR (PEFT's fixture used |w|) rounds sqrt(|w_i| s_i) to float as torch does
+        Case c = load(model);
+        String[][] variants = {
+            {"LORAHUB", "lorahub"}, {"CAT", "awa_cat"}, {"LINEAR", "awa_linear_absw"}
+        };
+        for (String[] v : variants) {
+            LoraModule ours =
+                    Composer.of(MergeStrategy.valueOf(v[0]))
+                            .merge("x", c.adapters(), weightsFor(v[0], c.weights()));
+            LoraModule expected = LoraModule.load(c.merged().resolve(v[1]));
+            for (LoraLayer e : expected.layers().values()) {
+                LoraLayer o = ours.layers().get(e.modulePath());
+                assertThat(o.loraAView())
+                        .as("%s %s", v[0], e.modulePath())
+                        .containsExactly(e.loraAView());
+                assertThat(o.loraBView())
+                        .as("%s %s", v[0], e.modulePath())
+                        .containsExactly(e.loraBView());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "t5"})
+    void saved_lorahub_cat_and_linear_merges_are_the_reference_folders_byte_for_byte(String model)
+            throws IOException {
+        Case c = load(model);
+        Path tmp = java.nio.file.Files.createTempDirectory("merged-" + model);
+        try {
+            String[][] variants = {
+                {"LORAHUB", "lorahub"}, {"CAT", "awa_cat"}, {"LINEAR", "awa_linear_absw"}
+            };
+            for (String[] v : variants) {
+                Path out = tmp.resolve(v[1]);
+                Composer.of(MergeStrategy.valueOf(v[0]))
+                        .merge(v[1], c.adapters(), weightsFor(v[0], c.weights()))
+                        .save(out);
+                for (String f : List.of("adapter_model.safetensors", "adapter_config.json")) {
+                    assertThat(java.nio.file.Files.readAllBytes(out.resolve(f)))
+                            .as("%s %s", v[1], f)
+                            .isEqualTo(
+                                    java.nio.file.Files.readAllBytes(
+                                            c.merged().resolve(v[1]).resolve(f)));
+                }
+            }
+        } finally {
+            try (var walk = java.nio.file.Files.walk(tmp)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** The fixture's linear variant was made with |w| (PEFT 0.10 fails on negative weights). */
+    private static double[] weightsFor(String strategy, double[] w) {
+        double[] out = w.clone();
+        if (strategy.equals("LINEAR")) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = Math.abs(out[i]);
+            }
+        }
+        return out;
+    }
 }
