@@ -8,7 +8,6 @@ import dev.lorahub.Composer;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
-import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.internal.InPlaceLora;
 import dev.lorahub.djl.llama.LlamaConfig;
 import dev.lorahub.djl.llama.LlamaFiles;
@@ -36,7 +35,9 @@ import java.util.Random;
  *
  * <p>Models: the hf-tiny fixture with its three adapters (when {@code ../shared} is found), and a
  * random LLaMA of about 56M parameters (vocab 32000, d 512, 8 layers, 8 heads, 4 KV heads, MLP
- * 1376) with 20 random rank-16 modules on q_proj and v_proj, scored on 5 examples of 64 tokens.
+ * 1376) with 20 random rank-16 modules on q_proj and v_proj, scored on 5 examples of 48 prompt
+ * tokens (label -100) and 16 target tokens, through {@link LlamaModel#causalLoss} as the BaseModel
+ * does.
  *
  * <p>Usage: {@code LlamaEvalBenchmark [repetitions, default 10]}. Run with {@code
  * -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1} and {@code OPT_OUT_TRACKING=true}.
@@ -80,7 +81,7 @@ public final class LlamaEvalBenchmark {
                         modules.add(LoraModule.load(fixture.resolve("adapters/adapter_" + i)));
                     }
                     // a tiny forward is noisy: more repetitions
-                    run("hf-tiny", model, modules, batch(1, 2, 8, 256), 20 * reps, root);
+                    run("hf-tiny", model, modules, batch(1, 2, 8, 256), 0, 20 * reps, root);
                 }
             } else {
                 System.out.println("hf-tiny: ../shared/fixtures not found, skipped");
@@ -106,7 +107,8 @@ public final class LlamaEvalBenchmark {
                             2048);
             try (LlamaModel model = LlamaModel.create(big, 1, root)) {
                 List<LoraModule> modules = randomModules(big, 20, 16, 2);
-                run("random-56M", model, modules, batch(3, 5, 64, big.vocabSize()), reps, root);
+                // LoraHub-style examples: 48 prompt tokens (label -100) then 16 target tokens
+                run("random-56M", model, modules, batch(3, 5, 64, big.vocabSize()), 48, reps, root);
             }
         }
     }
@@ -116,14 +118,18 @@ public final class LlamaEvalBenchmark {
             LlamaModel model,
             List<LoraModule> modules,
             int[][] batch,
+            int prompt,
             int reps,
             NDManager root)
             throws IOException {
         int b = batch.length;
         int t = batch[0].length;
         int[] flat = new int[b * t];
+        int[] labels = new int[b * t];
         for (int r = 0; r < b; r++) {
             System.arraycopy(batch[r], 0, flat, r * t, t);
+            System.arraycopy(batch[r], 0, labels, r * t, t);
+            java.util.Arrays.fill(labels, r * t, r * t + prompt, -100);
         }
         Random rnd = new Random(42);
         Composer composer = Composer.of(MergeStrategy.LORAHUB);
@@ -148,11 +154,11 @@ public final class LlamaEvalBenchmark {
                 lora.apply(merged);
                 long t2 = System.nanoTime();
                 rssGrowth = Math.max(rssGrowth, rssBytes() - rssBefore);
-                loss(model, flat, b, t);
+                loss(model, flat, labels, b, t);
                 long t3 = System.nanoTime();
                 lora.restore();
                 long t4 = System.nanoTime();
-                loss(model, flat, b, t);
+                loss(model, flat, labels, b, t);
                 long t5 = System.nanoTime();
                 if (i >= warm) {
                     int j = i - warm;
@@ -185,10 +191,11 @@ public final class LlamaEvalBenchmark {
                 rssGrowth / 1e6);
     }
 
-    private static double loss(LlamaModel model, int[] flat, int b, int t) {
+    private static double loss(LlamaModel model, int[] flat, int[] labels, int b, int t) {
         try (NDManager call = model.manager().newSubManager()) {
             NDArray ids = call.create(flat, new Shape(b, t));
-            return CrossEntropy.causal(model.forward(ids, null), ids).getFloat();
+            NDArray y = call.create(labels, new Shape(b, t));
+            return model.causalLoss(ids, null, y, Map.of()).getFloat();
         }
     }
 

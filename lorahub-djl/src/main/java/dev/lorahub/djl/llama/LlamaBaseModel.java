@@ -1,11 +1,9 @@
 package dev.lorahub.djl.llama;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
-import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.internal.InPlaceLora;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
@@ -160,8 +158,8 @@ public final class LlamaBaseModel implements BaseModel {
      */
     double forwardLoss(CausalBatch batch) {
         try (NDManager call = model.manager().newSubManager()) {
-            NDArray logits = model.forward(batch.ids(call), batch.mask(call));
-            return CrossEntropy.causal(logits, batch.labels(call)).getFloat();
+            return model.causalLoss(batch.ids(call), batch.mask(call), batch.labels(call), Map.of())
+                    .getFloat();
         }
     }
 

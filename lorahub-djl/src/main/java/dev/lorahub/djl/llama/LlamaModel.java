@@ -12,6 +12,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 
+import dev.lorahub.FewShotExample;
+import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.TrainableModel;
 import dev.lorahub.spi.LinearShape;
@@ -251,6 +253,83 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
             @Nullable NDArray positionIds,
             @Nullable KvCache cache,
             Map<String, LoraPair> lora) {
+        return lmHead(hiddenStates(inputIds, attentionMask, positionIds, cache, lora), lora);
+    }
+
+    /**
+     * Hugging Face's causal-LM loss ({@code logits[b, t]} scored against {@code labels[b, t + 1]},
+     * -100 ignored, token-mean over the batch), computing the LM head only at the scored positions:
+     * with long prompts and short targets this skips most of the {@code [B, T, V]} logits.
+     * Differentiable like {@link #forward}.
+     *
+     * @param inputIds {@code [B, T]} token ids, in a per-call manager
+     * @param attentionMask {@code [B, T]}, or null for all ones
+     * @param labels {@code [B, T]} aligned with the ids
+     * @param lora LoRA branches by module path (may be empty)
+     * @return the scalar loss (NaN when no label is scored), in the manager of {@code inputIds}
+     */
+    public NDArray causalLoss(
+            NDArray inputIds,
+            @Nullable NDArray attentionMask,
+            NDArray labels,
+            Map<String, LoraPair> lora) {
+        NDManager m = inputIds.getManager();
+        int b = (int) labels.getShape().get(0);
+        int t = (int) labels.getShape().get(1);
+        int[] y = labels.toType(DataType.INT32, false).toIntArray();
+        boolean[] keep = new boolean[b * t];
+        int[] targets = new int[b * t];
+        int n = 0;
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i + 1 < t; i++) {
+                int label = y[r * t + i + 1];
+                if (label != FewShotExample.IGNORE_INDEX) {
+                    keep[r * t + i] = true;
+                    targets[n++] = label;
+                }
+            }
+        }
+        if (n == 0) {
+            return m.create(Float.NaN);
+        }
+        NDArray hidden = hiddenStates(inputIds, attentionMask, null, null, lora);
+        NDArray picked = hidden.reshape(-1, config.hiddenSize()).get(m.create(keep));
+        NDArray logits = lmHead(picked, lora).expandDims(0);
+        return CrossEntropy.aligned(
+                logits, m.create(java.util.Arrays.copyOf(targets, n), new Shape(1, n)));
+    }
+
+    /**
+     * The LM head: {@code h lm_head^T} (the embedding when tied), for callers that need logits of
+     * some positions only (the loss of prompt-plus-target examples scores the target only).
+     *
+     * @param hidden {@code [..., d]} final hidden states from {@link #hiddenStates}
+     * @param lora LoRA branches (only {@code lm_head} is used)
+     * @return logits {@code [..., V]}, in the manager of {@code hidden}
+     */
+    public NDArray lmHead(NDArray hidden, Map<String, LoraPair> lora) {
+        return config.tieWordEmbeddings()
+                ? Linear.linear(hidden, weights.get("model.embed_tokens.weight")).singletonOrThrow()
+                : linear(hidden, "lm_head", lora);
+    }
+
+    /**
+     * The decoder without the LM head: arguments as {@link #forward(NDArray, NDArray, NDArray,
+     * KvCache, Map)}.
+     *
+     * @param inputIds {@code [B, T]} new token ids, in a per-call manager
+     * @param attentionMask {@code [B, past + T]}, or null for all ones
+     * @param positionIds {@code [B, T]}, or null for {@code past .. past + T - 1}
+     * @param cache the KV cache to read and extend, or null
+     * @param lora LoRA branches by module path (may be empty)
+     * @return the final-normed hidden states {@code [B, T, d]}, in the manager of {@code inputIds}
+     */
+    public NDArray hiddenStates(
+            NDArray inputIds,
+            @Nullable NDArray attentionMask,
+            @Nullable NDArray positionIds,
+            @Nullable KvCache cache,
+            Map<String, LoraPair> lora) {
         NDManager m = inputIds.getManager();
         long b = inputIds.getShape().get(0);
         int t = (int) inputIds.getShape().get(1);
@@ -275,10 +354,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         if (cache != null) {
             cache.advance(t);
         }
-        x = rmsNorm(x, weights.get("model.norm.weight"));
-        return config.tieWordEmbeddings()
-                ? Linear.linear(x, weights.get("model.embed_tokens.weight")).singletonOrThrow()
-                : linear(x, "lm_head", lora);
+        return rmsNorm(x, weights.get("model.norm.weight"));
     }
 
     private NDArray attention(

@@ -90,6 +90,33 @@ class LlamaTrainingForwardTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4})
+    void causal_loss_at_scored_positions_equals_the_loss_of_the_full_logits(long seed) {
+        Random rnd = new Random(seed);
+        int b = 1 + rnd.nextInt(3);
+        int t = 3 + rnd.nextInt(6);
+        int[] ids = new int[b * t];
+        int[] labels = new int[b * t];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rnd.nextInt(40);
+            labels[i] = rnd.nextInt(3) == 0 ? -100 : ids[i];
+        }
+        labels[1] = ids[1];
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.create(SMALL, seed, root);
+                NDManager call = root.newSubManager()) {
+            NDArray x = call.create(ids, new Shape(b, t));
+            NDArray y = call.create(labels, new Shape(b, t));
+            float full = CrossEntropy.causal(model.forward(x, null), y).getFloat();
+            float scored = model.causalLoss(x, null, y, Map.of()).getFloat();
+            // same rows through the same head; float32 summation order may differ: 1e-6 relative
+            assertThat(scored)
+                    .as("seed %d", seed)
+                    .isCloseTo(full, org.assertj.core.data.Offset.offset(1e-6f * full));
+        }
+    }
+
     @Test
     void forward_attaches_nothing_to_the_weights_manager() {
         try (NDManager root = NDManager.newBaseManager();
