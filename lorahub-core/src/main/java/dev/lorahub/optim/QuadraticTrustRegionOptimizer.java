@@ -29,17 +29,21 @@ public final class QuadraticTrustRegionOptimizer implements AskTellOptimizer {
     private static final double RHO_FACTOR = 0.5;
     private final double initialRadius;
     private final int maxPointsPerDimension;
+    private final boolean batchedProbes;
 
-    /** With an initial radius of 1 (one sigma) and 2N+1 model points. */
+    /** Sequential probes, an initial radius of 1 (one sigma) and 2N+1 model points. */
     public QuadraticTrustRegionOptimizer() {
-        this(1.0, 2);
+        this(1.0, 2, false);
     }
 
     /**
      * @param initialRadius the probe length and first trust radius, in units of sigma, positive
      * @param maxPointsPerDimension the model uses up to {@code k*N + 1} points, k at least 1
+     * @param batchedProbes probe every axis from the start in one batch, then evaluate the start
+     *     moved along every improving axis; otherwise probe one axis at a time from the best point
      */
-    public QuadraticTrustRegionOptimizer(double initialRadius, int maxPointsPerDimension) {
+    public QuadraticTrustRegionOptimizer(
+            double initialRadius, int maxPointsPerDimension, boolean batchedProbes) {
         if (!(initialRadius > 0) || maxPointsPerDimension < 1) {
             throw new IllegalArgumentException(
                     "need initialRadius > 0 and maxPointsPerDimension >= 1,"
@@ -50,11 +54,12 @@ public final class QuadraticTrustRegionOptimizer implements AskTellOptimizer {
         }
         this.initialRadius = initialRadius;
         this.maxPointsPerDimension = maxPointsPerDimension;
+        this.batchedProbes = batchedProbes;
     }
 
     @Override
     public String name() {
-        return "quadratic";
+        return batchedProbes ? "quadratic-batch" : "quadratic";
     }
 
     @Override
@@ -76,6 +81,7 @@ public final class QuadraticTrustRegionOptimizer implements AskTellOptimizer {
         private double delta;
         private double rho;
         private int failuresAtRho;
+        private boolean probesDone;
         private double predicted;
         private double stepLength;
         private boolean modelStep;
@@ -106,15 +112,60 @@ public final class QuadraticTrustRegionOptimizer implements AskTellOptimizer {
             if (zs.isEmpty()) {
                 return List.of(origin.clone());
             }
-            if (zs.size() <= dimension) {
+            if (batchedProbes) {
+                if (zs.size() == 1) {
+                    List<double[]> probes = new ArrayList<>();
+                    for (int axis = 0; axis < Math.min(dimension, remaining); axis++) {
+                        probes.add(toW(probe(new double[dimension], axis)));
+                    }
+                    return probes;
+                }
+                if (!probesDone) {
+                    probesDone = true;
+                    double[] combined = combinedProbes();
+                    if (combined != null) {
+                        return List.of(toW(combined));
+                    }
+                }
+            } else if (zs.size() <= dimension) {
                 // one probe per axis from the best point so far, as COBYLA's initial simplex
-                int axis = zs.size() - 1;
-                double pr = initialRadius;
-                double[] z = center >= 0 ? zs.get(center).clone() : new double[dimension];
-                z[axis] = z[axis] + pr <= zHigh[axis] ? z[axis] + pr : z[axis] - pr;
-                return List.of(toW(z));
+                double[] from = center >= 0 ? zs.get(center) : new double[dimension];
+                return List.of(toW(probe(from, zs.size() - 1)));
+            } else if (!probesDone) {
+                // the probes moved the best point: let the first steps be as long
+                probesDone = true;
+                if (center >= 0) {
+                    delta = Math.max(delta, 0.5 * Math.sqrt(distance2(zs.get(center), zs.get(0))));
+                }
             }
             return List.of(toW(nextStep()));
+        }
+
+        /**
+         * @return {@code from} moved by r along the axis (by -r where +r leaves the box)
+         */
+        private double[] probe(double[] from, int axis) {
+            double[] z = from.clone();
+            z[axis] =
+                    z[axis] + initialRadius <= zHigh[axis]
+                            ? z[axis] + initialRadius
+                            : z[axis] - initialRadius;
+            return z;
+        }
+
+        /**
+         * @return the start moved along every axis whose probe improved, or null if fewer than 2
+         */
+        private double @Nullable [] combinedProbes() {
+            double[] z = new double[dimension];
+            int improving = 0;
+            for (int k = 1; k < zs.size(); k++) {
+                if (Ranking.better(fs.get(k), fs.get(0))) {
+                    z[k - 1] = zs.get(k)[k - 1];
+                    improving++;
+                }
+            }
+            return improving >= 2 ? z : null;
         }
 
         @Override

@@ -81,6 +81,23 @@ class CobylaOptimizerTest {
     }
 
     @Test
+    void quadratic_batch_asks_for_all_axis_probes_at_once_then_their_combination() {
+        ToDoubleFunction<double[]> f =
+                w -> (w[0] - 1) * (w[0] - 1) + (w[1] - 1) * (w[1] - 1) + (w[2] + 1) * (w[2] + 1);
+        SearchSpace box = SearchSpace.box(3, -1.5, 1.5, new double[3]);
+        Session s = Optimizers.byName("quadratic-batch").start(box, 10, 0);
+        assertThat(s.ask()).hasSize(1);
+        s.tell(new double[] {f.applyAsDouble(new double[3])});
+        java.util.List<double[]> probes = s.ask();
+        assertThat(probes).hasSize(3);
+        assertThat(probes.get(0)).containsExactly(0.5, 0, 0);
+        assertThat(probes.get(2)).containsExactly(0, 0, 0.5);
+        s.tell(probes.stream().mapToDouble(f).toArray());
+        // axes 0 and 1 improved, axis 2 did not
+        assertThat(s.ask().get(0)).containsExactly(0.5, 0.5, 0);
+    }
+
+    @Test
     void bounces_off_the_box_like_nevergrad() {
         assertThat(Bounce.apply(0.7, -1.5, 1.5)).isEqualTo(0.7);
         assertThat(Bounce.apply(2.0, -1.5, 1.5)).isEqualTo(1.0);

@@ -45,6 +45,7 @@ class OptimizerConvergenceTest {
         "cobyla, 200, 1e-8",
         "bobyqa, 200, 1e-8",
         "quadratic, 200, 1e-8",
+        "quadratic-batch, 200, 1e-8",
         "default, 200, 1e-8",
         "cmaes, 1500, 1e-6",
         "one-plus-one, 1500, 1e-6",
@@ -62,6 +63,7 @@ class OptimizerConvergenceTest {
         "cobyla, 400, 1e-3",
         "bobyqa, 300, 1e-8",
         "quadratic, 300, 1e-8",
+        "quadratic-batch, 300, 1e-8",
         "cmaes, 3000, 1e-6",
         "one-plus-one, 3000, 1e-2"
     })
@@ -77,6 +79,7 @@ class OptimizerConvergenceTest {
         "cobyla, 1e-2",
         "bobyqa, 1e-8",
         "quadratic, 1e-8",
+        "quadratic-batch, 1e-8",
         "cmaes, 1e-2",
         "one-plus-one, 5e-2"
     })
