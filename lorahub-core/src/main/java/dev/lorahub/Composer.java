@@ -39,24 +39,27 @@ public final class Composer {
     private final int svdRank;
     private final long seed;
     private final MajoritySign majoritySign;
+    private final double svdClamp;
 
     private Composer(
             MergeStrategy strategy,
             double density,
             int svdRank,
             long seed,
-            MajoritySign majoritySign) {
+            MajoritySign majoritySign,
+            double svdClamp) {
         this.strategy = strategy;
         this.density = density;
         this.svdRank = svdRank;
         this.seed = seed;
         this.majoritySign = majoritySign;
+        this.svdClamp = svdClamp;
     }
 
     /**
      * @param strategy how to merge
-     * @return a composer with no density set, the default SVD rank (max r_i), seed 0 and the TOTAL
-     *     majority sign
+     * @return a composer with no density set, the default SVD rank (max r_i), no SVD clamp, seed 0
+     *     and the TOTAL majority sign
      */
     public static Composer of(MergeStrategy strategy) {
         return new Composer(
@@ -64,7 +67,8 @@ public final class Composer {
                 Double.NaN,
                 0,
                 0L,
-                MajoritySign.TOTAL);
+                MajoritySign.TOTAL,
+                Double.NaN);
     }
 
     /**
@@ -76,7 +80,7 @@ public final class Composer {
         if (!(d >= 0 && d <= 1)) {
             throw new IllegalArgumentException("density must be in [0, 1], got " + d);
         }
-        return new Composer(strategy, d, svdRank, seed, majoritySign);
+        return new Composer(strategy, d, svdRank, seed, majoritySign, svdClamp);
     }
 
     /**
@@ -87,7 +91,23 @@ public final class Composer {
         if (rank < 1) {
             throw new IllegalArgumentException("svdRank must be >= 1, got " + rank);
         }
-        return new Composer(strategy, density, rank, seed, majoritySign);
+        return new Composer(strategy, density, rank, seed, majoritySign, svdClamp);
+    }
+
+    /**
+     * PEFT's {@code svd_clamp}: after the truncated SVD, the values of {@code B = U_R S_R} and
+     * {@code A = Vh_R} of each layer are clamped to {@code [-q, q]}, where q is the {@code
+     * quantile} of all those values together (linear interpolation, as {@code torch.quantile}).
+     * Clamping trades exactness for fewer outliers; unset by default.
+     *
+     * @param quantile in [0, 1]
+     * @return a composer with that clamp
+     */
+    public Composer svdClamp(double quantile) {
+        if (!(quantile >= 0 && quantile <= 1)) {
+            throw new IllegalArgumentException("svdClamp must be in [0, 1], got " + quantile);
+        }
+        return new Composer(strategy, density, svdRank, seed, majoritySign, quantile);
     }
 
     /**
@@ -96,7 +116,7 @@ public final class Composer {
      * @return a composer with that seed
      */
     public Composer seed(long s) {
-        return new Composer(strategy, density, svdRank, s, majoritySign);
+        return new Composer(strategy, density, svdRank, s, majoritySign, svdClamp);
     }
 
     /**
@@ -105,7 +125,12 @@ public final class Composer {
      */
     public Composer majoritySign(MajoritySign method) {
         return new Composer(
-                strategy, density, svdRank, seed, Objects.requireNonNull(method, "method"));
+                strategy,
+                density,
+                svdRank,
+                seed,
+                Objects.requireNonNull(method, "method"),
+                svdClamp);
     }
 
     /**
@@ -213,6 +238,9 @@ public final class Composer {
                     c[i] = w[i] * s[i];
                 }
                 TruncatedSvd.Factors f = TruncatedSvd.of(bs, as, ranks, c, out, in, rank);
+                if (!Double.isNaN(svdClamp)) {
+                    TruncatedSvd.clamp(f, svdClamp);
+                }
                 return LoraLayer.owning(path, rank, in, out, f.a(), f.b(), 1.0, fan);
             }
             default -> {
@@ -274,6 +302,9 @@ public final class Composer {
         }
         if (strategy == MergeStrategy.SVD) {
             sb.append(", svdRank=").append(svdRank > 0 ? String.valueOf(svdRank) : "max r_i");
+            if (!Double.isNaN(svdClamp)) {
+                sb.append(", svdClamp=").append(svdClamp);
+            }
         }
         if (strategy == MergeStrategy.DARE_LINEAR || strategy == MergeStrategy.DARE_TIES) {
             sb.append(", seed=").append(seed);

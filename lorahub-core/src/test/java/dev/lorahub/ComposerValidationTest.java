@@ -157,6 +157,7 @@ class ComposerValidationTest {
         assertThatThrownBy(() -> c.density(1.5)).hasMessageContaining("1.5");
         assertThatThrownBy(() -> c.density(Double.NaN)).hasMessageContaining("NaN");
         assertThatThrownBy(() -> c.svdRank(0)).hasMessageContaining("got 0");
+        assertThatThrownBy(() -> c.svdClamp(-0.1)).hasMessageContaining("-0.1");
     }
 
     @Test

@@ -110,4 +110,32 @@ public final class TruncatedSvd {
         }
         return new Factors(outA, outB);
     }
+
+    /**
+     * PEFT's {@code svd_clamp}: clamps every value of {@code f.a()} and {@code f.b()} in place to
+     * {@code [-q, q]}, q = the {@code quantile} of all their values ({@code torch.quantile}, linear
+     * interpolation between the two nearest ranks); as {@code torch.clamp}, a negative q sets every
+     * value to q.
+     *
+     * @param f factors to clamp (modified)
+     * @param quantile in [0, 1]
+     */
+    public static void clamp(Factors f, double quantile) {
+        float[] a = f.a();
+        float[] b = f.b();
+        float[] all = new float[a.length + b.length];
+        System.arraycopy(b, 0, all, 0, b.length);
+        System.arraycopy(a, 0, all, b.length, a.length);
+        java.util.Arrays.sort(all);
+        double pos = quantile * (all.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, all.length - 1);
+        float q = (float) (all[lo] + (pos - lo) * ((double) all[hi] - all[lo]));
+        for (int i = 0; i < a.length; i++) {
+            a[i] = Math.min(q, Math.max(-q, a[i]));
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = Math.min(q, Math.max(-q, b[i]));
+        }
+    }
 }
