@@ -1,10 +1,7 @@
 package dev.lorahub.djl.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -26,7 +23,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /**
  * A LLaMA-family decoder whose forward is a plain function of its weights map, so that it is
@@ -54,7 +50,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
     private final LlamaConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> weights;
-    private final float[] invFreq;
+    private final Rotary rotary;
 
     /**
      * Takes ownership of weights that already live in {@code manager}.
@@ -85,18 +81,13 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
             w.put(e.getKey(), a);
         }
         this.weights = Collections.unmodifiableMap(w);
-        int half = config.headDim() / 2;
-        this.invFreq = new float[half];
-        for (int j = 0; j < half; j++) {
-            // HF: 1.0 / (base ** (arange(0, dim, 2).float() / dim)), float32
-            invFreq[j] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / config.headDim()));
-        }
+        this.rotary = new Rotary(config);
     }
 
     /**
      * A randomly initialised model, like Hugging Face's {@code _init_weights}: linear weights and
      * embeddings {@code ~ N(0, initializer_range^2)} (the pad row of the embedding zero), biases 0,
-     * RMSNorm weights 1. Deterministic for a seed (Java's {@link SplittableRandom}).
+     * RMSNorm weights 1. Deterministic for a seed (Java's {@code SplittableRandom}).
      *
      * @param config the config
      * @param seed the seed
@@ -106,42 +97,11 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
     public static LlamaModel create(LlamaConfig config, long seed, NDManager parent) {
         NDManager m = parent.newSubManager();
         try {
-            SplittableRandom rnd = new SplittableRandom(seed);
-            Map<String, NDArray> w = new LinkedHashMap<>();
-            for (Map.Entry<String, long[]> e : LlamaLayout.shapes(config).entrySet()) {
-                long[] shape = e.getValue();
-                float[] v = new float[Math.toIntExact(new Shape(shape).size())];
-                String name = e.getKey();
-                if (name.endsWith("norm.weight")) {
-                    java.util.Arrays.fill(v, 1f);
-                } else if (!name.endsWith(".bias")) {
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] = (float) (nextGaussian(rnd) * config.initializerRange());
-                    }
-                    if (name.equals("model.embed_tokens.weight")
-                            && config.padTokenId() >= 0
-                            && config.padTokenId() < config.vocabSize()) {
-                        java.util.Arrays.fill(
-                                v,
-                                config.padTokenId() * config.hiddenSize(),
-                                (config.padTokenId() + 1) * config.hiddenSize(),
-                                0f);
-                    }
-                }
-                w.put(name, m.create(v, new Shape(shape)));
-            }
-            return new LlamaModel(config, w, m);
+            return new LlamaModel(config, LlamaInit.randomWeights(config, seed, m), m);
         } catch (RuntimeException e) {
             m.close();
             throw e;
         }
-    }
-
-    private static double nextGaussian(SplittableRandom rnd) {
-        // Box-Muller; SplittableRandom has no nextGaussian in Java 17
-        double u1 = rnd.nextDouble();
-        double u2 = rnd.nextDouble();
-        return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
     }
 
     /**
@@ -339,8 +299,8 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
                 Embedding.embedding(
                                 ids, weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
                         .singletonOrThrow();
-        NDArray mask = additiveMask(m, attentionMask, (int) b, t, past);
-        NDArray[] cosSin = rotary(m, positionIds, b, t, past);
+        NDArray mask = AttentionMask.additive(m, attentionMask, (int) b, t, past);
+        NDArray[] cosSin = rotary.cosSin(m, positionIds, t, past);
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "model.layers." + i + ".";
             NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
@@ -371,8 +331,8 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         NDArray q = heads(linear(h, p + "q_proj", lora), b, t, config.numHeads());
         NDArray k = heads(linear(h, p + "k_proj", lora), b, t, config.numKvHeads());
         NDArray v = heads(linear(h, p + "v_proj", lora), b, t, config.numKvHeads());
-        q = rope(q, cosSin);
-        k = rope(k, cosSin);
+        q = rotary.apply(q, cosSin);
+        k = rotary.apply(k, cosSin);
         if (cache != null) {
             if (cache.keys(layer) != null) {
                 // the cached arrays are the receivers: move the results into this call's manager
@@ -414,75 +374,6 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray variance = x.pow(2).mean(new int[] {-1}, true);
         return x.mul(variance.add((float) config.rmsNormEps()).sqrt().pow(-1)).mul(weight);
-    }
-
-    /** cos and sin for the new positions: {@code [B|1, 1, T, D]} or {@code [.., D/2]}. */
-    private NDArray[] rotary(NDManager m, @Nullable NDArray positionIds, long b, int t, int past) {
-        NDArray pos;
-        if (positionIds == null) {
-            pos = m.arange(past, past + t).toType(DataType.FLOAT32, false).reshape(1, t, 1);
-        } else {
-            pos =
-                    positionIds
-                            .toType(DataType.FLOAT32, true)
-                            .reshape(positionIds.getShape().get(0), t, 1);
-            pos.attach(m);
-        }
-        NDArray freqs = pos.mul(m.create(invFreq));
-        if (config.ropeStyle() == RopeStyle.ROTATE_HALF) {
-            freqs = freqs.concat(freqs, -1);
-        }
-        return new NDArray[] {freqs.cos().expandDims(1), freqs.sin().expandDims(1)};
-    }
-
-    private NDArray rope(NDArray x, NDArray[] cosSin) {
-        NDArray cos = cosSin[0];
-        NDArray sin = cosSin[1];
-        int d = config.headDim();
-        if (config.ropeStyle() == RopeStyle.ROTATE_HALF) {
-            NDArray x1 = x.get(new NDIndex("..., :{}", d / 2));
-            NDArray x2 = x.get(new NDIndex("..., {}:", d / 2));
-            NDArray rotated = x2.neg().concat(x1, -1);
-            return x.mul(cos).add(rotated.mul(sin));
-        }
-        Shape shape = x.getShape();
-        NDArray pairs = x.reshape(shape.get(0), shape.get(1), shape.get(2), d / 2, 2);
-        NDArray x0 = pairs.get(new NDIndex("..., 0"));
-        NDArray x1 = pairs.get(new NDIndex("..., 1"));
-        NDArray o0 = x0.mul(cos).sub(x1.mul(sin));
-        NDArray o1 = x0.mul(sin).add(x1.mul(cos));
-        return NDArrays.stack(new NDList(o0, o1), -1).reshape(shape);
-    }
-
-    /** {@code [B, 1, T, past + T]}: 0 where allowed, -MAX where the key is future or padding. */
-    private static NDArray additiveMask(
-            NDManager m, @Nullable NDArray attentionMask, int b, int t, int past) {
-        int keys = past + t;
-        int[] keep = null;
-        if (attentionMask != null) {
-            if (attentionMask.getShape().get(0) != b || attentionMask.getShape().get(1) != keys) {
-                throw new IllegalArgumentException(
-                        "attention mask is "
-                                + attentionMask.getShape()
-                                + ", expected ("
-                                + b
-                                + ", "
-                                + keys
-                                + ")");
-            }
-            keep = attentionMask.toType(DataType.INT32, false).toIntArray();
-        }
-        int rows = keep == null ? 1 : b;
-        float[] mask = new float[rows * t * keys];
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < t; i++) {
-                for (int j = 0; j < keys; j++) {
-                    boolean allowed = j <= past + i && (keep == null || keep[r * keys + j] != 0);
-                    mask[(r * t + i) * keys + j] = allowed ? 0f : -Float.MAX_VALUE;
-                }
-            }
-        }
-        return m.create(mask, new Shape(rows, 1, t, keys));
     }
 
     /**
