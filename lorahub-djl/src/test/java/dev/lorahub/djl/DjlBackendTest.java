@@ -96,6 +96,60 @@ class DjlBackendTest {
     }
 
     @Test
+    void sharded_f16_and_bf16_checkpoints_load_to_the_same_model_as_their_f32_values()
+            throws IOException {
+        Path src = SharedFixtures.require("hf-tiny/llama/model");
+        Path half = Files.createDirectory(tmp.resolve("half"));
+        Path f32 = Files.createDirectory(tmp.resolve("f32"));
+        Files.copy(src.resolve("config.json"), half.resolve("config.json"));
+        Files.copy(src.resolve("config.json"), f32.resolve("config.json"));
+        List<TensorData> shard1 = new ArrayList<>();
+        List<TensorData> shard2 = new ArrayList<>();
+        StringBuilder index = new StringBuilder("{\"metadata\":{},\"weight_map\":{");
+        try (SafetensorsReader r = SafetensorsReader.open(src.resolve("model.safetensors"))) {
+            int i = 0;
+            for (var t : r.tensors()) {
+                boolean first = i++ % 2 == 0;
+                var dtype = first ? dev.lorahub.io.DType.F16 : dev.lorahub.io.DType.BF16;
+                (first ? shard1 : shard2)
+                        .add(
+                                TensorData.ofFloats(
+                                        t.name(), t.shape(), r.readFloat32(t.name()), dtype));
+                index.append(i > 1 ? "," : "")
+                        .append('"')
+                        .append(t.name())
+                        .append("\":\"")
+                        .append(first ? "a.safetensors" : "b.safetensors")
+                        .append('"');
+            }
+        }
+        SafetensorsWriter.write(half.resolve("a.safetensors"), Map.of(), shard1);
+        SafetensorsWriter.write(half.resolve("b.safetensors"), Map.of(), shard2);
+        Files.writeString(half.resolve("model.safetensors.index.json"), index.append("}}"));
+        // the same values, rounded, stored as F32 in one file
+        List<TensorData> rounded = new ArrayList<>();
+        try (dev.lorahub.djl.internal.Checkpoint c =
+                dev.lorahub.djl.internal.Checkpoint.open(half)) {
+            for (String name : c.names()) {
+                rounded.add(
+                        TensorData.ofFloats(
+                                name, c.shape(name), c.readFloats(name), dev.lorahub.io.DType.F32));
+            }
+        }
+        SafetensorsWriter.write(f32.resolve("model.safetensors"), Map.of(), rounded);
+        LoraModule none =
+                new LoraModule("none", new AdapterConfig("x", 1, 1, List.of()), List.of());
+        int[] ids = {1, 45, 77, 3, 190, 23, 5, 88};
+        try (BaseModel a = new DjlBackend().load(half);
+                BaseModel b = new DjlBackend().load(f32);
+                EncodedBatch ba = a.encode(List.of(FewShotExample.tokenized(ids, ids)));
+                EncodedBatch bb = b.encode(List.of(FewShotExample.tokenized(ids, ids)))) {
+            float[] la = ((LlamaBaseModel) a).logits(none, ba);
+            assertThat(la).containsExactly(((LlamaBaseModel) b).logits(none, bb));
+        }
+    }
+
+    @Test
     void qwen2_biases_and_tied_embeddings_survive_save_and_load() throws IOException {
         LlamaConfig qwen =
                 new LlamaConfig(
