@@ -40,6 +40,7 @@ public final class Composer {
     private final long seed;
     private final MajoritySign majoritySign;
     private final double svdClamp;
+    private final MergeListener listener;
 
     private Composer(
             MergeStrategy strategy,
@@ -47,13 +48,15 @@ public final class Composer {
             int svdRank,
             long seed,
             MajoritySign majoritySign,
-            double svdClamp) {
+            double svdClamp,
+            MergeListener listener) {
         this.strategy = strategy;
         this.density = density;
         this.svdRank = svdRank;
         this.seed = seed;
         this.majoritySign = majoritySign;
         this.svdClamp = svdClamp;
+        this.listener = listener;
     }
 
     /**
@@ -68,7 +71,8 @@ public final class Composer {
                 0,
                 0L,
                 MajoritySign.TOTAL,
-                Double.NaN);
+                Double.NaN,
+                MergeListener.NONE);
     }
 
     /**
@@ -80,7 +84,7 @@ public final class Composer {
         if (!(d >= 0 && d <= 1)) {
             throw new IllegalArgumentException("density must be in [0, 1], got " + d);
         }
-        return new Composer(strategy, d, svdRank, seed, majoritySign, svdClamp);
+        return new Composer(strategy, d, svdRank, seed, majoritySign, svdClamp, listener);
     }
 
     /**
@@ -91,7 +95,7 @@ public final class Composer {
         if (rank < 1) {
             throw new IllegalArgumentException("svdRank must be >= 1, got " + rank);
         }
-        return new Composer(strategy, density, rank, seed, majoritySign, svdClamp);
+        return new Composer(strategy, density, rank, seed, majoritySign, svdClamp, listener);
     }
 
     /**
@@ -107,7 +111,22 @@ public final class Composer {
         if (!(quantile >= 0 && quantile <= 1)) {
             throw new IllegalArgumentException("svdClamp must be in [0, 1], got " + quantile);
         }
-        return new Composer(strategy, density, svdRank, seed, majoritySign, quantile);
+        return new Composer(strategy, density, svdRank, seed, majoritySign, quantile, listener);
+    }
+
+    /**
+     * @param l told after each merged layer (default {@link MergeListener#NONE})
+     * @return a composer that reports progress to it
+     */
+    public Composer listener(MergeListener l) {
+        return new Composer(
+                strategy,
+                density,
+                svdRank,
+                seed,
+                majoritySign,
+                svdClamp,
+                Objects.requireNonNull(l, "listener"));
     }
 
     /**
@@ -116,7 +135,7 @@ public final class Composer {
      * @return a composer with that seed
      */
     public Composer seed(long s) {
-        return new Composer(strategy, density, svdRank, s, majoritySign, svdClamp);
+        return new Composer(strategy, density, svdRank, s, majoritySign, svdClamp, listener);
     }
 
     /**
@@ -130,7 +149,8 @@ public final class Composer {
                 svdRank,
                 seed,
                 Objects.requireNonNull(method, "method"),
-                svdClamp);
+                svdClamp,
+                listener);
     }
 
     /**
@@ -180,6 +200,7 @@ public final class Composer {
                 scalings[i] = li.scaling();
             }
             merged.add(mergeLayer(l0, modules, weights, as, bs, ranks, scalings));
+            listener.layerMerged(merged.size(), first.layers().size(), path);
             if (first.storedDtypes().containsKey(path)) {
                 dtypes.put(path, first.storedDtypes(path));
             }

@@ -214,4 +214,17 @@ class ComposerValidationTest {
             assertThat(cat.scalingFor(p)).isEqualTo(1.0);
         }
     }
+
+    @Test
+    void the_listener_hears_every_layer_in_order() {
+        List<String> heard = new ArrayList<>();
+        Composer.of(MergeStrategy.SVD)
+                .listener((done, total, path) -> heard.add(done + "/" + total + " " + path))
+                .merge("x", three(), new double[] {1, 2, 3});
+        assertThat(heard)
+                .containsExactly(
+                        "1/3 " + RandomModules.PATHS.get(0),
+                        "2/3 " + RandomModules.PATHS.get(1),
+                        "3/3 " + RandomModules.PATHS.get(2));
+    }
 }
