@@ -26,7 +26,7 @@ import java.util.List;
  * {@code lorahub learn} end to end on the hf-tiny/t5 fixture through the DJL backend: the T5 model
  * found by {@code model_type}, the three PEFT adapters, pre-tokenized examples.
  */
-class T5LearnCommandTest {
+class T5CliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path dir;
@@ -86,6 +86,51 @@ class T5LearnCommandTest {
                             .min()
                             .orElseThrow();
             assertThat(savedLoss / 2).isCloseTo(bestTraceLoss, within(1e-5 * savedLoss));
+        }
+    }
+
+    @Test
+    void score_and_generate_reproduce_transformers_for_an_adapter() throws Exception {
+        Path t5 = SharedFixtures.require("hf-tiny/t5");
+        JsonNode results = JSON.readTree(t5.resolve("ref/results.json").toFile());
+        Path examples = dir.resolve("examples.jsonl");
+        Files.writeString(
+                examples,
+                "{\"input_ids\":[13,57,200,4,99,31,1],\"labels\":[42,7,66,1]}\n"
+                        + "{\"input_ids\":[77,5,120,250,1],\"labels\":[18,240,1]}\n");
+        CliRun score =
+                CliRun.of(
+                        "score",
+                        "--model",
+                        t5.resolve("model").toString(),
+                        "--adapter",
+                        t5.resolve("adapters/adapter_1").toString(),
+                        "--examples",
+                        examples.toString());
+        assertThat(score.exitCode()).as("%s", score).isZero();
+        double ref = results.get("losses").get("adapter_1").asDouble();
+        assertThat(JSON.readTree(score.out()).get("loss").asDouble())
+                .isCloseTo(ref, within(1e-5 * ref));
+
+        CliRun generate =
+                CliRun.of(
+                        "generate",
+                        "--model",
+                        t5.resolve("model").toString(),
+                        "--adapter",
+                        t5.resolve("adapters/adapter_2").toString(),
+                        "--input-ids",
+                        "77,5,120,250,1",
+                        "--max-new-tokens",
+                        "5",
+                        "--json");
+        assertThat(generate.exitCode()).as("%s", generate).isZero();
+        // reference row 1 of adapter_2 is [decoder start 0, then 5 new ids]
+        JsonNode want = results.get("generate").get("adapter_2").get(1);
+        JsonNode got = JSON.readTree(generate.out()).get("ids");
+        assertThat(got).hasSize(5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(got.get(i).asInt()).as("step %d", i).isEqualTo(want.get(i + 1).asInt());
         }
     }
 
