@@ -11,6 +11,16 @@ public enum GgmlType {
     F32(0),
     /** IEEE binary16. */
     F16(1),
+    /**
+     * Blocks of 32: an F16 scale {@code d}, then 16 bytes whose low nibbles are elements 0..15 and
+     * high nibbles elements 16..31; value = {@code d * (nibble - 8)}.
+     */
+    Q4_0(2),
+    /**
+     * As {@link #Q4_0} with an F16 minimum {@code m} after {@code d}; value = {@code d * nibble +
+     * m}.
+     */
+    Q4_1(3),
     /** Blocks of 32: an F16 scale {@code d} then 32 int8 {@code q}; value = {@code d * q}. */
     Q8_0(8),
     /** bfloat16, the top half of a binary32. */
@@ -41,13 +51,15 @@ public enum GgmlType {
                         + tensor
                         + "' has ggml type "
                         + id
-                        + ", supported: F32 (0), F16 (1), Q8_0 (8), BF16 (30)");
+                        + ", supported: F32 (0), F16 (1), Q4_0 (2), Q4_1 (3), Q8_0 (8), BF16 (30)");
     }
 
     long byteLength(long numel) {
         return switch (this) {
             case F32 -> numel * 4;
             case F16, BF16 -> numel * 2;
+            case Q4_0 -> (numel + 31) / 32 * 18;
+            case Q4_1 -> (numel + 31) / 32 * 20;
             case Q8_0 -> (numel + 31) / 32 * 34;
         };
     }
@@ -64,6 +76,26 @@ public enum GgmlType {
             case BF16 -> {
                 for (int i = 0; i < numel; i++) {
                     out[i] = Float.intBitsToFloat((b.getShort(2 * i) & 0xffff) << 16);
+                }
+            }
+            case Q4_0, Q4_1 -> {
+                int blockBytes = this == Q4_0 ? 18 : 20;
+                for (int block = 0; block * 32 < numel; block++) {
+                    int off = block * blockBytes;
+                    float d = halfToFloat(b.getShort(off));
+                    float min = this == Q4_0 ? 0 : halfToFloat(b.getShort(off + 2));
+                    int shift = this == Q4_0 ? 8 : 0;
+                    int qs = off + blockBytes - 16;
+                    for (int j = 0; j < 16; j++) {
+                        int q = b.get(qs + j) & 0xff;
+                        // as ggml's dequantize_row_q4_0/1: (q - 8) * d, or q * d + m
+                        if (block * 32 + j < numel) {
+                            out[block * 32 + j] = ((q & 0x0f) - shift) * d + min;
+                        }
+                        if (block * 32 + j + 16 < numel) {
+                            out[block * 32 + j + 16] = ((q >>> 4) - shift) * d + min;
+                        }
+                    }
                 }
             }
             case Q8_0 -> {

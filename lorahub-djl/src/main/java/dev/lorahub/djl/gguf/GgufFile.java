@@ -29,8 +29,8 @@ import java.util.Optional;
  * u64 offset); the data section starts at the next multiple of {@code general.alignment} (default
  * 32). {@code ne[0]} is the contiguous dimension, so the row-major shape is {@code ne} reversed.
  * Metadata values are Java {@link Long} (all integers), {@link Double} (floats), {@link Boolean},
- * {@link String} or {@link List} of those. Tensors of type F32, F16, BF16 and Q8_0 are converted to
- * float32; others are refused naming the tensor.
+ * {@link String} or {@link List} of those. Tensors of type F32, F16, BF16, Q4_0, Q4_1 and Q8_0 are
+ * converted to float32; others are refused naming the tensor.
  */
 public final class GgufFile {
     private final Path file;

@@ -140,13 +140,46 @@ class GgufFileTest {
     }
 
     @Test
+    void decodes_q4_0_and_q4_1_blocks_as_ggml_does() throws IOException {
+        // Q4_0: d = 0.5; byte j holds element j (low nibble j % 16) and element j + 16 (high 15 -
+        // j)
+        ByteBuffer q40 = ByteBuffer.allocate(18).order(ByteOrder.LITTLE_ENDIAN);
+        q40.putShort((short) 0x3800);
+        for (int j = 0; j < 16; j++) {
+            q40.put((byte) (j | ((15 - j) << 4)));
+        }
+        // Q4_1: d = 0.25 (0x3400), m = -1 (0xBC00), same nibbles
+        ByteBuffer q41 = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN);
+        q41.putShort((short) 0x3400).putShort((short) 0xBC00);
+        for (int j = 0; j < 16; j++) {
+            q41.put((byte) (j | ((15 - j) << 4)));
+        }
+        Path file = tmp.resolve("q4.gguf");
+        Files.write(
+                file,
+                new Writer()
+                        .tensor("a", 2, new long[] {32}, q40.array())
+                        .tensor("b", 3, new long[] {32}, q41.array())
+                        .bytes());
+        GgufFile g = GgufFile.open(file);
+        float[] a = g.readFloats("a");
+        float[] b = g.readFloats("b");
+        for (int j = 0; j < 16; j++) {
+            assertThat(a[j]).as("q4_0 %d", j).isEqualTo(0.5f * (j - 8));
+            assertThat(a[j + 16]).as("q4_0 %d", j + 16).isEqualTo(0.5f * (15 - j - 8));
+            assertThat(b[j]).as("q4_1 %d", j).isEqualTo(0.25f * j - 1);
+            assertThat(b[j + 16]).as("q4_1 %d", j + 16).isEqualTo(0.25f * (15 - j) - 1);
+        }
+    }
+
+    @Test
     void refuses_unknown_types_other_architectures_and_truncated_files() throws IOException {
         Path q4 = tmp.resolve("q4.gguf");
-        Files.write(q4, new Writer().tensor("w", 2, new long[] {32}, new byte[18]).bytes());
+        Files.write(q4, new Writer().tensor("w", 12, new long[] {256}, new byte[144]).bytes());
         assertThatThrownBy(() -> GgufFile.open(q4))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("'w'")
-                .hasMessageContaining("ggml type 2");
+                .hasMessageContaining("ggml type 12");
         Path gpt = tmp.resolve("gpt.gguf");
         Files.write(gpt, new Writer().string("general.architecture", "gpt2").bytes());
         assertThatThrownBy(() -> new DjlBackend().load(gpt))
