@@ -150,6 +150,32 @@ class DjlBackendTest {
     }
 
     @Test
+    void a_load_that_fails_at_the_last_tensor_leaves_no_native_array_behind() throws IOException {
+        Path dir = copyOfHfTiny("nohead");
+        List<TensorData> kept = new ArrayList<>();
+        try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("model.safetensors"))) {
+            for (var t : r.tensors()) {
+                if (!t.name().equals("lm_head.weight")) {
+                    kept.add(r.read(t.name()));
+                }
+            }
+        }
+        Files.delete(dir.resolve("model.safetensors"));
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), Map.of(), kept);
+        try (NDManager probe = NDManager.newBaseManager()) {
+            // every base manager hangs off the engine's system manager
+            ai.djl.ndarray.BaseNDManager system =
+                    (ai.djl.ndarray.BaseNDManager) probe.getParentManager();
+            int before = system.getManagedArrays().size();
+            // lm_head.weight is read last: 20 arrays exist when the load fails
+            assertThatThrownBy(() -> new DjlBackend().load(dir))
+                    .isInstanceOf(ModelFormatException.class)
+                    .hasMessageContaining("lm_head.weight");
+            assertThat(system.getManagedArrays()).hasSize(before);
+        }
+    }
+
+    @Test
     void qwen2_biases_and_tied_embeddings_survive_save_and_load() throws IOException {
         LlamaConfig qwen =
                 new LlamaConfig(
