@@ -121,6 +121,15 @@ public final class GgufLlama {
                     gguf.file(),
                     "general.architecture is '" + arch + "', only 'llama' is supported");
         }
+        Object scaling = m.get("llama.rope.scaling.type");
+        if (gguf.tensor("rope_freqs.weight").isPresent()
+                || scaling != null && !"none".equals(scaling)) {
+            throw new ModelFormatException(
+                    gguf.file(),
+                    "RoPE scaling (llama.rope.scaling.type = "
+                            + scaling
+                            + ", rope_freqs.weight) is not supported in GGUF files");
+        }
         int heads = intKey(gguf, "llama.attention.head_count", null);
         int hidden = intKey(gguf, "llama.embedding_length", null);
         boolean tied = gguf.tensor("output.weight").isEmpty();

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.lorahub.djl.ModelFormatException;
 
+import org.jspecify.annotations.Nullable;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
@@ -31,6 +33,7 @@ import java.util.Set;
  * @param padTokenId pad id, -1 if none
  * @param initializerRange standard deviation of the random init
  * @param maxPositionEmbeddings the context the model was trained for
+ * @param ropeScaling {@code rope_scaling} ({@link RopeScaling#NONE} when absent)
  */
 public record LlamaConfig(
         String modelType,
@@ -49,13 +52,75 @@ public record LlamaConfig(
         int eosTokenId,
         int padTokenId,
         double initializerRange,
-        int maxPositionEmbeddings) {
+        int maxPositionEmbeddings,
+        RopeScaling ropeScaling) {
 
     /** The {@code model_type} values this family loads. */
     public static final Set<String> MODEL_TYPES = Set.of("llama", "mistral", "qwen2");
 
+    /**
+     * A config without RoPE scaling (the other components as the canonical constructor).
+     *
+     * @param modelType {@code llama}, {@code mistral} or {@code qwen2}
+     * @param vocabSize V
+     * @param hiddenSize d
+     * @param intermediateSize MLP width
+     * @param numLayers decoder layers
+     * @param numHeads query heads
+     * @param numKvHeads key/value heads
+     * @param rmsNormEps RMSNorm epsilon
+     * @param ropeTheta RoPE base
+     * @param ropeStyle which dimensions RoPE pairs
+     * @param tieWordEmbeddings whether the LM head reuses the embedding
+     * @param attentionBias whether attention projections have biases
+     * @param bosTokenId BOS id, -1 if none
+     * @param eosTokenId EOS id, -1 if none
+     * @param padTokenId pad id, -1 if none
+     * @param initializerRange standard deviation of the random init
+     * @param maxPositionEmbeddings the trained context
+     */
+    public LlamaConfig(
+            String modelType,
+            int vocabSize,
+            int hiddenSize,
+            int intermediateSize,
+            int numLayers,
+            int numHeads,
+            int numKvHeads,
+            double rmsNormEps,
+            double ropeTheta,
+            RopeStyle ropeStyle,
+            boolean tieWordEmbeddings,
+            boolean attentionBias,
+            int bosTokenId,
+            int eosTokenId,
+            int padTokenId,
+            double initializerRange,
+            int maxPositionEmbeddings) {
+        this(
+                modelType,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                rmsNormEps,
+                ropeTheta,
+                ropeStyle,
+                tieWordEmbeddings,
+                attentionBias,
+                bosTokenId,
+                eosTokenId,
+                padTokenId,
+                initializerRange,
+                maxPositionEmbeddings,
+                RopeScaling.NONE);
+    }
+
     /** Validates sizes and divisibility. */
     public LlamaConfig {
+        java.util.Objects.requireNonNull(ropeScaling, "ropeScaling");
         if (!MODEL_TYPES.contains(modelType)) {
             throw new IllegalArgumentException(
                     "model_type '" + modelType + "' is not one of " + MODEL_TYPES);
@@ -177,6 +242,23 @@ public record LlamaConfig(
         try {
             int hidden = required(file, n, "hidden_size");
             int heads = required(file, n, "num_attention_heads");
+            String act = n.path("hidden_act").asText("silu");
+            if (!act.equals("silu")) {
+                throw new ModelFormatException(
+                        file, "hidden_act '" + act + "' is not supported (only silu)");
+            }
+            JsonNode headDim = n.get("head_dim");
+            if (headDim != null && !headDim.isNull() && headDim.asInt() * heads != hidden) {
+                throw new ModelFormatException(
+                        file,
+                        "head_dim "
+                                + headDim.asInt()
+                                + " is not hidden_size "
+                                + hidden
+                                + " / num_attention_heads "
+                                + heads
+                                + ": not supported");
+            }
             return new LlamaConfig(
                     type,
                     required(file, n, "vocab_size"),
@@ -194,10 +276,37 @@ public record LlamaConfig(
                     tokenId(n, "eos_token_id"),
                     tokenId(n, "pad_token_id"),
                     n.path("initializer_range").asDouble(0.02),
-                    n.path("max_position_embeddings").asInt(2048));
+                    n.path("max_position_embeddings").asInt(2048),
+                    ropeScaling(file, n.get("rope_scaling")));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, e.getMessage(), e);
         }
+    }
+
+    private static RopeScaling ropeScaling(Path file, @Nullable JsonNode r) {
+        if (r == null || r.isNull()) {
+            return RopeScaling.NONE;
+        }
+        String type = r.path("rope_type").asText(r.path("type").asText(""));
+        double factor = r.path("factor").asDouble(1.0);
+        return switch (type) {
+            case "default" -> RopeScaling.NONE;
+            case "linear" -> new RopeScaling(RopeScaling.Type.LINEAR, factor, 0, 0, 0);
+            case "llama3" ->
+                    new RopeScaling(
+                            RopeScaling.Type.LLAMA3,
+                            factor,
+                            r.path("low_freq_factor").asDouble(),
+                            r.path("high_freq_factor").asDouble(),
+                            r.path("original_max_position_embeddings").asInt());
+            default ->
+                    throw new ModelFormatException(
+                            file,
+                            "rope_scaling type '"
+                                    + type
+                                    + "' is not supported (default, linear,"
+                                    + " llama3); refusing rather than computing wrong positions");
+        };
     }
 
     private static int required(Path file, JsonNode n, String key) {
@@ -246,6 +355,18 @@ public record LlamaConfig(
         n.put("initializer_range", initializerRange);
         n.put("max_position_embeddings", maxPositionEmbeddings);
         n.put("torch_dtype", "float32");
+        if (ropeScaling.type() == RopeScaling.Type.NONE) {
+            n.putNull("rope_scaling");
+        } else {
+            ObjectNode r = n.putObject("rope_scaling");
+            r.put("rope_type", ropeScaling.type().name().toLowerCase(java.util.Locale.ROOT));
+            r.put("factor", ropeScaling.factor());
+            if (ropeScaling.type() == RopeScaling.Type.LLAMA3) {
+                r.put("low_freq_factor", ropeScaling.lowFreqFactor());
+                r.put("high_freq_factor", ropeScaling.highFreqFactor());
+                r.put("original_max_position_embeddings", ropeScaling.originalMaxPositions());
+            }
+        }
         return n;
     }
 

@@ -12,8 +12,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Rotary position embeddings of one config: {@code inv_freq_j = theta^(-2j/D)} in float32 as HF
- * computes it; each pair {@code (x1, x2)} chosen by the {@link RopeStyle} is rotated by {@code pos
- * * inv_freq_j}. All ops take per-call arrays as receivers.
+ * computes it, then {@link RopeScaling#apply} (linear or llama3); each pair {@code (x1, x2)} chosen
+ * by the {@link RopeStyle} is rotated by {@code pos * inv_freq_j}. All ops take per-call arrays as
+ * receivers.
  */
 final class Rotary {
     private final RopeStyle style;
@@ -27,7 +28,8 @@ final class Rotary {
         this.invFreq = new float[half];
         for (int j = 0; j < half; j++) {
             // HF: 1.0 / (base ** (arange(0, dim, 2).float() / dim)), float32
-            invFreq[j] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / headDim));
+            float plain = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * j) / headDim));
+            invFreq[j] = (float) config.ropeScaling().apply(plain);
         }
     }
 
