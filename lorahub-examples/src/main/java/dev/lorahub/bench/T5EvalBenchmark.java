@@ -105,6 +105,8 @@ public final class T5EvalBenchmark {
             ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
             double[][] wall = new double[3][evaluations]; // merge, loss with adapter, base loss
             double[][] cpuMs = new double[3][evaluations];
+            long processCpu0 = processCpuNanos();
+            long threadCpu0 = cpu.getCurrentThreadCpuTime();
             for (int i = 0; i < evaluations; i++) {
                 long[] w = new long[4];
                 long[] c = new long[4];
@@ -138,11 +140,20 @@ public final class T5EvalBenchmark {
                     TARGET_TOKENS,
                     System.getProperty("ai.djl.pytorch.num_threads", "default"),
                     buildS);
+            double processOverThread =
+                    (double) (processCpuNanos() - processCpu0)
+                            / (cpu.getCurrentThreadCpuTime() - threadCpu0);
             table("wall clock", wall, evaluations);
             table(
                     "CPU time of the calling thread (with 1 intra-op thread: all of the work)",
                     cpuMs,
                     evaluations);
+
+            System.out.printf(
+                    Locale.ROOT,
+                    "process CPU time / calling-thread CPU time over the timed loop: %.3f"
+                            + " (1 = no work on other threads)%n",
+                    processOverThread);
 
             int budget = 40;
             LoraHubResult result =
@@ -167,6 +178,12 @@ public final class T5EvalBenchmark {
                     t.other().toNanos() / 1e6 / evals,
                     t.wall().toNanos() / 1e6 / evals / PY_TOTAL_MS);
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void table(String title, double[][] ms, int evaluations) {
