@@ -182,6 +182,8 @@ final class LoraHubRun {
             Map<String, Double> singleLosses) {
         List<String> names = selected.stream().map(LoraModule::name).toList();
         int n = selected.size();
+        // Hash before searching: a weights file changed since loading fails now, not after it.
+        List<Provenance.ModuleRef> refs = moduleRefs(selected);
         settings.listener().onStart(names, settings.budget());
         Search search = new Search(model, selected);
         SearchSpace space =
@@ -228,7 +230,7 @@ final class LoraHubRun {
                         search.trace,
                         state,
                         timing,
-                        provenance(model, optimizer, selected),
+                        provenance(model, optimizer, refs),
                         singleLosses);
         LOG.info(
                 "LoraHub: {} modules, {} examples, {} evaluations, best score {} (loss {}), {}, {}"
@@ -328,7 +330,7 @@ final class LoraHubRun {
         return match != null ? match : lowest;
     }
 
-    private Provenance provenance(BaseModel model, Optimizer optimizer, List<LoraModule> selected) {
+    private static List<Provenance.ModuleRef> moduleRefs(List<LoraModule> selected) {
         List<Provenance.ModuleRef> refs = new ArrayList<>();
         for (LoraModule m : selected) {
             refs.add(
@@ -341,6 +343,11 @@ final class LoraHubRun {
                                                     ContentHash.sha256(m),
                                                     Provenance.CONTENT_HASH)));
         }
+        return refs;
+    }
+
+    private Provenance provenance(
+            BaseModel model, Optimizer optimizer, List<Provenance.ModuleRef> refs) {
         return new Provenance(
                 refs,
                 pool.size(),

@@ -2,6 +2,7 @@ package dev.lorahub;
 
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.AdapterFormatException;
+import dev.lorahub.io.FileHash;
 import dev.lorahub.io.PeftAdapters;
 import dev.lorahub.io.StoredDtypes;
 import java.io.IOException;
@@ -21,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * ({@code deltaW = scaling * B @ A} per layer, see {@link LoraLayer}).
  *
  * <p>A module loaded from a PEFT folder also remembers the SHA-256 of its adapter_model.safetensors
- * ({@link #sha256()}), the element type each factor was stored in (F16 and BF16 adapters are
+ * ({@link #sha256()}, computed on first use), the element type each factor was stored in (F16 and BF16 adapters are
  * written back in their own type, bit for bit) and the folder it came from, which {@link
  * #save(Path)} refuses to overwrite. Merge results ({@link Composer}) remember the folders of all
  * their inputs.
@@ -33,7 +34,7 @@ public final class LoraModule {
     private final AdapterConfig config;
     private final Map<String, LoraLayer> layers;
     private final Map<String, StoredDtypes> dtypes;
-    private final @Nullable String sha256;
+    private final @Nullable FileHash weightsHash;
     private final Set<Path> sources;
 
     /**
@@ -52,7 +53,7 @@ public final class LoraModule {
             AdapterConfig config,
             List<LoraLayer> layers,
             Map<String, StoredDtypes> dtypes,
-            @Nullable String sha256,
+            @Nullable FileHash weightsHash,
             Set<Path> sources) {
         this.name = Objects.requireNonNull(name, "name");
         this.config = Objects.requireNonNull(config, "config");
@@ -75,7 +76,7 @@ public final class LoraModule {
         }
         this.layers = Collections.unmodifiableMap(map);
         this.dtypes = Map.copyOf(dtypes);
-        this.sha256 = sha256;
+        this.weightsHash = weightsHash;
         this.sources = Collections.unmodifiableSet(new LinkedHashSet<>(sources));
     }
 
@@ -109,11 +110,19 @@ public final class LoraModule {
     }
 
     /**
-     * @return lower-case hex SHA-256 of the adapter_model.safetensors this module was loaded from;
-     *     empty for modules made in memory or by a merge
+     * The SHA-256 of the adapter_model.safetensors this module was loaded from. Loading does not
+     * hash (it would double its cost); the first call reads the file and caches the result, shared
+     * with {@link #withName} copies.
+     *
+     * @return lower-case hex SHA-256 of the weights file; empty for modules made in memory or by a
+     *     merge
+     * @throws IllegalStateException if the file was changed, replaced or deleted since it was
+     *     loaded and the hash not yet computed (the message names the file, its size and
+     *     modification time then and now; see {@link FileHash})
+     * @throws java.io.UncheckedIOException if the file can no longer be read
      */
     public Optional<String> sha256() {
-        return Optional.ofNullable(sha256);
+        return weightsHash == null ? Optional.empty() : Optional.of(weightsHash.sha256());
     }
 
     /**
@@ -146,7 +155,7 @@ public final class LoraModule {
      */
     public LoraModule withName(String newName) {
         return new LoraModule(
-                newName, config, List.copyOf(layers.values()), dtypes, sha256, sources);
+                newName, config, List.copyOf(layers.values()), dtypes, weightsHash, sources);
     }
 
     /**
@@ -180,7 +189,7 @@ public final class LoraModule {
                 c.config(),
                 c.layers(),
                 c.dtypes(),
-                c.sha256(),
+                c.weightsHash(),
                 Set.of(abs));
     }
 

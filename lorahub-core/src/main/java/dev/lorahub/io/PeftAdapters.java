@@ -50,13 +50,14 @@ public final class PeftAdapters {
      * @param config the parsed adapter_config.json
      * @param layers the layers in the order their lora_A tensors appear in the file's header
      * @param dtypes the stored element types of each layer's factors, by module path
-     * @param sha256 lower-case hex SHA-256 of adapter_model.safetensors
+     * @param weightsHash the SHA-256 of adapter_model.safetensors as it was read, computed on
+     *     first use
      */
     public record Contents(
             AdapterConfig config,
             List<LoraLayer> layers,
             Map<String, StoredDtypes> dtypes,
-            String sha256) {
+            FileHash weightsHash) {
         /** Copies the collections. */
         public Contents {
             layers = List.copyOf(layers);
@@ -68,7 +69,7 @@ public final class PeftAdapters {
      * Reads and validates a PEFT adapter folder.
      *
      * @param dir the folder
-     * @return its config, layers, stored dtypes and weights hash
+     * @return its config, layers, stored dtypes and (lazy) weights hash
      * @throws NoSuchFileException if the folder does not exist
      * @throws AdapterFormatException if a file is missing, pickled or invalid (see class doc)
      * @throws IOException if a file cannot be read

@@ -2,14 +2,9 @@ package dev.lorahub.io;
 
 import dev.lorahub.LoraLayer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +15,7 @@ final class PeftTensors {
     private PeftTensors() {}
 
     static PeftAdapters.Contents read(Path file, AdapterConfig config) throws IOException {
-        String sha256 = sha256(file);
+        FileHash hash = FileHash.snapshot(file);
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
             Map<String, TensorInfo> aByPath = new LinkedHashMap<>();
             Map<String, TensorInfo> bByPath = new LinkedHashMap<>();
@@ -115,13 +110,11 @@ final class PeftTensors {
                                     + shape(b));
                 }
                 layers.add(
-                        new LoraLayer(
+                        LoraLayer.read(
+                                reader,
                                 path,
-                                rank,
-                                in,
-                                out,
-                                reader.readFloat32(a.name()),
-                                reader.readFloat32(b.name()),
+                                a.name(),
+                                b.name(),
                                 config.scalingFor(path),
                                 config.fanInFanOut()));
                 dtypes.put(path, new StoredDtypes(a.dtype(), b.dtype()));
@@ -129,7 +122,7 @@ final class PeftTensors {
             if (layers.isEmpty()) {
                 throw new AdapterFormatException(file, "holds no lora_A / lora_B tensors");
             }
-            return new PeftAdapters.Contents(config, layers, dtypes, sha256);
+            return new PeftAdapters.Contents(config, layers, dtypes, hash);
         }
     }
 
@@ -198,22 +191,5 @@ final class PeftTensors {
 
     private static String shape(TensorInfo t) {
         return Arrays.toString(t.shape());
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 }
