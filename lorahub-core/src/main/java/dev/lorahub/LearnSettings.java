@@ -1,7 +1,7 @@
 package dev.lorahub;
 
 import dev.lorahub.spi.BaseModel;
-
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /** The options of a {@link LearnStep}; defaults are the reference's. */
@@ -34,152 +34,117 @@ record LearnSettings(
     }
 
     LearnSettings withModel(BaseModel v) {
-        return new LearnSettings(
-                v,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                batchSize,
-                listener,
-                selection,
-                composer);
+        return with(b -> b.model = v);
     }
 
     LearnSettings withOptimizer(Optimizer v) {
-        return new LearnSettings(
-                model,
-                v,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                batchSize,
-                listener,
-                selection,
-                composer);
+        return with(b -> b.optimizer = v);
     }
 
     LearnSettings withBudget(int v) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                v,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                batchSize,
-                listener,
-                selection,
-                composer);
+        return with(b -> b.budget = v);
     }
 
     LearnSettings withSeed(long v) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                v,
-                lowerBound,
-                upperBound,
-                regularization,
-                batchSize,
-                listener,
-                selection,
-                composer);
+        return with(b -> b.seed = v);
     }
 
     LearnSettings withRegularization(double v) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                v,
-                batchSize,
-                listener,
-                selection,
-                composer);
+        return with(b -> b.regularization = v);
     }
 
     LearnSettings withBatchSize(int v) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                v,
-                listener,
-                selection,
-                composer);
+        return with(b -> b.batchSize = v);
     }
 
     LearnSettings withListener(LoraHubListener v) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                batchSize,
-                v,
-                selection,
-                composer);
+        return with(b -> b.listener = v);
     }
 
     LearnSettings withSelection(ModuleSelection v) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                batchSize,
-                listener,
-                v,
-                composer);
+        return with(b -> b.selection = v);
     }
 
     LearnSettings withComposer(Composer v) {
-        return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lowerBound,
-                upperBound,
-                regularization,
-                batchSize,
-                listener,
-                selection,
-                v);
+        return with(b -> b.composer = v);
     }
 
     LearnSettings withBounds(double lo, double hi) {
+        return with(
+                b -> {
+                    b.lowerBound = lo;
+                    b.upperBound = hi;
+                });
+    }
+
+    /** One copy with some fields changed: the {@code with...} methods above, written once. */
+    private LearnSettings with(Consumer<Copy> change) {
+        Copy b = new Copy(this);
+        change.accept(b);
         return new LearnSettings(
-                model,
-                optimizer,
-                budget,
-                seed,
-                lo,
-                hi,
-                regularization,
-                batchSize,
-                listener,
-                selection,
-                composer);
+                b.model,
+                b.optimizer,
+                b.budget,
+                b.seed,
+                b.lowerBound,
+                b.upperBound,
+                b.regularization,
+                b.batchSize,
+                b.listener,
+                b.selection,
+                b.composer);
+    }
+
+    /** The fields of a settings object, mutable for the length of one {@link #with} call. */
+    private static final class Copy {
+
+        @Nullable BaseModel model;
+
+        @Nullable Optimizer optimizer;
+
+        int budget;
+
+        long seed;
+
+        double lowerBound;
+
+        double upperBound;
+
+        double regularization;
+
+        int batchSize;
+
+        LoraHubListener listener;
+
+        ModuleSelection selection;
+
+        Composer composer;
+
+
+        Copy(LearnSettings s) {
+
+            model = s.model;
+
+            optimizer = s.optimizer;
+
+            budget = s.budget;
+
+            seed = s.seed;
+
+            lowerBound = s.lowerBound;
+
+            upperBound = s.upperBound;
+
+            regularization = s.regularization;
+
+            batchSize = s.batchSize;
+
+            listener = s.listener;
+
+            selection = s.selection;
+
+            composer = s.composer;
+
+        }
     }
 }

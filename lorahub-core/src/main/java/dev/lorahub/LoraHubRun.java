@@ -103,33 +103,10 @@ final class LoraHubRun {
 
     private void checkTargets(BaseModel model) {
         Map<String, LinearShape> linears = model.linearModules();
+        String modelName = "the " + model.modelType() + " base model";
         for (LoraModule m : pool) {
             for (LoraLayer layer : m.layers().values()) {
-                LinearShape shape = linears.get(layer.modulePath());
-                if (shape == null) {
-                    throw new IllegalArgumentException(
-                            "module '"
-                                    + m.name()
-                                    + "' targets '"
-                                    + layer.modulePath()
-                                    + "', which the "
-                                    + model.modelType()
-                                    + " base model lacks");
-                }
-                if (shape.outFeatures() != layer.outFeatures()
-                        || shape.inFeatures() != layer.inFeatures()) {
-                    throw new IllegalArgumentException(
-                            "module '"
-                                    + m.name()
-                                    + "' layer '"
-                                    + layer.modulePath()
-                                    + "' is "
-                                    + layer.outFeatures()
-                                    + "x"
-                                    + layer.inFeatures()
-                                    + " (out x in), the base model's weight is "
-                                    + shape);
-                }
+                LinearShape.targetOf(linears, modelName, m.name(), layer);
             }
         }
     }

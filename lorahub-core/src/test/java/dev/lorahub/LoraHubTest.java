@@ -27,6 +27,11 @@ class LoraHubTest {
         return ToyTasks.task(MODEL, MODULES, TRUTH, c, examples, 64, 3L);
     }
 
+    /** LoraHub over {@link #MODULES} with the task's examples, on {@link #MODEL}. */
+    static LearnStep onToy(ToyTask t) {
+        return LoraHub.compose(MODULES).fewShot(t.examples()).on(MODEL);
+    }
+
     /** The reference's loss of an explicit update: batch token-means summed, over examples. */
     static double referenceLoss(Map<String, float[]> update, List<FewShotExample> ex, int batch) {
         LoraModule adapter = ToyTasks.fullRank("truth", "toy", update, MODEL);
@@ -49,9 +54,7 @@ class LoraHubTest {
                         ToyTasks.update(MODULES, TRUTH, Combination.SEPARATE_SUM), t.examples(), 5);
 
         LoraHubResult r =
-                LoraHub.compose(MODULES)
-                        .fewShot(t.examples())
-                        .on(MODEL)
+                onToy(t)
                         .optimizer(new LocalRandomSearch())
                         .budget(300)
                         .run();
@@ -75,9 +78,7 @@ class LoraHubTest {
         ToyTask t = task(Combination.EXACT_SUM, 40);
 
         LoraHubResult r =
-                LoraHub.compose(MODULES)
-                        .fewShot(t.examples())
-                        .on(MODEL)
+                onToy(t)
                         .strategy(MergeStrategy.CAT)
                         .regularization(0)
                         .budget(400)
@@ -96,9 +97,7 @@ class LoraHubTest {
     void every_trace_point_scores_the_reference_objective() {
         ToyTask t = task(Combination.SEPARATE_SUM, 5);
         LoraHubResult r =
-                LoraHub.compose(MODULES)
-                        .fewShot(t.examples())
-                        .on(MODEL)
+                onToy(t)
                         .optimizer(new LocalRandomSearch())
                         .budget(6)
                         .batchSize(2)
@@ -125,9 +124,7 @@ class LoraHubTest {
     void merged_module_carries_the_learned_combination() {
         ToyTask t = task(Combination.SEPARATE_SUM, 5);
         LoraHubResult r =
-                LoraHub.compose(MODULES)
-                        .fewShot(t.examples())
-                        .on(MODEL)
+                onToy(t)
                         .optimizer(new LocalRandomSearch())
                         .budget(20)
                         .run();
@@ -148,9 +145,7 @@ class LoraHubTest {
     void runs_are_deterministic_for_a_seed() {
         ToyTask t = task(Combination.SEPARATE_SUM, 5);
         LearnStep step =
-                LoraHub.compose(MODULES)
-                        .fewShot(t.examples())
-                        .on(MODEL)
+                onToy(t)
                         .optimizer(new LocalRandomSearch())
                         .budget(25);
 
@@ -173,9 +168,7 @@ class LoraHubTest {
     void a_stronger_regulariser_shrinks_the_weights() {
         ToyTask t = task(Combination.SEPARATE_SUM, 5);
         LearnStep step =
-                LoraHub.compose(MODULES)
-                        .fewShot(t.examples())
-                        .on(MODEL)
+                onToy(t)
                         .optimizer(new LocalRandomSearch())
                         .budget(150);
 

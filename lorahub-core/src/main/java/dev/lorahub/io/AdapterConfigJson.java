@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
@@ -438,37 +439,31 @@ final class AdapterConfigJson {
         }
 
         Map<String, Integer> rankPattern(String key, JsonNode v) {
-            Map<String, Integer> m = new LinkedHashMap<>();
-            if (v.isNull()) {
-                return m;
-            }
-            if (!v.isObject()) {
-                throw wrong(key, "an object of module pattern -> rank", v);
-            }
-            v.fields()
-                    .forEachRemaining(
-                            e ->
-                                    m.put(
-                                            e.getKey(),
-                                            positiveInt(
-                                                    key + "['" + e.getKey() + "']", e.getValue())));
-            return m;
+            return pattern(key, v, "rank", this::positiveInt);
         }
 
         Map<String, Double> alphaPattern(String key, JsonNode v) {
-            Map<String, Double> m = new LinkedHashMap<>();
+            return pattern(key, v, "alpha", this::number);
+        }
+
+        /** An object of module pattern -> value (null: none), each value read by {@code read}. */
+        private <T> Map<String, T> pattern(
+                String key, JsonNode v, String what, BiFunction<String, JsonNode, T> read) {
+            Map<String, T> m = new LinkedHashMap<>();
             if (v.isNull()) {
                 return m;
             }
             if (!v.isObject()) {
-                throw wrong(key, "an object of module pattern -> alpha", v);
+                throw wrong(key, "an object of module pattern -> " + what, v);
             }
             v.fields()
                     .forEachRemaining(
                             e ->
                                     m.put(
                                             e.getKey(),
-                                            number(key + "['" + e.getKey() + "']", e.getValue())));
+                                            read.apply(
+                                                    key + "['" + e.getKey() + "']",
+                                                    e.getValue())));
             return m;
         }
     }

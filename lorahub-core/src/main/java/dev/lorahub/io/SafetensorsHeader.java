@@ -242,19 +242,7 @@ record SafetensorsHeader(
         if (end - begin != expected) {
             throw new AdapterFormatException(
                     file,
-                    where
-                            + ": data_offsets ["
-                            + begin
-                            + ", "
-                            + end
-                            + "] hold "
-                            + (end - begin)
-                            + " bytes, expected "
-                            + expected
-                            + " for "
-                            + dtype
-                            + " "
-                            + Arrays.toString(shape));
+                    where + ": " + TensorInfo.sizeMismatch(begin, end, expected, dtype, shape));
         }
         return new TensorInfo(name, dtype, shape, begin, end);
     }

@@ -33,21 +33,24 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
         }
         if (end - begin != expected) {
             throw new IllegalArgumentException(
-                    "tensor '"
-                            + name
-                            + "': data_offsets ["
-                            + begin
-                            + ", "
-                            + end
-                            + "] hold "
-                            + (end - begin)
-                            + " bytes, expected "
-                            + expected
-                            + " for "
-                            + dtype
-                            + " "
-                            + Arrays.toString(shape));
+                    "tensor '" + name + "': " + sizeMismatch(begin, end, expected, dtype, shape));
         }
+    }
+
+    /** The words for data offsets that do not hold {@code dtype x shape}, shared with the header. */
+    static String sizeMismatch(long begin, long end, long expected, DType dtype, long[] shape) {
+        return "data_offsets ["
+                + begin
+                + ", "
+                + end
+                + "] hold "
+                + (end - begin)
+                + " bytes, expected "
+                + expected
+                + " for "
+                + dtype
+                + " "
+                + Arrays.toString(shape);
     }
 
     /**

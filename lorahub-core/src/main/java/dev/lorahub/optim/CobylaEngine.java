@@ -37,12 +37,8 @@ final class CobylaEngine {
     private boolean acceptable;
     private boolean finished;
 
-    /**
-     * @param x0 the start point
-     * @param rhoBeg the initial simplex edge and trust-region radius
-     * @param rhoEnd the final radius; 0 lets RHO halve until the budget stops the run
-     */
-    CobylaEngine(double[] x0, double rhoBeg, double rhoEnd) {
+    /** Refuses radii other than {@code 0 <= rhoEnd <= rhoBeg, rhoBeg > 0}, naming both. */
+    static void checkRadii(double rhoBeg, double rhoEnd) {
         if (!(rhoBeg > 0) || !(rhoEnd >= 0) || rhoEnd > rhoBeg) {
             throw new IllegalArgumentException(
                     "need 0 <= rhoEnd <= rhoBeg and rhoBeg > 0, got rhoBeg "
@@ -50,6 +46,15 @@ final class CobylaEngine {
                             + ", rhoEnd "
                             + rhoEnd);
         }
+    }
+
+    /**
+     * @param x0 the start point
+     * @param rhoBeg the initial simplex edge and trust-region radius
+     * @param rhoEnd the final radius; 0 lets RHO halve until the budget stops the run
+     */
+    CobylaEngine(double[] x0, double rhoBeg, double rhoEnd) {
+        checkRadii(rhoBeg, rhoEnd);
         n = x0.length;
         this.rhoEnd = rhoEnd;
         rho = rhoBeg;

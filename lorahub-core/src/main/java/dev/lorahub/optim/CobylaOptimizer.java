@@ -29,13 +29,7 @@ public final class CobylaOptimizer implements AskTellOptimizer {
      * @param rhoEnd the final trust radius in units of sigma, 0 &lt;= rhoEnd &lt;= rhoBeg
      */
     public CobylaOptimizer(double rhoBeg, double rhoEnd) {
-        if (!(rhoBeg > 0) || !(rhoEnd >= 0) || rhoEnd > rhoBeg) {
-            throw new IllegalArgumentException(
-                    "need 0 <= rhoEnd <= rhoBeg and rhoBeg > 0, got rhoBeg "
-                            + rhoBeg
-                            + ", rhoEnd "
-                            + rhoEnd);
-        }
+        CobylaEngine.checkRadii(rhoBeg, rhoEnd);
         this.rhoBeg = rhoBeg;
         this.rhoEnd = rhoEnd;
     }

@@ -220,31 +220,7 @@ public final class ToyModel implements BaseModel {
     Map<String, float[]> effectiveWeights(LoraModule adapter) {
         Map<String, float[]> w = new LinkedHashMap<>(weights);
         for (LoraLayer layer : adapter.layers().values()) {
-            LinearShape shape = shapes.get(layer.modulePath());
-            if (shape == null) {
-                throw new IllegalArgumentException(
-                        "adapter '"
-                                + adapter.name()
-                                + "' targets '"
-                                + layer.modulePath()
-                                + "', which the toy model lacks (it has "
-                                + shapes.keySet()
-                                + ")");
-            }
-            if (shape.outFeatures() != layer.outFeatures()
-                    || shape.inFeatures() != layer.inFeatures()) {
-                throw new IllegalArgumentException(
-                        "adapter '"
-                                + adapter.name()
-                                + "' layer '"
-                                + layer.modulePath()
-                                + "' is "
-                                + layer.outFeatures()
-                                + "x"
-                                + layer.inFeatures()
-                                + ", the model's weight is "
-                                + shape);
-            }
+            LinearShape shape = LinearShape.targetOf(shapes, "the toy model", adapter.name(), layer);
             float[] delta = layer.deltaWeight();
             float[] sum = w.get(layer.modulePath()).clone();
             int out = shape.outFeatures();

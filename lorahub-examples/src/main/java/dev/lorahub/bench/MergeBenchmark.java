@@ -4,9 +4,9 @@ import dev.lorahub.Composer;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
+import dev.lorahub.io.FileHash;
 import dev.lorahub.io.SafetensorsReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -14,8 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -139,7 +137,8 @@ public final class MergeBenchmark {
                         reps,
                         () -> {
                             for (Path dir : dirs) {
-                                sink += sha256(dir.resolve("adapter_model.safetensors"))[0];
+                                Path file = dir.resolve("adapter_model.safetensors");
+                                sink += FileHash.snapshot(file).sha256().charAt(0);
                             }
                         });
         row("reference: SHA-256 of the files", hash, bytes, copy);
@@ -297,25 +296,6 @@ public final class MergeBenchmark {
             byte[] all = Files.readAllBytes(file);
             return Arrays.copyOfRange(all, (int) dataStart, all.length);
         }
-    }
-
-    /**
-     * @return the SHA-256 of a file, as {@code LoraModule.load} computes it for provenance
-     */
-    private static byte[] sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return md.digest();
     }
 
     /** Maps a file and bulk-copies its tensor bytes to a fresh heap array. */

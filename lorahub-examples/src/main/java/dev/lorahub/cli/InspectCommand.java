@@ -8,13 +8,9 @@ import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.TensorInfo;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -89,10 +85,8 @@ final class InspectCommand implements Callable<Integer> {
             try (SafetensorsReader reader = SafetensorsReader.open(weights)) {
                 tensors = reader.tensors();
             }
-            String sha256 =
-                    module.sha256().isPresent()
-                            ? module.sha256().get()
-                            : InspectCommand.sha256(weights);
+            // a loaded module always has its weights file to hash
+            String sha256 = module.sha256().orElseThrow();
             return new Report(abs, module, weights, tensors, sha256, Files.size(weights));
         }
 
@@ -235,24 +229,5 @@ final class InspectCommand implements Callable<Integer> {
         return v == Math.rint(v) && Math.abs(v) < 1e15
                 ? Long.toString((long) v)
                 : Double.toString(v);
-    }
-
-    /**
-     * @return the lower-case hex SHA-256 of a file, streamed (for modules without a hash)
-     */
-    static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 }

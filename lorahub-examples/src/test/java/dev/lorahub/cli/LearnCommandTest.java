@@ -62,24 +62,42 @@ class LearnCommandTest {
         Files.writeString(dir.resolve("examples.jsonl"), jsonl);
     }
 
+    /** {@code lorahub learn --examples <dir/examples> --out <out> <more...>}. */
+    CliRun learn(String examples, Path out, String... more) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "learn",
+                                "--examples",
+                                dir.resolve(examples).toString(),
+                                "--out",
+                                out.toString()));
+        args.addAll(List.of(more));
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    /** {@link #learn} with {@code --modules <the pool folder>} first. */
+    CliRun learnOnPool(String examples, Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of("--modules", modulesDir.toString()));
+        args.addAll(List.of(more));
+        return learn(examples, out, args.toArray(String[]::new));
+    }
+
     @Test
     void learns_and_writes_adapter_weights_trace_and_provenance() throws Exception {
         Path out = dir.resolve("out");
         CliRun run =
-                CliRun.of(
-                        "learn",
+                learn(
+                        "examples.jsonl",
+                        out,
                         "--model",
                         modelDir.toString(),
+                        "--budget",
+                        "30",
                         "--modules",
                         modulesDir.resolve("toy-0").toString(),
                         modulesDir.resolve("toy-1").toString(),
-                        modulesDir.resolve("toy-2").toString(),
-                        "--examples",
-                        dir.resolve("examples.jsonl").toString(),
-                        "--budget",
-                        "30",
-                        "--out",
-                        out.toString());
+                        modulesDir.resolve("toy-2").toString());
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.out()).contains("BUDGET_EXHAUSTED after 30 evaluations").contains("toy-2");
@@ -122,12 +140,9 @@ class LearnCommandTest {
             throws Exception {
         Path out = dir.resolve("out");
         CliRun run =
-                CliRun.of(
-                        "learn",
-                        "--modules",
-                        modulesDir.toString(),
-                        "--examples",
-                        dir.resolve("examples.jsonl").toString(),
+                learnOnPool(
+                        "examples.jsonl",
+                        out,
                         "--budget",
                         "8",
                         "--select",
@@ -135,9 +150,7 @@ class LearnCommandTest {
                         "--strategy",
                         "cat",
                         "--optimizer",
-                        "random",
-                        "--out",
-                        out.toString());
+                        "random");
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         Provenance p = Provenance.fromJson(Files.readString(out.resolve("provenance.json")));
@@ -157,17 +170,7 @@ class LearnCommandTest {
                 dir.resolve("text.jsonl"),
                 "{\"input\": \"2+2=\", \"output\": \"4\"}\n"
                         + "{\"input\": \"3+3=\", \"output\": \"6\"}\n");
-        CliRun run =
-                CliRun.of(
-                        "learn",
-                        "--modules",
-                        modulesDir.toString(),
-                        "--examples",
-                        dir.resolve("text.jsonl").toString(),
-                        "--budget",
-                        "5",
-                        "--out",
-                        dir.resolve("out").toString());
+        CliRun run = learnOnPool("text.jsonl", dir.resolve("out"), "--budget", "5");
         assertThat(run.exitCode()).as("%s", run).isZero();
     }
 
@@ -183,18 +186,15 @@ class LearnCommandTest {
                         + " 64]}\n");
         Path out = dir.resolve("llama-out");
         CliRun run =
-                CliRun.of(
-                        "learn",
+                learn(
+                        examples.getFileName().toString(),
+                        out,
                         "--model",
                         llama.resolve("model").toString(),
                         "--modules",
                         llama.resolve("adapters").toString(),
-                        "--examples",
-                        examples.toString(),
                         "--budget",
-                        "10",
-                        "--out",
-                        out.toString());
+                        "10");
         assertThat(run.exitCode()).as("%s", run).isZero();
 
         Provenance p = Provenance.fromJson(Files.readString(out.resolve("provenance.json")));
@@ -238,20 +238,17 @@ class LearnCommandTest {
                         + "{\"input_ids\": [77, 5, 120, 250, 1], \"labels\": [18, 240, 1]}\n");
         Path out = dir.resolve("t5-out");
         CliRun run =
-                CliRun.of(
-                        "learn",
+                learn(
+                        examples.getFileName().toString(),
+                        out,
                         "--model",
                         t5.resolve("model").toString(),
                         "--modules",
                         t5.resolve("adapters").toString(),
-                        "--examples",
-                        examples.toString(),
                         "--budget",
                         "6",
                         "--strategy",
-                        "cat",
-                        "--out",
-                        out.toString());
+                        "cat");
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(Files.readAllLines(out.resolve("trace.csv"))).hasSize(7);
         assertThat(LoraModule.load(out).layers()).hasSize(12);
@@ -259,45 +256,22 @@ class LearnCommandTest {
 
     @Test
     void bad_input_exits_1_with_one_line_naming_the_problem() {
-        List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "learn",
-                                "--modules",
-                                modulesDir.toString(),
-                                "--examples",
-                                dir.resolve("examples.jsonl").toString(),
-                                "--out",
-                                dir.resolve("out").toString()));
-        args.addAll(List.of("--select", "best:9"));
-        CliRun tooMany = CliRun.of(args.toArray(String[]::new));
+        CliRun tooMany = learnOnPool("examples.jsonl", dir.resolve("out"), "--select", "best:9");
         assertThat(tooMany.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(tooMany.errLines()).hasSize(1);
         assertThat(tooMany.err()).contains("best:9 needs at least 9 modules, got 3");
 
         CliRun noFolder =
-                CliRun.of(
-                        "learn",
+                learn(
+                        "examples.jsonl",
+                        dir.resolve("out"),
                         "--modules",
-                        dir.resolve("missing").toString(),
-                        "--examples",
-                        dir.resolve("examples.jsonl").toString(),
-                        "--out",
-                        dir.resolve("out").toString());
+                        dir.resolve("missing").toString());
         assertThat(noFolder.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(noFolder.err()).contains("missing");
 
         CliRun badStrategy =
-                CliRun.of(
-                        "learn",
-                        "--modules",
-                        modulesDir.toString(),
-                        "--examples",
-                        dir.resolve("examples.jsonl").toString(),
-                        "--strategy",
-                        "sum",
-                        "--out",
-                        dir.resolve("out").toString());
+                learnOnPool("examples.jsonl", dir.resolve("out"), "--strategy", "sum");
         assertThat(badStrategy.exitCode()).isEqualTo(LoraHubCli.EXIT_USAGE);
         assertThat(badStrategy.err()).contains("'sum'");
     }
