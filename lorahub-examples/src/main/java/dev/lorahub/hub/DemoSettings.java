@@ -42,9 +42,9 @@ public record DemoSettings(
     /**
      * @param hub the hub folder
      * @return 5 shots, seed 42, 100 test examples, all tasks, 10 candidates, 200 evaluations of
-     *     cobyla, 5-shot LoRA of 40 steps at 3e-3
+     *     the {@code quadratic} optimizer (the library default), 5-shot LoRA of 40 steps at 3e-3
      */
     public static DemoSettings defaults(Path hub) {
-        return new DemoSettings(hub, 5, 42, 100, 0, 10, 200, "cobyla", 40, 3e-3);
+        return new DemoSettings(hub, 5, 42, 100, 0, 10, 200, "quadratic", 40, 3e-3);
     }
 }

@@ -40,7 +40,7 @@ public record HubScale(
         int heldOutTest) {
     /** The committed hub. */
     public static final HubScale FULL =
-            new HubScale("full", 96, 256, 3, 4, 2400, 64, 3e-3, 4, 8, 200, 32, 2000, 5e-3, 1000,
+            new HubScale("full", 96, 256, 3, 4, 1600, 64, 3e-3, 4, 8, 200, 32, 2000, 5e-3, 1000,
                     200);
 
     /** The CI smoke build: same pipeline, tiny sizes. */

@@ -2,8 +2,11 @@ package dev.lorahub.djl.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Adam (Kingma and Ba) on NDArrays, updated in place: {@code m = b1 m + (1-b1) g}, {@code v = b2 v
@@ -11,6 +14,12 @@ import java.util.List;
  * zeroed after the update. Optional global gradient-norm clipping. Every temporary lives in a
  * per-step sub-manager that is closed at once; the moments live in the manager given at
  * construction.
+ *
+ * <p>Guard against bad steps: a step whose gradients are not all finite is skipped; after {@value
+ * #RESTORE_AFTER_SKIPS} skipped steps in a row the parameters and moments are restored from a copy
+ * taken every {@value #SNAPSHOT_EVERY} updates (at most {@value #MAX_RESTORES} times, then it
+ * throws). On this machine pretraining occasionally produced NaN from finite parameters, once and
+ * then for every later step, which is why the copy exists.
  */
 final class Adam implements AutoCloseable {
     private static final float BETA1 = 0.9f;
@@ -22,7 +31,16 @@ final class Adam implements AutoCloseable {
     private final List<NDArray> m = new ArrayList<>();
     private final List<NDArray> v = new ArrayList<>();
     private final float clipNorm;
-    private static final int MAX_CONSECUTIVE_SKIPS = 20;
+    private static final Logger LOG = LoggerFactory.getLogger(Adam.class);
+    private static final int RESTORE_AFTER_SKIPS = 3;
+    private static final int MAX_RESTORES = 20;
+    private static final int SNAPSHOT_EVERY = 50;
+    private static final NDIndex ALL = new NDIndex("...");
+    private final List<NDArray> snapParams = new ArrayList<>();
+    private final List<NDArray> snapM = new ArrayList<>();
+    private final List<NDArray> snapV = new ArrayList<>();
+    private int snapshotT;
+    private int restores;
     private int t;
     private int skipped;
     private int consecutiveSkips;
@@ -39,7 +57,11 @@ final class Adam implements AutoCloseable {
         for (NDArray p : this.params) {
             m.add(stateManager.zeros(p.getShape()));
             v.add(stateManager.zeros(p.getShape()));
+            snapParams.add(null);
+            snapM.add(null);
+            snapV.add(null);
         }
+        snapshot();
     }
 
     /**
@@ -59,10 +81,7 @@ final class Adam implements AutoCloseable {
                 sq += g.square().sum().getFloat();
             }
             if (!Double.isFinite(sq)) {
-                for (NDArray g : grads) {
-                    g.muli(0f);
-                }
-                return false;
+                return false; // the caller's skip() zeroes the gradients
             }
             consecutiveSkips = 0;
             t++;
@@ -90,6 +109,9 @@ final class Adam implements AutoCloseable {
                 g.muli(0f);
             }
         }
+        if (t % SNAPSHOT_EVERY == 0) {
+            snapshot();
+        }
         return true;
     }
 
@@ -116,14 +138,65 @@ final class Adam implements AutoCloseable {
             for (NDArray p : params) {
                 NDArray g = p.getGradient();
                 g.attach(scope);
-                g.muli(0f);
+                // not muli(0): NaN * 0 is NaN, and autograd adds the next gradient to this one.
+                // Not set(Buffer) either: it swaps the tensor's storage for a Java buffer owned by
+                // this short-lived wrapper (use after free once it is collected). Fill in place.
+                g.set(ALL, 0f);
             }
         }
-        if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
-            throw new IllegalStateException(
-                    "training diverged: " + consecutiveSkips + " steps in a row had a non-finite"
-                            + " loss or gradient after " + t + " updates");
+        if (consecutiveSkips >= RESTORE_AFTER_SKIPS) {
+            if (restores >= MAX_RESTORES) {
+                throw new IllegalStateException(
+                        "training diverged: " + consecutiveSkips + " steps in a row had a"
+                                + " non-finite loss or gradient after " + t + " updates and "
+                                + restores + " restores");
+            }
+            restore();
         }
+    }
+
+    /** @return how many times the last snapshot was restored */
+    int restores() {
+        return restores;
+    }
+
+    /** Keeps a copy of the parameters and moments (native arrays in the state manager). */
+    private void snapshot() {
+        snapshotT = t;
+        for (int i = 0; i < params.size(); i++) {
+            copyInto(snapParams, i, params.get(i));
+            copyInto(snapM, i, m.get(i));
+            copyInto(snapV, i, v.get(i));
+        }
+    }
+
+    private void copyInto(List<NDArray> copies, int i, NDArray source) {
+        NDArray copy = copies.get(i);
+        if (copy == null) {
+            copy = source.duplicate();
+            copy.attach(stateManager);
+            copies.set(i, copy);
+        } else {
+            copy.set(ALL, source);
+        }
+    }
+
+    /**
+     * Puts the last snapshot back: used when several steps in a row were non-finite, which means
+     * the parameters themselves went bad (observed rarely on this engine; see docs).
+     */
+    private void restore() {
+        LOG.warn("{} non-finite steps in a row after {} updates: restoring the parameters of"
+                + " update {}", consecutiveSkips, t, snapshotT);
+        for (int i = 0; i < params.size(); i++) {
+            // in-place element copies: the tensors keep their own storage
+            params.get(i).set(ALL, snapParams.get(i));
+            m.get(i).set(ALL, snapM.get(i));
+            v.get(i).set(ALL, snapV.get(i));
+        }
+        t = snapshotT;
+        restores++;
+        consecutiveSkips = 0;
     }
 
     @Override

@@ -142,6 +142,7 @@ public final class LoraTrainer {
             }
         }
         boolean updated = Double.isFinite(value) && adam.step(lr);
+        // a skipped step zeroes the gradients and, after several in a row, restores a snapshot
         if (!updated) {
             adam.skip();
         }

@@ -54,6 +54,7 @@ public final class Pretrainer {
         int tail = Math.max(1, config.steps() / 10);
         double tailSum = 0;
         int skipped = 0;
+        int restores = 0;
         try (NDManager state = model.manager().newSubManager();
                 Adam adam = new Adam(trainable, state, (float) config.clipNorm())) {
             for (int step = 1; step <= config.steps(); step++) {
@@ -66,14 +67,16 @@ public final class Pretrainer {
                 listener.onStep(step, config.steps(), loss);
             }
             skipped = adam.skipped();
+            restores = adam.restores();
         } finally {
             for (NDArray p : trainable) {
                 p.setRequiresGradient(false);
             }
         }
         double mean = tailSum / tail;
-        LOG.info("pretrained {} parameters for {} steps ({} skipped: non-finite), final loss {}",
-                params.size(), config.steps(), skipped, String.format("%.4f", mean));
+        LOG.info("pretrained {} parameters for {} steps ({} skipped as non-finite, {} restores),"
+                        + " final loss {}",
+                params.size(), config.steps(), skipped, restores, String.format("%.4f", mean));
         return mean;
     }
 }

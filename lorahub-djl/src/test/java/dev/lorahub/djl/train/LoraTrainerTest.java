@@ -117,6 +117,54 @@ class LoraTrainerTest {
         }
     }
 
+    @Test
+    void pretraining_survives_a_burst_of_non_finite_steps_by_restoring_its_snapshot() {
+        try (NDManager root = NDManager.newBaseManager();
+                TinyLm model = new TinyLm(root, VOCAB, 16, 1)) {
+            // GIVEN a model whose forward returns NaN on calls 60..69 (a burst longer than the
+            // skip limit of 3, as if the parameters had gone bad)
+            int[] calls = {0};
+            TrainableModel flaky =
+                    new TrainableModel() {
+                        @Override
+                        public NDManager manager() {
+                            return model.manager();
+                        }
+
+                        @Override
+                        public Map<String, dev.lorahub.spi.LinearShape> linearModules() {
+                            return model.linearModules();
+                        }
+
+                        @Override
+                        public Map<String, NDArray> parameters() {
+                            return model.parameters();
+                        }
+
+                        @Override
+                        public NDArray logits(NDArray ids, Map<String, LoraPair> lora) {
+                            NDArray l = model.logits(ids, lora);
+                            calls[0]++;
+                            return calls[0] > 60 && calls[0] <= 70 ? l.mul(Float.NaN) : l;
+                        }
+                    };
+            List<Double> losses = new ArrayList<>();
+            double tail =
+                    Pretrainer.of(new PretrainingConfig(150, 0.03, 10, 1.0))
+                            .listener((s, t, l) -> losses.add(l))
+                            .train(flaky, step -> task(32, step));
+            // THEN the NaN steps are reported, training goes on and still converges
+            assertThat(losses.subList(60, 70)).allSatisfy(l -> assertThat(l).isNaN());
+            assertThat(tail).as("first %s tail %s", losses.get(0), tail)
+                    .isLessThan(0.2 * losses.get(0));
+            for (NDArray p : model.parameters().values()) {
+                for (float f : p.toFloatArray()) {
+                    assertThat(Float.isFinite(f)).isTrue();
+                }
+            }
+        }
+    }
+
     private static LoraModule train(TinyLm model, long seed) {
         return LoraTrainer.of(config(20, seed)).train(model, task(32, 2), "toy", "tiny");
     }
