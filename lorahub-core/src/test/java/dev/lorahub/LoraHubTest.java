@@ -158,6 +158,24 @@ class LoraHubTest {
         assertThat(scores(c)).isNotEqualTo(scores(a));
     }
 
+    @Test
+    void bounds_box_every_evaluated_weight_and_are_recorded() {
+        ToyTask t = task(Combination.SEPARATE_SUM, 5);
+        // the unbounded optimum (TRUTH) lies outside [-0.1, 0.2] in three coordinates, so an
+        // optimizer ignoring the bounds would leave the box; regulariser off, so that the small
+        // gain available inside the box is not outweighed by 0.05 * mean|w|
+        LoraHubResult r = onToy(t).bounds(-0.1, 0.2).regularization(0).budget(30).run();
+
+        for (TracePoint p : r.trace()) {
+            for (double w : p.weights()) {
+                assertThat(w).as("evaluation %d", p.index()).isBetween(-0.1, 0.2);
+            }
+        }
+        assertThat(r.provenance().lowerBound()).isEqualTo(-0.1);
+        assertThat(r.provenance().upperBound()).isEqualTo(0.2);
+        assertThat(r.bestLoss()).isLessThan(r.trace().get(0).loss());
+    }
+
     static List<Double> scores(LoraHubResult r) {
         List<Double> out = new ArrayList<>();
         r.trace().forEach(p -> out.add(p.score()));

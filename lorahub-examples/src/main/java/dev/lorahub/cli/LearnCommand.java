@@ -7,6 +7,7 @@ import dev.lorahub.LoraHub;
 import dev.lorahub.LoraHubListener;
 import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
+import dev.lorahub.MajoritySign;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
 import dev.lorahub.TracePoint;
@@ -105,6 +106,32 @@ public final class LearnCommand implements Callable<Integer> {
     @Nullable Double density;
 
     @Option(
+            names = "--svd-rank",
+            paramLabel = "R",
+            description = "Rank of an svd composition (default: the largest input rank).")
+    @Nullable Integer svdRank;
+
+    @Option(
+            names = "--majority-sign",
+            paramLabel = "total|frequency",
+            description =
+                    "How ties and dare-ties elect each element's sign: total (sign of the sum,"
+                            + " default) or frequency (sign held by more adapters).")
+    @Nullable MajoritySign majoritySign;
+
+    @Option(
+            names = "--bounds",
+            split = ",",
+            paramLabel = "LO,HI",
+            description =
+                    "Box of every weight, LO < 0 < HI (default: "
+                            + LoraHub.DEFAULT_LOWER_BOUND
+                            + ","
+                            + LoraHub.DEFAULT_UPPER_BOUND
+                            + ").")
+    double @Nullable [] bounds;
+
+    @Option(
             names = "--select",
             paramLabel = "all|random:K|best:K",
             description =
@@ -155,6 +182,13 @@ public final class LearnCommand implements Callable<Integer> {
         if (batchSize != null) {
             step = step.batchSize(batchSize);
         }
+        if (bounds != null) {
+            if (bounds.length != 2) {
+                throw new IllegalArgumentException(
+                        "--bounds takes LO,HI (two numbers), got " + bounds.length + " values");
+            }
+            step = step.bounds(bounds[0], bounds[1]);
+        }
         Progress progress = new Progress(spec.commandLine().getErr());
         step = step.listener(progress);
         LoraHubResult result;
@@ -204,7 +238,16 @@ public final class LearnCommand implements Callable<Integer> {
 
     private Composer composer() {
         Composer c = Composer.of(strategy);
-        return density == null ? c : c.density(density);
+        if (density != null) {
+            c = c.density(density);
+        }
+        if (svdRank != null) {
+            c = c.svdRank(svdRank);
+        }
+        if (majoritySign != null) {
+            c = c.majoritySign(majoritySign);
+        }
+        return c;
     }
 
     /**

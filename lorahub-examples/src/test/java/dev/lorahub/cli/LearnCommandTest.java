@@ -165,6 +165,46 @@ class LearnCommandTest {
     }
 
     @Test
+    void bounds_box_every_evaluated_weight_and_are_recorded() throws Exception {
+        Path out = dir.resolve("out");
+        CliRun run =
+                learnOnPool(
+                        "examples.jsonl",
+                        out,
+                        "--budget",
+                        "12",
+                        "--optimizer",
+                        "random",
+                        "--bounds",
+                        "-0.2,0.3");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        Provenance p = Provenance.fromJson(Files.readString(out.resolve("provenance.json")));
+        assertThat(p.lowerBound()).isEqualTo(-0.2);
+        assertThat(p.upperBound()).isEqualTo(0.3);
+        List<String> trace = Files.readAllLines(out.resolve("trace.csv"));
+        assertThat(trace).hasSize(13);
+        for (String row : trace.subList(1, trace.size())) {
+            String[] f = row.split(",");
+            for (int i = 5; i < f.length; i++) {
+                assertThat(Double.parseDouble(f[i])).as(row).isBetween(-0.2, 0.3);
+            }
+        }
+    }
+
+    @Test
+    void bounds_that_do_not_hold_zero_or_are_not_two_numbers_exit_1() {
+        CliRun notAroundZero =
+                learnOnPool("examples.jsonl", dir.resolve("out"), "--bounds", "0.5,1");
+        assertThat(notAroundZero.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(notAroundZero.err()).contains("lower < 0 < upper").contains("[0.5, 1.0]");
+
+        CliRun one = learnOnPool("examples.jsonl", dir.resolve("out"), "--bounds", "1");
+        assertThat(one.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(one.err()).contains("--bounds takes LO,HI");
+    }
+
+    @Test
     void text_examples_work_through_the_backends_tokenizer() throws Exception {
         Files.writeString(
                 dir.resolve("text.jsonl"),
