@@ -9,8 +9,8 @@ import java.util.HexFormat;
 
 /**
  * SHA-256 of a module's content: every layer's path, shape, scaling and factor bits. Provenance
- * uses it for modules that have no weights file to hash ({@link LoraModule#sha256()} empty: made
- * in memory or by a merge).
+ * uses it for modules that have no weights file to hash ({@link LoraModule#sha256()} empty: made in
+ * memory or by a merge).
  */
 final class ContentHash {
     private ContentHash() {}

@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * One example of a task: an input and the output the model should produce. Either text ({@link
  * #of(String, String)}) that a backend tokenizes, or pre-tokenized ids with Hugging Face semantics
- * ({@link #tokenized(int[], int[])}): for a causal LM {@code labels} align with {@code inputIds} and
- * are shifted inside the loss; for a seq2seq model {@code labels} are the decoder targets; -100
+ * ({@link #tokenized(int[], int[])}): for a causal LM {@code labels} align with {@code inputIds}
+ * and are shifted inside the loss; for a seq2seq model {@code labels} are the decoder targets; -100
  * marks a position to ignore.
  */
 public final class FewShotExample {
@@ -41,7 +41,8 @@ public final class FewShotExample {
 
     /**
      * @param inputIds token ids of the input (causal LM: prompt and target; seq2seq: encoder input)
-     * @param labels HF labels: causal LM aligned with inputIds, seq2seq decoder targets; -100 ignored
+     * @param labels HF labels: causal LM aligned with inputIds, seq2seq decoder targets; -100
+     *     ignored
      * @return a pre-tokenized example
      */
     public static FewShotExample tokenized(int[] inputIds, int[] labels) {
@@ -53,27 +54,37 @@ public final class FewShotExample {
         return new FewShotExample(null, null, inputIds.clone(), labels.clone());
     }
 
-    /** @return true when this example carries token ids rather than text */
+    /**
+     * @return true when this example carries token ids rather than text
+     */
     public boolean isTokenized() {
         return inputIds != null;
     }
 
-    /** @return the input text, empty for a pre-tokenized example */
+    /**
+     * @return the input text, empty for a pre-tokenized example
+     */
     public Optional<String> input() {
         return Optional.ofNullable(input);
     }
 
-    /** @return the output text, empty for a pre-tokenized example */
+    /**
+     * @return the output text, empty for a pre-tokenized example
+     */
     public Optional<String> output() {
         return Optional.ofNullable(output);
     }
 
-    /** @return a copy of the input ids, empty for a text example */
+    /**
+     * @return a copy of the input ids, empty for a text example
+     */
     public Optional<int[]> inputIds() {
         return Optional.ofNullable(inputIds).map(int[]::clone);
     }
 
-    /** @return a copy of the labels, empty for a text example */
+    /**
+     * @return a copy of the labels, empty for a text example
+     */
     public Optional<int[]> labels() {
         return Optional.ofNullable(labels).map(int[]::clone);
     }

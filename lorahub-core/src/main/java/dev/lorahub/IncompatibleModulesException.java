@@ -8,7 +8,9 @@ package dev.lorahub;
 public class IncompatibleModulesException extends LoraHubException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message names the modules, the key and both shapes or values */
+    /**
+     * @param message names the modules, the key and both shapes or values
+     */
     public IncompatibleModulesException(String message) {
         super(message);
     }

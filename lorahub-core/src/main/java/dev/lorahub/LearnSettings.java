@@ -120,7 +120,6 @@ record LearnSettings(
 
         Composer composer;
 
-
         Copy(LearnSettings s) {
 
             model = s.model;
@@ -144,7 +143,6 @@ record LearnSettings(
             selection = s.selection;
 
             composer = s.composer;
-
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.lorahub;
 
 import dev.lorahub.spi.BaseModel;
-
 import java.util.List;
 import java.util.Objects;
 

@@ -4,7 +4,9 @@ package dev.lorahub;
 public class LoraHubException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what went wrong, naming the file, key and values involved */
+    /**
+     * @param message what went wrong, naming the file, key and values involved
+     */
     public LoraHubException(String message) {
         super(message);
     }

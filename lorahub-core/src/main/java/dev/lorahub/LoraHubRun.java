@@ -8,10 +8,6 @@ import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.ModelBackends;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -23,6 +19,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** One execution of a {@link LearnStep}: checks, model, selection, search, result. */
 final class LoraHubRun {

@@ -84,8 +84,16 @@ public final class LoraLayer {
         long[] b = shape2d(reader, keyB);
         if (b[1] != a[0]) {
             throw new IllegalArgumentException(
-                    "layer '" + modulePath + "': '" + keyA + "' is " + Arrays.toString(a)
-                            + " but '" + keyB + "' is " + Arrays.toString(b)
+                    "layer '"
+                            + modulePath
+                            + "': '"
+                            + keyA
+                            + "' is "
+                            + Arrays.toString(a)
+                            + " but '"
+                            + keyB
+                            + "' is "
+                            + Arrays.toString(b)
                             + " (lora_A is [r, in], lora_B is [out, r])");
         }
         return owning(
@@ -109,7 +117,11 @@ public final class LoraLayer {
         long[] s = t.shape();
         if (s.length != 2 || s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(
-                    reader.file() + ": tensor '" + key + "' is " + Arrays.toString(s)
+                    reader.file()
+                            + ": tensor '"
+                            + key
+                            + "' is "
+                            + Arrays.toString(s)
                             + "; a LoRA factor is 2-D with dimensions that fit an int");
         }
         return s;
@@ -129,7 +141,14 @@ public final class LoraLayer {
             double scaling,
             boolean fanInFanOut) {
         return new LoraLayer(
-                modulePath, rank, inFeatures, outFeatures, loraA, loraB, scaling, fanInFanOut,
+                modulePath,
+                rank,
+                inFeatures,
+                outFeatures,
+                loraA,
+                loraB,
+                scaling,
+                fanInFanOut,
                 false);
     }
 
@@ -146,18 +165,36 @@ public final class LoraLayer {
         this.modulePath = Objects.requireNonNull(modulePath, "modulePath");
         if (rank < 1 || inFeatures < 1 || outFeatures < 1) {
             throw new IllegalArgumentException(
-                    "layer '" + modulePath + "': rank, in and out must be >= 1, got r=" + rank
-                            + " in=" + inFeatures + " out=" + outFeatures);
+                    "layer '"
+                            + modulePath
+                            + "': rank, in and out must be >= 1, got r="
+                            + rank
+                            + " in="
+                            + inFeatures
+                            + " out="
+                            + outFeatures);
         }
         if (loraA.length != (long) rank * inFeatures) {
             throw new IllegalArgumentException(
-                    "layer '" + modulePath + "': lora_A has " + loraA.length
-                            + " values, expected " + rank + "x" + inFeatures);
+                    "layer '"
+                            + modulePath
+                            + "': lora_A has "
+                            + loraA.length
+                            + " values, expected "
+                            + rank
+                            + "x"
+                            + inFeatures);
         }
         if (loraB.length != (long) outFeatures * rank) {
             throw new IllegalArgumentException(
-                    "layer '" + modulePath + "': lora_B has " + loraB.length
-                            + " values, expected " + outFeatures + "x" + rank);
+                    "layer '"
+                            + modulePath
+                            + "': lora_B has "
+                            + loraB.length
+                            + " values, expected "
+                            + outFeatures
+                            + "x"
+                            + rank);
         }
         if (!Double.isFinite(scaling)) {
             throw new IllegalArgumentException(
@@ -172,52 +209,72 @@ public final class LoraLayer {
         this.fanInFanOut = fanInFanOut;
     }
 
-    /** @return the module path in the base model, e.g. {@code model.layers.0.self_attn.q_proj} */
+    /**
+     * @return the module path in the base model, e.g. {@code model.layers.0.self_attn.q_proj}
+     */
     public String modulePath() {
         return modulePath;
     }
 
-    /** @return r */
+    /**
+     * @return r
+     */
     public int rank() {
         return rank;
     }
 
-    /** @return in_features of the base linear layer (columns of A) */
+    /**
+     * @return in_features of the base linear layer (columns of A)
+     */
     public int inFeatures() {
         return inFeatures;
     }
 
-    /** @return out_features of the base linear layer (rows of B) */
+    /**
+     * @return out_features of the base linear layer (rows of B)
+     */
     public int outFeatures() {
         return outFeatures;
     }
 
-    /** @return a copy of lora_A, {@code [rank, inFeatures]} row-major */
+    /**
+     * @return a copy of lora_A, {@code [rank, inFeatures]} row-major
+     */
     public float[] loraA() {
         return loraA.clone();
     }
 
-    /** @return a copy of lora_B, {@code [outFeatures, rank]} row-major */
+    /**
+     * @return a copy of lora_B, {@code [outFeatures, rank]} row-major
+     */
     public float[] loraB() {
         return loraB.clone();
     }
 
-    /** @return the internal lora_A array; callers must not modify it */
+    /**
+     * @return the internal lora_A array; callers must not modify it
+     */
     public float[] loraAView() {
         return loraA;
     }
 
-    /** @return the internal lora_B array; callers must not modify it */
+    /**
+     * @return the internal lora_B array; callers must not modify it
+     */
     public float[] loraBView() {
         return loraB;
     }
 
-    /** @return s in {@code deltaW = s * B @ A} */
+    /**
+     * @return s in {@code deltaW = s * B @ A}
+     */
     public double scaling() {
         return scaling;
     }
 
-    /** @return true when the base weight is stored {@code [in, out]} (GPT-2 Conv1D) */
+    /**
+     * @return true when the base weight is stored {@code [in, out]} (GPT-2 Conv1D)
+     */
     public boolean fanInFanOut() {
         return fanInFanOut;
     }
@@ -253,7 +310,9 @@ public final class LoraLayer {
         return delta;
     }
 
-    /** @return a copy with another scaling, same factors */
+    /**
+     * @return a copy with another scaling, same factors
+     */
     public LoraLayer withScaling(double newScaling) {
         return new LoraLayer(
                 modulePath, rank, inFeatures, outFeatures, loraA, loraB, newScaling, fanInFanOut);
@@ -261,7 +320,20 @@ public final class LoraLayer {
 
     @Override
     public String toString() {
-        return "LoraLayer[" + modulePath + ", r=" + rank + ", A " + rank + "x" + inFeatures
-                + ", B " + outFeatures + "x" + rank + ", scaling=" + scaling + "]";
+        return "LoraLayer["
+                + modulePath
+                + ", r="
+                + rank
+                + ", A "
+                + rank
+                + "x"
+                + inFeatures
+                + ", B "
+                + outFeatures
+                + "x"
+                + rank
+                + ", scaling="
+                + scaling
+                + "]";
     }
 }

@@ -22,10 +22,10 @@ import org.jspecify.annotations.Nullable;
  * ({@code deltaW = scaling * B @ A} per layer, see {@link LoraLayer}).
  *
  * <p>A module loaded from a PEFT folder also remembers the SHA-256 of its adapter_model.safetensors
- * ({@link #sha256()}, computed on first use), the element type each factor was stored in (F16 and BF16 adapters are
- * written back in their own type, bit for bit) and the folder it came from, which {@link
- * #save(Path)} refuses to overwrite. Merge results ({@link Composer}) remember the folders of all
- * their inputs.
+ * ({@link #sha256()}, computed on first use), the element type each factor was stored in (F16 and
+ * BF16 adapters are written back in their own type, bit for bit) and the folder it came from, which
+ * {@link #save(Path)} refuses to overwrite. Merge results ({@link Composer}) remember the folders
+ * of all their inputs.
  *
  * <p>Immutable; layers are shared, never copied, between a module and its {@code with...} copies.
  */

@@ -12,13 +12,11 @@ import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
 import dev.lorahub.testkit.ToyTasks;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 /** A run with nothing but modules and examples behaves as the reference's lorahub_learning. */
 class LoraHubDefaultsTest {

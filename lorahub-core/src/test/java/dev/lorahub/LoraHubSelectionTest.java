@@ -9,10 +9,6 @@ import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
 import dev.lorahub.testkit.ToyTasks;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -21,6 +17,8 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Module selection, the listener and the provenance of a run. */
 class LoraHubSelectionTest {

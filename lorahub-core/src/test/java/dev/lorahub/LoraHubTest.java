@@ -9,13 +9,11 @@ import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
 import dev.lorahub.testkit.ToyTasks;
 import dev.lorahub.testkit.ToyTasks.Combination;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /** LoraHub on the pure-Java toy backend, against truths computed without the merge code. */
 class LoraHubTest {
@@ -53,11 +51,7 @@ class LoraHubTest {
                 referenceLoss(
                         ToyTasks.update(MODULES, TRUTH, Combination.SEPARATE_SUM), t.examples(), 5);
 
-        LoraHubResult r =
-                onToy(t)
-                        .optimizer(new LocalRandomSearch())
-                        .budget(300)
-                        .run();
+        LoraHubResult r = onToy(t).optimizer(new LocalRandomSearch()).budget(300).run();
 
         // THEN at least 60% of the way from the base loss to the generating update's loss
         assertThat(base - truth).as("room to improve").isGreaterThan(0.05);
@@ -77,12 +71,7 @@ class LoraHubTest {
         // near the generating ones; regulariser off, so nothing pulls them towards 0
         ToyTask t = task(Combination.EXACT_SUM, 40);
 
-        LoraHubResult r =
-                onToy(t)
-                        .strategy(MergeStrategy.CAT)
-                        .regularization(0)
-                        .budget(400)
-                        .run();
+        LoraHubResult r = onToy(t).strategy(MergeStrategy.CAT).regularization(0).budget(400).run();
 
         double[] w = r.weightArray();
         for (int i = 0; i < w.length; i++) {
@@ -96,12 +85,7 @@ class LoraHubTest {
     @Test
     void every_trace_point_scores_the_reference_objective() {
         ToyTask t = task(Combination.SEPARATE_SUM, 5);
-        LoraHubResult r =
-                onToy(t)
-                        .optimizer(new LocalRandomSearch())
-                        .budget(6)
-                        .batchSize(2)
-                        .run();
+        LoraHubResult r = onToy(t).optimizer(new LocalRandomSearch()).budget(6).batchSize(2).run();
 
         for (TracePoint p : r.trace()) {
             double[] w = p.weights();
@@ -123,11 +107,7 @@ class LoraHubTest {
     @Test
     void merged_module_carries_the_learned_combination() {
         ToyTask t = task(Combination.SEPARATE_SUM, 5);
-        LoraHubResult r =
-                onToy(t)
-                        .optimizer(new LocalRandomSearch())
-                        .budget(20)
-                        .run();
+        LoraHubResult r = onToy(t).optimizer(new LocalRandomSearch()).budget(20).run();
 
         Map<String, float[]> expected =
                 ToyTasks.update(MODULES, r.weightArray(), Combination.SEPARATE_SUM);
@@ -144,10 +124,7 @@ class LoraHubTest {
     @Test
     void runs_are_deterministic_for_a_seed() {
         ToyTask t = task(Combination.SEPARATE_SUM, 5);
-        LearnStep step =
-                onToy(t)
-                        .optimizer(new LocalRandomSearch())
-                        .budget(25);
+        LearnStep step = onToy(t).optimizer(new LocalRandomSearch()).budget(25);
 
         LoraHubResult a = step.run();
         LoraHubResult b = step.run();
@@ -185,10 +162,7 @@ class LoraHubTest {
     @Test
     void a_stronger_regulariser_shrinks_the_weights() {
         ToyTask t = task(Combination.SEPARATE_SUM, 5);
-        LearnStep step =
-                onToy(t)
-                        .optimizer(new LocalRandomSearch())
-                        .budget(150);
+        LearnStep step = onToy(t).optimizer(new LocalRandomSearch()).budget(150);
 
         LoraHubResult off = step.regularization(0).run();
         LoraHubResult strong = step.regularization(2.0).run();

@@ -7,13 +7,11 @@ import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTasks;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Every invalid call fails before any forward pass, with a message naming the culprit. */
 class LoraHubValidationTest {

@@ -18,9 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -462,8 +462,7 @@ final class AdapterConfigJson {
                                     m.put(
                                             e.getKey(),
                                             read.apply(
-                                                    key + "['" + e.getKey() + "']",
-                                                    e.getValue())));
+                                                    key + "['" + e.getKey() + "']", e.getValue())));
             return m;
         }
     }

@@ -31,7 +31,9 @@ public class AdapterFormatException extends LoraHubException {
         this.file = file;
     }
 
-    /** @return the offending file, or null after deserialization */
+    /**
+     * @return the offending file, or null after deserialization
+     */
     public Path file() {
         return file;
     }

@@ -50,8 +50,8 @@ public final class PeftAdapters {
      * @param config the parsed adapter_config.json
      * @param layers the layers in the order their lora_A tensors appear in the file's header
      * @param dtypes the stored element types of each layer's factors, by module path
-     * @param weightsHash the SHA-256 of adapter_model.safetensors as it was read, computed on
-     *     first use
+     * @param weightsHash the SHA-256 of adapter_model.safetensors as it was read, computed on first
+     *     use
      */
     public record Contents(
             AdapterConfig config,

@@ -1,7 +1,5 @@
 package dev.lorahub.io;
 
-import org.jspecify.annotations.Nullable;
-
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a safetensors file: an 8-byte little-endian header length N, N bytes of UTF-8 JSON, then

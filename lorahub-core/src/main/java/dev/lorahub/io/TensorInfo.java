@@ -37,7 +37,9 @@ public record TensorInfo(String name, DType dtype, long[] shape, long begin, lon
         }
     }
 
-    /** The words for data offsets that do not hold {@code dtype x shape}, shared with the header. */
+    /**
+     * The words for data offsets that do not hold {@code dtype x shape}, shared with the header.
+     */
     static String sizeMismatch(long begin, long end, long expected, DType dtype, long[] shape) {
         return "data_offsets ["
                 + begin

@@ -10,24 +10,28 @@ import java.util.Optional;
 /**
  * A loaded base model that evaluates the LoraHub objective under a composed adapter.
  *
- * <p>Contract for implementations: {@link #loss(LoraModule, EncodedBatch)} adds each layer's
- * {@code deltaW = scaling * B @ A} to the targeted base weight in place, runs the forward pass
- * without gradients and with dropout off, and restores the base weights bit-exactly from a kept
- * copy of only the targeted matrices. No full-model copy per evaluation, no re-reading of files.
+ * <p>Contract for implementations: {@link #loss(LoraModule, EncodedBatch)} adds each layer's {@code
+ * deltaW = scaling * B @ A} to the targeted base weight in place, runs the forward pass without
+ * gradients and with dropout off, and restores the base weights bit-exactly from a kept copy of
+ * only the targeted matrices. No full-model copy per evaluation, no re-reading of files.
  * Implementations are not thread-safe unless they say so.
  */
 public interface BaseModel extends AutoCloseable {
-    /** @return the architecture, e.g. {@code llama}, {@code t5} */
+    /**
+     * @return the architecture, e.g. {@code llama}, {@code t5}
+     */
     String modelType();
 
     /**
-     * @return every linear layer an adapter may target, by module path in PEFT's naming without
-     *     the {@code base_model.model.} prefix (e.g. {@code model.layers.0.self_attn.q_proj}),
-     *     in model order
+     * @return every linear layer an adapter may target, by module path in PEFT's naming without the
+     *     {@code base_model.model.} prefix (e.g. {@code model.layers.0.self_attn.q_proj}), in model
+     *     order
      */
     Map<String, LinearShape> linearModules();
 
-    /** @return the tokenizer, when the model has one */
+    /**
+     * @return the tokenizer, when the model has one
+     */
     Optional<TextTokenizer> tokenizer();
 
     /**

@@ -32,7 +32,10 @@ public record LinearShape(int outFeatures, int inFeatures) {
      *     another shape (the message names the adapter, the layer and both shapes)
      */
     public static LinearShape targetOf(
-            Map<String, LinearShape> linears, String modelName, String moduleName, LoraLayer layer) {
+            Map<String, LinearShape> linears,
+            String modelName,
+            String moduleName,
+            LoraLayer layer) {
         LinearShape shape = linears.get(layer.modulePath());
         if (shape == null) {
             throw new IllegalArgumentException(

@@ -8,7 +8,9 @@ import java.nio.file.Path;
  * implementation in {@code META-INF/services/dev.lorahub.spi.ModelBackend}).
  */
 public interface ModelBackend {
-    /** @return a short name, e.g. {@code djl-llama} */
+    /**
+     * @return a short name, e.g. {@code djl-llama}
+     */
     String name();
 
     /**

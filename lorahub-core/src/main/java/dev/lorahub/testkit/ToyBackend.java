@@ -1,10 +1,8 @@
 package dev.lorahub.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.ModelBackend;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

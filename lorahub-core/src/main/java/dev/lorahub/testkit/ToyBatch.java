@@ -2,7 +2,6 @@ package dev.lorahub.testkit;
 
 import dev.lorahub.FewShotExample;
 import dev.lorahub.spi.EncodedBatch;
-
 import java.util.List;
 
 /**

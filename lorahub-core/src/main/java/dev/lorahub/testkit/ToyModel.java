@@ -3,7 +3,6 @@ package dev.lorahub.testkit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
@@ -12,7 +11,6 @@ import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.TextTokenizer;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -220,7 +218,8 @@ public final class ToyModel implements BaseModel {
     Map<String, float[]> effectiveWeights(LoraModule adapter) {
         Map<String, float[]> w = new LinkedHashMap<>(weights);
         for (LoraLayer layer : adapter.layers().values()) {
-            LinearShape shape = LinearShape.targetOf(shapes, "the toy model", adapter.name(), layer);
+            LinearShape shape =
+                    LinearShape.targetOf(shapes, "the toy model", adapter.name(), layer);
             float[] delta = layer.deltaWeight();
             float[] sum = w.get(layer.modulePath()).clone();
             int out = shape.outFeatures();

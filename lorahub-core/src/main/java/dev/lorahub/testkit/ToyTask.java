@@ -1,7 +1,6 @@
 package dev.lorahub.testkit;
 
 import dev.lorahub.FewShotExample;
-
 import java.util.List;
 import java.util.Objects;
 

@@ -4,7 +4,6 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,6 @@
 package dev.lorahub.testkit;
 
 import dev.lorahub.spi.TextTokenizer;
-
 import java.util.Arrays;
 
 /**

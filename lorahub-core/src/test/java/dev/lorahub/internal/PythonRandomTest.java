@@ -2,12 +2,11 @@ package dev.lorahub.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.stream.Stream;
 
 /**
  * Truth: CPython 3.11.7, {@code random.seed(seed); random.sample(range(n), k)} and {@code

@@ -47,8 +47,7 @@ class LazyLoadTest {
 
     private static String reference(Path file) throws Exception {
         return HexFormat.of()
-                .formatHex(
-                        MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
     @Test
@@ -62,8 +61,7 @@ class LazyLoadTest {
     }
 
     @Test
-    void asking_for_the_hash_after_the_file_changed_is_refused_naming_the_file()
-            throws Exception {
+    void asking_for_the_hash_after_the_file_changed_is_refused_naming_the_file() throws Exception {
         Path dir = valid();
         Path weights = dir.resolve(PeftAdapters.WEIGHTS_FILE);
         LoraModule m = LoraModule.load(dir);

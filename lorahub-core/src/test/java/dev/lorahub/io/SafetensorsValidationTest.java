@@ -3,19 +3,17 @@ package dev.lorahub.io;
 import static dev.lorahub.io.SafetensorsBytes.entry;
 import static dev.lorahub.io.SafetensorsBytes.file;
 import static dev.lorahub.io.SafetensorsBytes.withLength;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import org.assertj.core.api.AbstractThrowableAssert;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.assertj.core.api.AbstractThrowableAssert;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One test per invalid case of the spec: each is an AdapterFormatException naming file and fault.

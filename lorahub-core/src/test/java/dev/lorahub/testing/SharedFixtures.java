@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Assumptions;
 public final class SharedFixtures {
     private SharedFixtures() {}
 
-    /** @return the shared folder, or null when it cannot be found */
+    /**
+     * @return the shared folder, or null when it cannot be found
+     */
     public static Path root() {
         String prop = System.getProperty("lorahub.shared");
         if (prop != null && Files.isDirectory(Paths.get(prop, "fixtures"))) {

@@ -10,7 +10,6 @@ import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
 import dev.lorahub.testkit.ToyTasks;
-
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;

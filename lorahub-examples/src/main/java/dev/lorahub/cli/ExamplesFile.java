@@ -3,10 +3,8 @@ package dev.lorahub.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.io.AdapterFormatException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
@@ -17,17 +16,15 @@ import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
 import dev.lorahub.testkit.ToyTasks;
-
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code lorahub learn} end to end on the pure-Java toy backend (no DJL, no model files). */
 class LearnCommandTest {
@@ -310,8 +307,7 @@ class LearnCommandTest {
         assertThat(noFolder.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(noFolder.err()).contains("missing");
 
-        CliRun badStrategy =
-                learnOnPool("examples.jsonl", dir.resolve("out"), "--strategy", "sum");
+        CliRun badStrategy = learnOnPool("examples.jsonl", dir.resolve("out"), "--strategy", "sum");
         assertThat(badStrategy.exitCode()).isEqualTo(LoraHubCli.EXIT_USAGE);
         assertThat(badStrategy.err()).contains("'sum'");
     }
