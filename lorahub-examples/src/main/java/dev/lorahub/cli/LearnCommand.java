@@ -7,7 +7,6 @@ import dev.lorahub.LoraHub;
 import dev.lorahub.LoraHubListener;
 import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
-import dev.lorahub.MajoritySign;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
 import dev.lorahub.TracePoint;
@@ -26,6 +25,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -96,29 +96,10 @@ public final class LearnCommand implements Callable<Integer> {
                             + " or another of: ${COMPLETION-CANDIDATES}.")
     MergeStrategy strategy = MergeStrategy.LORAHUB;
 
-    @Option(
-            names = "--density",
-            paramLabel = "D",
-            description = "Fraction kept by ties, dare-*, magnitude-prune.")
-    @Nullable Double density;
-
-    @Option(
-            names = "--svd-rank",
-            paramLabel = "R",
-            description = "Rank of an svd composition (default: the largest input rank).")
-    @Nullable Integer svdRank;
-
-    @Option(
-            names = "--majority-sign",
-            paramLabel = "total|frequency",
-            description =
-                    "How ties and dare-ties elect each element's sign: total (sign of the sum,"
-                            + " default) or frequency (sign held by more adapters).")
-    @Nullable MajoritySign majoritySign;
+    @Mixin ComposerOptions composition = new ComposerOptions();
 
     @Option(
             names = "--bounds",
-            split = ",",
             paramLabel = "LO,HI",
             description =
                     "Box of every weight, LO < 0 < HI (default: "
@@ -126,7 +107,7 @@ public final class LearnCommand implements Callable<Integer> {
                             + ","
                             + LoraHub.DEFAULT_UPPER_BOUND
                             + ").")
-    double @Nullable [] bounds;
+    @Nullable String bounds;
 
     @Option(
             names = "--select",
@@ -180,11 +161,8 @@ public final class LearnCommand implements Callable<Integer> {
             step = step.batchSize(batchSize);
         }
         if (bounds != null) {
-            if (bounds.length != 2) {
-                throw new IllegalArgumentException(
-                        "--bounds takes LO,HI (two numbers), got " + bounds.length + " values");
-            }
-            step = step.bounds(bounds[0], bounds[1]);
+            double[] lohi = twoNumbers(bounds);
+            step = step.bounds(lohi[0], lohi[1]);
         }
         Progress progress = new Progress(spec.commandLine().getErr());
         step = step.listener(progress);
@@ -203,6 +181,21 @@ public final class LearnCommand implements Callable<Integer> {
         result.save(out);
         report(result);
         return result.state() == LoraHubResult.State.FAILED ? LoraHubCli.EXIT_BAD_INPUT : 0;
+    }
+
+    private static double[] twoNumbers(String lohi) {
+        String[] parts = lohi.split(",", -1);
+        try {
+            if (parts.length == 2) {
+                return new double[] {
+                    Double.parseDouble(parts[0].strip()), Double.parseDouble(parts[1].strip())
+                };
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the message below
+        }
+        throw new IllegalArgumentException(
+                "--bounds takes LO,HI (two numbers), got '" + lohi + "'");
     }
 
     /** Draws a progress bar from the first evaluation on, so that early errors print alone. */
@@ -234,17 +227,7 @@ public final class LearnCommand implements Callable<Integer> {
     }
 
     private Composer composer() {
-        Composer c = Composer.of(strategy);
-        if (density != null) {
-            c = c.density(density);
-        }
-        if (svdRank != null) {
-            c = c.svdRank(svdRank);
-        }
-        if (majoritySign != null) {
-            c = c.majoritySign(majoritySign);
-        }
-        return c;
+        return composition.applyTo(Composer.of(strategy));
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,31 +51,13 @@ final class MergeCommand implements Callable<Integer> {
             description = "One weight per adapter, in the order given (negative allowed).")
     double[] weights = {};
 
-    @Option(
-            names = "--density",
-            paramLabel = "D",
-            description = "Fraction of entries kept by ties, dare-*, magnitude-prune, in [0, 1].")
-    Double density;
-
-    @Option(
-            names = "--svd-rank",
-            paramLabel = "R",
-            description = "Rank of the svd result (default: the largest input rank).")
-    Integer svdRank;
+    @Mixin ComposerOptions composition = new ComposerOptions();
 
     @Option(
             names = "--seed",
             paramLabel = "S",
             description = "Seed of the random masks of dare-linear and dare-ties.")
     Long seed;
-
-    @Option(
-            names = "--majority-sign",
-            paramLabel = "total|frequency",
-            description =
-                    "How ties and dare-ties elect each element's sign: total (sign of the sum,"
-                            + " default) or frequency (sign held by more adapters).")
-    MajoritySign majoritySign;
 
     @Option(
             names = "--out",
@@ -101,7 +84,7 @@ final class MergeCommand implements Callable<Integer> {
                             + adapters.size()
                             + " adapters");
         }
-        if (strategy.needsDensity() && density == null) {
+        if (strategy.needsDensity() && composition.density == null) {
             throw new IllegalArgumentException(
                     "--strategy "
                             + StrategyConverter.cliName(strategy)
@@ -143,20 +126,8 @@ final class MergeCommand implements Callable<Integer> {
     }
 
     private Composer composer() {
-        Composer composer = Composer.of(strategy);
-        if (density != null) {
-            composer = composer.density(density);
-        }
-        if (svdRank != null) {
-            composer = composer.svdRank(svdRank);
-        }
-        if (seed != null) {
-            composer = composer.seed(seed);
-        }
-        if (majoritySign != null) {
-            composer = composer.majoritySign(majoritySign);
-        }
-        return composer;
+        Composer composer = composition.applyTo(Composer.of(strategy));
+        return seed == null ? composer : composer.seed(seed);
     }
 
     private void report(
@@ -206,6 +177,9 @@ final class MergeCommand implements Callable<Integer> {
      * @return the optional settings given, e.g. {@code " (density 0.5, seed 3)"}, or ""
      */
     private String options() {
+        Double density = composition.density;
+        Integer svdRank = composition.svdRank;
+        MajoritySign majoritySign = composition.majoritySign;
         if (density == null && svdRank == null && seed == null && majoritySign == null) {
             return "";
         }

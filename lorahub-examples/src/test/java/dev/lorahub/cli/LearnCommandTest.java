@@ -198,7 +198,12 @@ class LearnCommandTest {
 
         CliRun one = learnOnPool("examples.jsonl", dir.resolve("out"), "--bounds", "1");
         assertThat(one.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
-        assertThat(one.err()).contains("--bounds takes LO,HI");
+        assertThat(one.err()).contains("--bounds takes LO,HI").contains("'1'");
+
+        CliRun word = learnOnPool("examples.jsonl", dir.resolve("out"), "--bounds", "low,1");
+        assertThat(word.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(word.errLines()).hasSize(1);
+        assertThat(word.err()).contains("--bounds takes LO,HI").contains("'low,1'");
     }
 
     @Test
