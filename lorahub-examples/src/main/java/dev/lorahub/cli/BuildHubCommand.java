@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Pretrains the hub's base model, trains one LoRA module per pool task, writes the"
                     + " held-out tasks' data and trains their ceiling modules, all from seeds.",
-            "The full scale takes about 45 minutes on 2 contended cores; --smoke takes seconds."
+            "The full scale took 375 s on a quiet 2-core machine (about 30 min under heavy load);"
+                    + " --smoke takes seconds."
         })
 public final class BuildHubCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

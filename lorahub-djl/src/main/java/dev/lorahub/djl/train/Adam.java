@@ -134,6 +134,7 @@ final class Adam implements AutoCloseable {
     void skip() {
         skipped++;
         consecutiveSkips++;
+        LOG.warn("non-finite loss or gradient after {} updates: step skipped", t);
         try (NDManager scope = stateManager.newSubManager()) {
             for (NDArray p : params) {
                 NDArray g = p.getGradient();
