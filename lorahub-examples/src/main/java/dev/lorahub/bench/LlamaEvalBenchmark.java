@@ -31,7 +31,8 @@ import java.util.Random;
  * nothing patched) measured in the same run, interleaved. Prints ms per evaluation (median over the
  * timed repetitions), the ratio total / forward-alone, and the extra memory while an adapter is
  * applied (the kept copies of the targeted matrices, computed, and the process RSS growth,
- * measured).
+ * measured). Patch and restore are also given in CPU time of the calling thread (with one intra-op
+ * thread libtorch works on it), which other processes on a shared machine inflate less.
  *
  * <p>Models: the hf-tiny fixture with its three adapters (when {@code ../shared} is found), and a
  * random LLaMA of about 56M parameters (vocab 32000, d 512, 8 layers, 8 heads, 4 KV heads, MLP
@@ -57,7 +58,7 @@ public final class LlamaEvalBenchmark {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         System.out.printf(
                 Locale.ROOT,
-                "%-12s %9s %9s %9s %9s %9s %9s %7s %9s %10s %10s%n",
+                "%-12s %9s %9s %9s %9s %9s %9s %7s %9s %10s %10s %10s %10s%n",
                 "model",
                 "params",
                 "compose",
@@ -68,10 +69,13 @@ public final class LlamaEvalBenchmark {
                 "ratio",
                 "overhead",
                 "copies MB",
-                "RSS+ MB");
+                "RSS+ MB",
+                "patch CPU",
+                "rest. CPU");
         System.out.println(
                 "(ms per evaluation, medians; ratio = (compose+patch+forward+restore)/fwd-alone;"
-                        + " overhead = (compose+patch+restore)/fwd-alone)");
+                        + " overhead = (compose+patch+restore)/fwd-alone;"
+                        + " CPU = calling-thread CPU ms)");
         try (NDManager root = NDManager.newBaseManager()) {
             Path fixture = findFixture();
             if (fixture != null) {
@@ -139,7 +143,9 @@ public final class LlamaEvalBenchmark {
             copyBytes += 4L * l.outFeatures() * l.inFeatures();
         }
         int warm = 2;
-        double[][] ms = new double[5][reps];
+        double[][] ms = new double[7][reps];
+        java.lang.management.ThreadMXBean cpu =
+                java.lang.management.ManagementFactory.getThreadMXBean();
         long rssGrowth = 0;
         try (InPlaceLora lora = new InPlaceLora(model.linearWeights(), root)) {
             for (int i = 0; i < warm + reps; i++) {
@@ -151,12 +157,16 @@ public final class LlamaEvalBenchmark {
                 LoraModule merged = composer.merge("candidate", modules, w);
                 long t1 = System.nanoTime();
                 long rssBefore = rssBytes();
+                long c1 = cpu.getCurrentThreadCpuTime();
                 lora.apply(merged);
+                long c2 = cpu.getCurrentThreadCpuTime();
                 long t2 = System.nanoTime();
                 rssGrowth = Math.max(rssGrowth, rssBytes() - rssBefore);
                 loss(model, flat, labels, b, t);
                 long t3 = System.nanoTime();
+                long c3 = cpu.getCurrentThreadCpuTime();
                 lora.restore();
+                long c4 = cpu.getCurrentThreadCpuTime();
                 long t4 = System.nanoTime();
                 loss(model, flat, labels, b, t);
                 long t5 = System.nanoTime();
@@ -167,6 +177,8 @@ public final class LlamaEvalBenchmark {
                     ms[2][j] = (t3 - t2) / 1e6;
                     ms[3][j] = (t4 - t3) / 1e6;
                     ms[4][j] = (t5 - t4) / 1e6;
+                    ms[5][j] = (c2 - c1) / 1e6;
+                    ms[6][j] = (c4 - c3) / 1e6;
                 }
             }
         }
@@ -177,7 +189,8 @@ public final class LlamaEvalBenchmark {
         double alone = median(ms[4]);
         System.out.printf(
                 Locale.ROOT,
-                "%-12s %8.1fM %9.3f %9.3f %9.3f %9.3f %9.3f %7.3f %8.1f%% %10.2f %10.2f%n",
+                "%-12s %8.1fM %9.3f %9.3f %9.3f %9.3f %9.3f %7.3f %8.1f%% %10.2f %10.2f %10.3f"
+                        + " %10.3f%n",
                 name,
                 model.parameterCount() / 1e6,
                 compose,
@@ -188,7 +201,9 @@ public final class LlamaEvalBenchmark {
                 (compose + patch + forward + restore) / alone,
                 100 * (compose + patch + restore) / alone,
                 copyBytes / 1e6,
-                rssGrowth / 1e6);
+                rssGrowth / 1e6,
+                median(ms[5]),
+                median(ms[6]));
     }
 
     private static double loss(LlamaModel model, int[] flat, int[] labels, int b, int t) {

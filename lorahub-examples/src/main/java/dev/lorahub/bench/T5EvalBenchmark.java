@@ -11,6 +11,7 @@ import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
+import dev.lorahub.djl.internal.InPlaceLora;
 import dev.lorahub.djl.t5.T5Activation;
 import dev.lorahub.djl.t5.T5Batch;
 import dev.lorahub.djl.t5.T5Config;
@@ -89,7 +90,8 @@ public final class T5EvalBenchmark {
                         0);
         long t0 = System.nanoTime();
         NDManager manager = NDManager.newBaseManager();
-        try (T5Model model = new T5Model(manager, randomWeights(config, manager), null)) {
+        T5Weights weights = randomWeights(config, manager);
+        try (T5Model model = new T5Model(manager, weights, null)) {
             double buildS = (System.nanoTime() - t0) / 1e9;
             List<LoraModule> modules = randomModules(model.linearModules());
             List<FewShotExample> examples = randomExamples(config);
@@ -155,6 +157,8 @@ public final class T5EvalBenchmark {
                             + " (1 = no work on other threads)%n",
                     processOverThread);
 
+            applyAndRestore(weights, modules, composer, random, evaluations, manager);
+
             int budget = 40;
             LoraHubResult result =
                     LoraHub.compose(modules)
@@ -178,6 +182,63 @@ public final class T5EvalBenchmark {
                     t.other().toNanos() / 1e6 / evals,
                     t.wall().toNanos() / 1e6 / evals / PY_TOTAL_MS);
         }
+    }
+
+    /**
+     * Times {@link InPlaceLora#apply} and {@link InPlaceLora#restore} alone (wall and calling-thread
+     * CPU) on the model's q/v weights, through an InPlaceLora of its own like the one T5Model
+     * holds, and prints the bytes of the kept originals.
+     */
+    private static void applyAndRestore(
+            T5Weights weights,
+            List<LoraModule> modules,
+            Composer composer,
+            SplittableRandom random,
+            int evaluations,
+            NDManager manager) {
+        Map<String, NDArray> targets = new LinkedHashMap<>();
+        for (String module : T5Weights.linearModules(weights.config()).keySet()) {
+            targets.put(module, weights.get(module + ".weight"));
+        }
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        double[][] ms = new double[4][evaluations]; // apply wall, apply CPU, restore wall, CPU
+        long kept = 0;
+        try (InPlaceLora lora = new InPlaceLora(targets, manager)) {
+            for (int i = -3; i < evaluations; i++) { // 3 warm-up
+                LoraModule merged = composer.merge("w", modules, weights(random));
+                long w0 = System.nanoTime();
+                long c0 = cpu.getCurrentThreadCpuTime();
+                lora.apply(merged);
+                long w1 = System.nanoTime();
+                long c1 = cpu.getCurrentThreadCpuTime();
+                lora.restore();
+                long w2 = System.nanoTime();
+                long c2 = cpu.getCurrentThreadCpuTime();
+                if (i >= 0) {
+                    ms[0][i] = (w1 - w0) / 1e6;
+                    ms[1][i] = (c1 - c0) / 1e6;
+                    ms[2][i] = (w2 - w1) / 1e6;
+                    ms[3][i] = (c2 - c1) / 1e6;
+                }
+                kept = 0;
+                for (LoraLayer layer : merged.layers().values()) {
+                    kept += 4L * layer.outFeatures() * layer.inFeatures();
+                }
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "InPlaceLora alone, medians over %d evaluations (ms): apply %.2f wall / %.2f CPU,"
+                        + " restore %.2f wall / %.2f CPU, together %.2f wall / %.2f CPU;"
+                        + " kept originals %.1f MB%n",
+                evaluations,
+                median(ms[0]),
+                median(ms[1]),
+                median(ms[2]),
+                median(ms[3]),
+                median(ms[0]) + median(ms[2]),
+                median(ms[1]) + median(ms[3]),
+                kept / 1e6);
     }
 
     private static long processCpuNanos() {

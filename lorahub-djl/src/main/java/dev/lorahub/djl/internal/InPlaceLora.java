@@ -12,6 +12,7 @@ import dev.lorahub.spi.LinearShape;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,21 +26,39 @@ import java.util.function.Supplier;
  * <p>The model hands over its targetable weights by PEFT module path (without the {@code
  * base_model.model.} prefix), each a float32 NDArray of shape {@code [out, in]} that its forward
  * reads directly. {@link #apply(LoraModule)} first validates every layer of the module (unknown
- * module path or shape mismatch: {@link IllegalArgumentException} naming both), then for each layer
- * keeps a copy of the targeted weight only, computes {@code deltaW = scaling * B @ A} with NDArray
- * matmul in a sub-manager that is closed at once, and adds it with {@code addi}. {@link #restore()}
- * copies the kept values back (not {@code subi}, which is off by rounding) and frees the copies.
- * Extra memory while applied: one copy of the targeted matrices.
+ * module path or shape mismatch: {@link IllegalArgumentException} naming both), then adds {@code
+ * deltaW = scaling * B @ A} to each targeted weight. Layers whose weights share a shape and rank are
+ * done together: their scaled factors are stacked in Java ({@code [L, out, r]} and {@code [L, r,
+ * in]}, small) and copied to native memory once, one batched matmul gives {@code [L, out, in]}, and
+ * each weight gets its slice with {@code addi}; so an evaluation costs a few native calls per
+ * layer and no copy of a full matrix through the Java heap. Batches hold at most {@link
+ * #CHUNK_FLOATS} floats of delta, so the allocator reuses its buffers instead of mapping fresh
+ * pages every evaluation.
+ *
+ * <p>The first time a weight is targeted, a copy of it is kept (natively, under a sub-manager of
+ * the given manager) until {@link #close()}; {@link #restore()} copies it back with one native
+ * copy per weight (not {@code subi}, which is off by rounding). Extra memory: one copy of every
+ * weight targeted so far ({@link #keptBytes()}), plus one delta batch during {@code apply}. The
+ * kept copies are the truth for restore: the weights must not be changed by anything else while
+ * this object lives (close it before, for instance, pretraining the base weights).
  *
  * <p>The weights stay owned by the model; this class never closes them. Not thread-safe.
  */
 public final class InPlaceLora implements AutoCloseable {
+    /**
+     * The largest delta batch, in floats (4 MiB). Larger batches measured slower on a
+     * flan-t5-small shape: the allocator maps (page-faults and zeroes) a fresh buffer for them on
+     * every evaluation, which costs more than the native calls batching saves.
+     */
+    public static final long CHUNK_FLOATS = 1L << 20;
+
     private static final NDIndex ALL = new NDIndex(":");
 
     private final Map<String, NDArray> targets;
     private final Map<String, LinearShape> shapes;
     private final NDManager copyManager;
-    private final Map<String, NDArray> kept = new LinkedHashMap<>();
+    private final Map<String, NDArray> originals = new HashMap<>();
+    private final List<String> applied = new ArrayList<>();
 
     /**
      * @param targets the targetable weights by module path, each {@code [out, in]} float32, in
@@ -80,7 +99,7 @@ public final class InPlaceLora implements AutoCloseable {
      * @return true while a module is applied and not yet restored
      */
     public boolean isApplied() {
-        return !kept.isEmpty();
+        return !applied.isEmpty();
     }
 
     /**
@@ -102,11 +121,10 @@ public final class InPlaceLora implements AutoCloseable {
                                 + abbreviate(shapes.keySet())
                                 + ")");
             }
+            // the stored weight has deltaW's shape: [out, in], or [in, out] for fan_in_fan_out
             int out = layer.fanInFanOut() ? layer.inFeatures() : layer.outFeatures();
             int in = layer.fanInFanOut() ? layer.outFeatures() : layer.inFeatures();
-            if (!layer.fanInFanOut() && (shape.outFeatures() != out || shape.inFeatures() != in)
-                    || layer.fanInFanOut()
-                            && (shape.outFeatures() != in || shape.inFeatures() != out)) {
+            if (shape.outFeatures() != out || shape.inFeatures() != in) {
                 throw new IllegalArgumentException(
                         "module '"
                                 + module.name()
@@ -150,25 +168,26 @@ public final class InPlaceLora implements AutoCloseable {
                                 + " updates of such leaves: call setRequiresGradient(false) first");
             }
         }
+        Map<LinearShape, Map<Integer, List<LoraLayer>>> groups = new LinkedHashMap<>();
+        for (LoraLayer layer : module.layers().values()) {
+            originals.computeIfAbsent(layer.modulePath(), this::copyOf);
+            groups.computeIfAbsent(shapes.get(layer.modulePath()), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(layer.rank(), k -> new ArrayList<>())
+                    .add(layer);
+        }
         try {
-            for (LoraLayer layer : module.layers().values()) {
-                NDArray weight = targets.get(layer.modulePath());
-                NDArray copy = weight.duplicate();
-                copy.attach(copyManager);
-                kept.put(layer.modulePath(), copy);
-                try (NDManager scratch = weight.getManager().newSubManager()) {
-                    NDArray a =
-                            scratch.create(
-                                    layer.loraAView(), new Shape(layer.rank(), layer.inFeatures()));
-                    NDArray b =
-                            scratch.create(
-                                    layer.loraBView(),
-                                    new Shape(layer.outFeatures(), layer.rank()));
-                    NDArray delta = b.matMul(a).muli((float) layer.scaling());
-                    if (layer.fanInFanOut()) {
-                        delta = delta.transpose();
+            for (Map.Entry<LinearShape, Map<Integer, List<LoraLayer>>> g : groups.entrySet()) {
+                LinearShape shape = g.getKey();
+                long perLayer = (long) shape.outFeatures() * shape.inFeatures();
+                int chunk = (int) Math.max(1, Math.min(Integer.MAX_VALUE, CHUNK_FLOATS / perLayer));
+                for (Map.Entry<Integer, List<LoraLayer>> r : g.getValue().entrySet()) {
+                    List<LoraLayer> layers = r.getValue();
+                    for (int from = 0; from < layers.size(); from += chunk) {
+                        addDeltas(
+                                layers.subList(from, Math.min(layers.size(), from + chunk)),
+                                shape,
+                                r.getKey());
                     }
-                    weight.addi(delta);
                 }
             }
         } catch (RuntimeException e) {
@@ -177,17 +196,81 @@ public final class InPlaceLora implements AutoCloseable {
         }
     }
 
-    /** Copies the kept originals back into the weights, bit-exactly, and frees the copies. */
-    public void restore() {
-        List<String> done = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : kept.entrySet()) {
-            NDArray copy = e.getValue();
-            // a native copy_ into the whole weight: bit-exact, no trip through the Java heap
-            targets.get(e.getKey()).set(ALL, copy);
-            copy.close();
-            done.add(e.getKey());
+    /**
+     * Adds {@code scaling * B @ A} of each layer (all with weight shape {@code shape} and rank
+     * {@code rank}) with one batched matmul: left {@code [L, out, r]} = scaling * B (for {@code
+     * fan_in_fan_out}: scaling * A^T), right {@code [L, r, in]} = A (B^T).
+     */
+    private void addDeltas(List<LoraLayer> layers, LinearShape shape, int rank) {
+        int out = shape.outFeatures();
+        int in = shape.inFeatures();
+        int n = layers.size();
+        float[] left = new float[Math.multiplyExact(n * rank, out)];
+        float[] right = new float[Math.multiplyExact(n * rank, in)];
+        for (int l = 0; l < n; l++) {
+            LoraLayer layer = layers.get(l);
+            float s = (float) layer.scaling();
+            float[] a = layer.loraAView(); // [r, layer.in]
+            float[] b = layer.loraBView(); // [layer.out, r]
+            int lo = l * out * rank;
+            int ro = l * rank * in;
+            if (!layer.fanInFanOut()) { // weight [layer.out, layer.in]
+                for (int i = 0; i < out * rank; i++) {
+                    left[lo + i] = s * b[i];
+                }
+                System.arraycopy(a, 0, right, ro, rank * in);
+            } else { // weight [layer.in, layer.out]: deltaW^T = A^T @ B^T
+                for (int o = 0; o < out; o++) {
+                    for (int k = 0; k < rank; k++) {
+                        left[lo + o * rank + k] = s * a[k * out + o];
+                    }
+                }
+                for (int k = 0; k < rank; k++) {
+                    for (int j = 0; j < in; j++) {
+                        right[ro + k * in + j] = b[j * rank + k];
+                    }
+                }
+            }
         }
-        done.forEach(kept::remove);
+        try (NDManager scratch = copyManager.newSubManager()) {
+            NDArray delta =
+                    scratch.create(left, new Shape(n, out, rank))
+                            .matMul(scratch.create(right, new Shape(n, rank, in)));
+            for (int l = 0; l < n; l++) {
+                String path = layers.get(l).modulePath();
+                applied.add(path);
+                targets.get(path).addi(delta.get(l));
+            }
+        }
+    }
+
+    private NDArray copyOf(String path) {
+        NDArray copy = targets.get(path).duplicate();
+        copy.attach(copyManager);
+        return copy;
+    }
+
+    /**
+     * Copies the kept originals back into the applied weights, bit-exactly; the copies stay for the
+     * next {@link #apply(LoraModule)}.
+     */
+    public void restore() {
+        for (String path : applied) {
+            // a native copy_ into the whole weight: bit-exact, no trip through the Java heap
+            targets.get(path).set(ALL, originals.get(path));
+        }
+        applied.clear();
+    }
+
+    /**
+     * @return the bytes of the kept original weights (native memory beyond the model's own)
+     */
+    public long keptBytes() {
+        long bytes = 0;
+        for (NDArray copy : originals.values()) {
+            bytes += copy.size() * Float.BYTES;
+        }
+        return bytes;
     }
 
     /**
@@ -211,6 +294,7 @@ public final class InPlaceLora implements AutoCloseable {
     @Override
     public void close() {
         restore();
+        originals.clear();
         copyManager.close();
     }
 

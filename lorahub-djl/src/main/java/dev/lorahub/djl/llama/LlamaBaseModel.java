@@ -22,8 +22,9 @@ import java.util.Optional;
 
 /**
  * A LLaMA-family causal LM serving the LoraHub objective and generation, with adapters applied in
- * place through {@link InPlaceLora} (extra memory: one copy of the targeted matrices while an
- * adapter is applied) and every evaluation in a sub-manager that is closed.
+ * place through {@link InPlaceLora} (extra memory: one copy of each matrix an adapter has targeted,
+ * kept from its first use until {@link #close()}) and every evaluation in a sub-manager that is
+ * closed.
  *
  * <p>Encoding of a text example {@code (input, output)}: {@code ids = encode(input, BOS) +
  * encode(output, no specials) + [EOS]} (EOS when the model has one), {@code labels} = ids with

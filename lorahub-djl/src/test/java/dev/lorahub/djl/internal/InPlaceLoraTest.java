@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +74,108 @@ class InPlaceLoraTest {
                 assertBitEqual(targets.get("l.q").toFloatArray(), q, seed);
                 assertBitEqual(targets.get("l.v").toFloatArray(), v, seed);
                 assertBitEqual(targets.get("l.o").toFloatArray(), other, seed);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {21, 22, 23, 24})
+    void batches_layers_of_equal_shape_with_mixed_ranks_and_fan_in_fan_out(long seed) {
+        Random rnd = new Random(seed);
+        int out = 3 + rnd.nextInt(6);
+        int in = 2 + rnd.nextInt(6);
+        int count = 7 + rnd.nextInt(6);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> targets = new LinkedHashMap<>();
+            Map<String, float[]> base = new LinkedHashMap<>();
+            List<LoraLayer> layers = new ArrayList<>();
+            for (int l = 0; l < count; l++) {
+                String path = "l" + l;
+                boolean transposed = rnd.nextBoolean();
+                int r = 1 + rnd.nextInt(3);
+                float[] w = random(rnd, out * in, 1);
+                base.put(path, w);
+                targets.put(path, m.create(w, new Shape(out, in)));
+                // fan_in_fan_out: the factors describe [in, out], the stored weight is [out, in]
+                layers.add(
+                        transposed
+                                ? new LoraLayer(
+                                        path,
+                                        r,
+                                        out,
+                                        in,
+                                        random(rnd, r * out, 1),
+                                        random(rnd, in * r, 1),
+                                        0.5 + rnd.nextDouble(),
+                                        true)
+                                : new LoraLayer(
+                                        path,
+                                        r,
+                                        in,
+                                        out,
+                                        random(rnd, r * in, 1),
+                                        random(rnd, out * r, 1),
+                                        0.5 + rnd.nextDouble(),
+                                        false));
+            }
+            try (InPlaceLora lora = new InPlaceLora(targets, m)) {
+                for (int round = 0; round < 2; round++) {
+                    lora.apply(module("m", layers));
+                    for (LoraLayer layer : layers) {
+                        float[] patched = targets.get(layer.modulePath()).toFloatArray();
+                        float[] w = base.get(layer.modulePath());
+                        float[] delta = layer.deltaWeight(); // [out, in] as stored
+                        for (int i = 0; i < patched.length; i++) {
+                            // float32 matmul vs double accumulation: 1e-4 of the delta scale
+                            assertThat(patched[i])
+                                    .as("seed %d layer %s index %d", seed, layer, i)
+                                    .isCloseTo(
+                                            w[i] + delta[i],
+                                            org.assertj.core.data.Offset.offset(
+                                                    1e-4f * (1 + Math.abs(delta[i]))));
+                        }
+                    }
+                    lora.restore();
+                    for (String path : base.keySet()) {
+                        assertBitEqual(targets.get(path).toFloatArray(), base.get(path), seed);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void keeps_one_copy_of_each_targeted_weight_across_evaluations() {
+        Random rnd = new Random(31);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDManager owner = m.newSubManager();
+            float[] q = random(rnd, 6 * 4, 1);
+            float[] v = random(rnd, 6 * 4, 1);
+            Map<String, NDArray> targets = new LinkedHashMap<>();
+            targets.put("q", m.create(q, new Shape(6, 4)));
+            targets.put("v", m.create(v, new Shape(6, 4)));
+            targets.put("o", m.create(random(rnd, 6 * 4, 1), new Shape(6, 4)));
+            try (InPlaceLora lora = new InPlaceLora(targets, owner)) {
+                assertThat(lora.keptBytes()).isZero();
+                lora.with(module("a", List.of(layer(rnd, "q", 6, 4, 2))), () -> 0);
+                assertThat(lora.keptBytes()).isEqualTo(6 * 4 * Float.BYTES);
+                int arrays = -1;
+                for (int i = 0; i < 4; i++) {
+                    if (i == 1) { // q and v have been targeted once
+                        arrays = ((ai.djl.ndarray.BaseNDManager) owner).getManagedArrays().size();
+                    }
+                    LoraModule both =
+                            module("b" + i, List.of(layer(rnd, "q", 6, 4, 2), layer(rnd, "v", 6, 4, 1)));
+                    lora.apply(both);
+                    lora.restore();
+                    assertBitEqual(targets.get("q").toFloatArray(), q, 31);
+                    assertBitEqual(targets.get("v").toFloatArray(), v, 31);
+                }
+                // q and v: two matrices kept, "o" was never targeted
+                assertThat(lora.keptBytes()).isEqualTo(2 * 6 * 4 * Float.BYTES);
+                assertThat(((ai.djl.ndarray.BaseNDManager) owner).getManagedArrays())
+                        .as("the two copies, nothing more per evaluation")
+                        .hasSize(arrays);
             }
         }
     }
