@@ -270,33 +270,6 @@ class LearnCommandTest {
     }
 
     @Test
-    void learns_on_the_djl_t5_backend_with_decoder_labels() throws Exception {
-        Path t5 = SharedFixtures.require("hf-tiny/t5");
-        Path examples = dir.resolve("t5.jsonl");
-        // seq2seq: input_ids feed the encoder, labels are the decoder targets (HF semantics)
-        Files.writeString(
-                examples,
-                "{\"input_ids\": [13, 57, 200, 4, 99, 31, 1], \"labels\": [42, 7, 66, 1]}\n"
-                        + "{\"input_ids\": [77, 5, 120, 250, 1], \"labels\": [18, 240, 1]}\n");
-        Path out = dir.resolve("t5-out");
-        CliRun run =
-                learn(
-                        examples.getFileName().toString(),
-                        out,
-                        "--model",
-                        t5.resolve("model").toString(),
-                        "--modules",
-                        t5.resolve("adapters").toString(),
-                        "--budget",
-                        "6",
-                        "--strategy",
-                        "cat");
-        assertThat(run.exitCode()).as("%s", run).isZero();
-        assertThat(Files.readAllLines(out.resolve("trace.csv"))).hasSize(7);
-        assertThat(LoraModule.load(out).layers()).hasSize(12);
-    }
-
-    @Test
     void bad_input_exits_1_with_one_line_naming_the_problem() {
         CliRun tooMany = learnOnPool("examples.jsonl", dir.resolve("out"), "--select", "best:9");
         assertThat(tooMany.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);

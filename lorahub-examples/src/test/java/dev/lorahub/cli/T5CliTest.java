@@ -55,8 +55,8 @@ class T5CliTest {
         Path examplesFile = dir.resolve("examples.jsonl");
         Files.writeString(examplesFile, jsonl);
 
-        Path first = learn(t5, examplesFile, dir.resolve("out1"));
-        Path second = learn(t5, examplesFile, dir.resolve("out2"));
+        Path first = learnLorahub(t5, examplesFile, dir.resolve("out1"));
+        Path second = learnLorahub(t5, examplesFile, dir.resolve("out2"));
 
         assertThat(Files.readString(second.resolve("weights.json")))
                 .isEqualTo(Files.readString(first.resolve("weights.json")));
@@ -87,6 +87,30 @@ class T5CliTest {
                             .orElseThrow();
             assertThat(savedLoss / 2).isCloseTo(bestTraceLoss, within(1e-5 * savedLoss));
         }
+    }
+
+    @Test
+    void learn_takes_a_folder_of_modules_and_the_cat_strategy() throws Exception {
+        Path t5 = SharedFixtures.require("hf-tiny/t5");
+        Path examples = dir.resolve("t5.jsonl");
+        // seq2seq: input_ids feed the encoder, labels are the decoder targets (HF semantics)
+        Files.writeString(
+                examples,
+                "{\"input_ids\": [13, 57, 200, 4, 99, 31, 1], \"labels\": [42, 7, 66, 1]}\n"
+                        + "{\"input_ids\": [77, 5, 120, 250, 1], \"labels\": [18, 240, 1]}\n");
+        Path out =
+                learn(
+                        t5,
+                        examples,
+                        dir.resolve("t5-out"),
+                        "--modules",
+                        t5.resolve("adapters").toString(),
+                        "--budget",
+                        "6",
+                        "--strategy",
+                        "cat");
+        assertThat(Files.readAllLines(out.resolve("trace.csv"))).hasSize(7);
+        assertThat(LoraModule.load(out).layers()).hasSize(12);
     }
 
     @Test
@@ -134,25 +158,37 @@ class T5CliTest {
         }
     }
 
-    private static Path learn(Path t5, Path examples, Path out) {
-        CliRun run =
-                CliRun.of(
-                        "learn",
-                        "--model",
-                        t5.resolve("model").toString(),
-                        "--modules",
-                        t5.resolve("adapters/adapter_0").toString(),
-                        t5.resolve("adapters/adapter_1").toString(),
-                        t5.resolve("adapters/adapter_2").toString(),
-                        "--examples",
-                        examples.toString(),
-                        "--budget",
-                        "10",
-                        "--seed",
-                        "3",
-                        "--out",
-                        out.toString());
+    /** {@code lorahub learn} on the fixture's model with {@code options}; asserts exit 0. */
+    private static Path learn(Path t5, Path examples, Path out, String... options) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "learn",
+                                "--model",
+                                t5.resolve("model").toString(),
+                                "--examples",
+                                examples.toString(),
+                                "--out",
+                                out.toString()));
+        args.addAll(List.of(options));
+        CliRun run = CliRun.of(args.toArray(String[]::new));
         assertThat(run.exitCode()).as("%s", run).isZero();
         return out;
+    }
+
+    /** The determinism test's run: the three adapters, budget 10, seed 3. */
+    private static Path learnLorahub(Path t5, Path examples, Path out) {
+        return learn(
+                t5,
+                examples,
+                out,
+                "--modules",
+                t5.resolve("adapters/adapter_0").toString(),
+                t5.resolve("adapters/adapter_1").toString(),
+                t5.resolve("adapters/adapter_2").toString(),
+                "--budget",
+                "10",
+                "--seed",
+                "3");
     }
 }
