@@ -45,6 +45,22 @@ class DjlBackendTest {
         return dir;
     }
 
+    /** A copy of hf-tiny/llama's model whose safetensors file lacks {@code tensor}. */
+    private Path copyOfHfTinyWithout(String name, String tensor) throws IOException {
+        Path dir = copyOfHfTiny(name);
+        List<TensorData> kept = new ArrayList<>();
+        try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("model.safetensors"))) {
+            for (var t : r.tensors()) {
+                if (!t.name().equals(tensor)) {
+                    kept.add(r.read(t.name()));
+                }
+            }
+        }
+        Files.delete(dir.resolve("model.safetensors"));
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), Map.of(), kept);
+        return dir;
+    }
+
     @Test
     void refuses_unknown_model_types_naming_the_config() throws IOException {
         Path dir = copyOfHfTiny("gpt");
@@ -60,17 +76,7 @@ class DjlBackendTest {
 
     @Test
     void refuses_missing_tensors_shape_mismatches_and_truncated_weights() throws IOException {
-        Path missing = copyOfHfTiny("missing");
-        List<TensorData> kept = new ArrayList<>();
-        try (SafetensorsReader r = SafetensorsReader.open(missing.resolve("model.safetensors"))) {
-            for (var t : r.tensors()) {
-                if (!t.name().equals("model.layers.1.mlp.down_proj.weight")) {
-                    kept.add(r.read(t.name()));
-                }
-            }
-        }
-        Files.delete(missing.resolve("model.safetensors"));
-        SafetensorsWriter.write(missing.resolve("model.safetensors"), Map.of(), kept);
+        Path missing = copyOfHfTinyWithout("missing", "model.layers.1.mlp.down_proj.weight");
         assertThatThrownBy(() -> new DjlBackend().load(missing))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("model.safetensors")
@@ -151,17 +157,7 @@ class DjlBackendTest {
 
     @Test
     void a_load_that_fails_at_the_last_tensor_leaves_no_native_array_behind() throws IOException {
-        Path dir = copyOfHfTiny("nohead");
-        List<TensorData> kept = new ArrayList<>();
-        try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("model.safetensors"))) {
-            for (var t : r.tensors()) {
-                if (!t.name().equals("lm_head.weight")) {
-                    kept.add(r.read(t.name()));
-                }
-            }
-        }
-        Files.delete(dir.resolve("model.safetensors"));
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), Map.of(), kept);
+        Path dir = copyOfHfTinyWithout("nohead", "lm_head.weight");
         try (NDManager probe = NDManager.newBaseManager()) {
             // every base manager hangs off the engine's system manager
             ai.djl.ndarray.BaseNDManager system =

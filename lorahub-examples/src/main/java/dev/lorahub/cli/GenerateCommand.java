@@ -6,18 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.GenerationConfig;
-import dev.lorahub.spi.ModelBackends;
 import dev.lorahub.spi.TextTokenizer;
 
 import org.jspecify.annotations.Nullable;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -34,11 +33,7 @@ import java.util.stream.Collectors;
         mixinStandardHelpOptions = true,
         description = "Generate a continuation of a prompt with a model (and adapter).")
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model folder or .gguf file.")
-    Path model;
-
-    @Option(names = "--adapter", description = "PEFT adapter folder (default: the base model).")
-    @Nullable Path adapter;
+    @Mixin ModelOptions modelOptions;
 
     static final class Prompt {
         @Option(names = "--prompt", description = "Prompt text (needs the model's tokenizer).")
@@ -74,8 +69,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GenerationConfig config = new GenerationConfig(maxNewTokens, temperature, seed);
-        LoraModule module = ScoreCommand.adapterOrBase(adapter);
-        try (BaseModel m = ModelBackends.load(model)) {
+        LoraModule module = modelOptions.adapterOrBase();
+        try (BaseModel m = modelOptions.load()) {
             Optional<TextTokenizer> tok = m.tokenizer();
             int[] ids;
             if (prompt.text != null) {
@@ -83,7 +78,9 @@ public final class GenerateCommand implements Callable<Integer> {
                         tok.orElseThrow(
                                         () ->
                                                 new IllegalArgumentException(
-                                                        model + ": no tokenizer; use --input-ids"))
+                                                        modelOptions.model
+                                                                + ": no tokenizer; use"
+                                                                + " --input-ids"))
                                 .encode(prompt.text, true);
             } else {
                 ids = prompt.ids;

@@ -5,14 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
-import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
-import dev.lorahub.spi.ModelBackends;
-
-import org.jspecify.annotations.Nullable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -32,11 +29,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = "Print the token-mean cross-entropy of examples under a model (and adapter).")
 public final class ScoreCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "Model folder or .gguf file.")
-    Path model;
-
-    @Option(names = "--adapter", description = "PEFT adapter folder (default: the base model).")
-    @Nullable Path adapter;
+    @Mixin ModelOptions modelOptions;
 
     @Option(
             names = "--examples",
@@ -50,22 +43,11 @@ public final class ScoreCommand implements Callable<Integer> {
     /** Creates the command (picocli). */
     public ScoreCommand() {}
 
-    /**
-     * @param adapter a PEFT folder or null
-     * @return the adapter, or a module without layers (the base model)
-     * @throws java.io.IOException if the folder cannot be read
-     */
-    static LoraModule adapterOrBase(@Nullable Path adapter) throws java.io.IOException {
-        return adapter == null
-                ? new LoraModule("base", new AdapterConfig("base", 1, 1, List.of()), List.of())
-                : LoraModule.load(adapter);
-    }
-
     @Override
     public Integer call() throws Exception {
         List<FewShotExample> list = ExamplesFile.read(examples);
-        LoraModule module = adapterOrBase(adapter);
-        try (BaseModel m = ModelBackends.load(model);
+        LoraModule module = modelOptions.adapterOrBase();
+        try (BaseModel m = modelOptions.load();
                 EncodedBatch batch = m.encode(list)) {
             double loss = m.loss(module, batch);
             ObjectNode out = new ObjectMapper().createObjectNode();

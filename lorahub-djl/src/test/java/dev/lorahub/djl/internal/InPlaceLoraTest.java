@@ -58,17 +58,7 @@ class InPlaceLoraTest {
             try (InPlaceLora lora = new InPlaceLora(targets, m)) {
                 lora.apply(module("m", List.of(lq, lv)));
                 assertThat(lora.isApplied()).isTrue();
-                float[] patched = targets.get("l.q").toFloatArray();
-                float[] delta = lq.deltaWeight();
-                for (int i = 0; i < patched.length; i++) {
-                    // float32 matmul vs double accumulation: relative 1e-5 of the delta scale
-                    assertThat(patched[i])
-                            .as("seed %d index %d", seed, i)
-                            .isCloseTo(
-                                    q[i] + delta[i],
-                                    org.assertj.core.data.Offset.offset(
-                                            1e-4f * (1 + Math.abs(delta[i]))));
-                }
+                assertPatched(targets.get("l.q"), q, lq, seed);
                 lora.restore();
                 assertThat(lora.isApplied()).isFalse();
                 assertBitEqual(targets.get("l.q").toFloatArray(), q, seed);
@@ -122,18 +112,11 @@ class InPlaceLoraTest {
                 for (int round = 0; round < 2; round++) {
                     lora.apply(module("m", layers));
                     for (LoraLayer layer : layers) {
-                        float[] patched = targets.get(layer.modulePath()).toFloatArray();
-                        float[] w = base.get(layer.modulePath());
-                        float[] delta = layer.deltaWeight(); // [out, in] as stored
-                        for (int i = 0; i < patched.length; i++) {
-                            // float32 matmul vs double accumulation: 1e-4 of the delta scale
-                            assertThat(patched[i])
-                                    .as("seed %d layer %s index %d", seed, layer, i)
-                                    .isCloseTo(
-                                            w[i] + delta[i],
-                                            org.assertj.core.data.Offset.offset(
-                                                    1e-4f * (1 + Math.abs(delta[i]))));
-                        }
+                        assertPatched(
+                                targets.get(layer.modulePath()),
+                                base.get(layer.modulePath()),
+                                layer,
+                                seed);
                     }
                     lora.restore();
                     for (String path : base.keySet()) {
@@ -272,6 +255,21 @@ class InPlaceLoraTest {
                 lora.apply(mod);
                 assertThat(lora.isApplied()).isTrue();
             }
+        }
+    }
+
+    /** weight == base + deltaW (as stored: [in, out] for fan_in_fan_out) within 1e-4 of scale. */
+    private static void assertPatched(NDArray weight, float[] base, LoraLayer layer, long seed) {
+        float[] patched = weight.toFloatArray();
+        float[] delta = layer.deltaWeight();
+        for (int i = 0; i < patched.length; i++) {
+            // float32 matmul vs double accumulation: 1e-4 of the delta scale
+            assertThat(patched[i])
+                    .as("seed %d layer %s index %d", seed, layer, i)
+                    .isCloseTo(
+                            base[i] + delta[i],
+                            org.assertj.core.data.Offset.offset(
+                                    1e-4f * (1 + Math.abs(delta[i]))));
         }
     }
 

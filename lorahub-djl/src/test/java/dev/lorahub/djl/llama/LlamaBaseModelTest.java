@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -48,12 +49,6 @@ class LlamaBaseModelTest {
         }
     }
 
-    private static LoraModule adapter(String variant) throws IOException {
-        return variant.equals("base")
-                ? new LoraModule("base", new AdapterConfig("none", 1, 1, List.of()), List.of())
-                : fx.adapter(variant);
-    }
-
     /** HF's greedy ids up to the first step whose recorded top-2 margin is <= 1e-3. */
     private static int[] trusted(String key, int row, int promptLen) {
         JsonNode ids = fx.results.get("generate").get(key).get(row);
@@ -74,19 +69,9 @@ class LlamaBaseModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "base",
-                "adapter_0",
-                "adapter_1",
-                "adapter_2",
-                "lorahub",
-                "awa_cat",
-                "awa_svd",
-                "awa_linear_absw"
-            })
+    @MethodSource("dev.lorahub.djl.HfTinyReference#variants")
     void greedy_ids_match_hf_unpadded_and_left_padded(String variant) throws IOException {
-        LoraModule a = adapter(variant);
+        LoraModule a = fx.adapter(variant);
         int[][] gen = HfTinyFixture.ints(fx.inputs.get("gen_input_ids"));
         List<int[]> out = model.generate(a, List.of(gen[0], gen[1]), GenerationConfig.greedy(5));
         for (int r = 0; r < 2; r++) {
@@ -146,11 +131,11 @@ class LlamaBaseModelTest {
         try (EncodedBatch batch = model.encode(examples)) {
             assertThat(batch.size()).isEqualTo(2);
             assertThat(batch.labelledTokens()).isEqualTo(7 + 5);
-            double loss = model.loss(adapter(variant), batch);
+            double loss = model.loss(fx.adapter(variant), batch);
             double ref = fx.results.get("losses").get(variant).asDouble();
             assertThat(Math.abs(loss - ref) / ref).as(variant).isLessThan(1e-5);
             // evaluations restore the base: the base loss is unchanged afterwards
-            double base = model.loss(adapter("base"), batch);
+            double base = model.loss(fx.adapter("base"), batch);
             double refBase = fx.results.get("losses").get("base").asDouble();
             assertThat(Math.abs(base - refBase) / refBase).isLessThan(1e-5);
         }

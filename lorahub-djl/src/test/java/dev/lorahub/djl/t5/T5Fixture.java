@@ -1,15 +1,10 @@
 package dev.lorahub.djl.t5;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.lorahub.LoraModule;
-import dev.lorahub.io.SafetensorsReader;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.djl.HfTinyReference;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,50 +12,13 @@ import java.util.List;
  * The hf-tiny/t5 reference fixture (transformers 4.36.2 + PEFT 0.10.0): inputs, reference logits,
  * losses and greedy ids per variant. Skips the calling test when the fixture is absent.
  */
-final class T5Fixture {
-    static final List<String> VARIANTS =
-            List.of(
-                    "base",
-                    "adapter_0",
-                    "adapter_1",
-                    "adapter_2",
-                    "lorahub",
-                    "awa_cat",
-                    "awa_svd",
-                    "awa_linear_absw");
-
-    final Path dir;
-    final JsonNode inputs;
-    final JsonNode results;
-
-    private T5Fixture(Path dir) throws IOException {
-        this.dir = dir;
-        ObjectMapper json = new ObjectMapper();
-        this.inputs = json.readTree(Files.readString(dir.resolve("ref/inputs.json")));
-        this.results = json.readTree(Files.readString(dir.resolve("ref/results.json")));
+final class T5Fixture extends HfTinyReference {
+    private T5Fixture() throws IOException {
+        super("hf-tiny/t5");
     }
 
     static T5Fixture require() throws IOException {
-        return new T5Fixture(SharedFixtures.require("hf-tiny/t5"));
-    }
-
-    Path model() {
-        return dir.resolve("model");
-    }
-
-    /**
-     * @return the variant's adapter: none for base, a PEFT folder otherwise
-     */
-    LoraModule adapter(String variant) throws IOException {
-        if (variant.equals("base")) {
-            LoraModule any = LoraModule.load(dir.resolve("adapters/adapter_0"));
-            return new LoraModule("base", any.config(), List.of());
-        }
-        Path folder =
-                variant.startsWith("adapter_")
-                        ? dir.resolve("adapters").resolve(variant)
-                        : dir.resolve("ref/merged").resolve(variant);
-        return LoraModule.load(folder);
+        return new T5Fixture();
     }
 
     /**
@@ -88,12 +46,6 @@ final class T5Fixture {
 
     List<int[]> labels() {
         return rows("labels", null);
-    }
-
-    float[] referenceLogits(String variant) throws IOException {
-        try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("ref/logits.safetensors"))) {
-            return r.readFloat32(variant);
-        }
     }
 
     double referenceLoss(String variant) {

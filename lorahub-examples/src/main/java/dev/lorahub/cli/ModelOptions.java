@@ -1,0 +1,45 @@
+package dev.lorahub.cli;
+
+import dev.lorahub.LoraModule;
+import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.ModelBackends;
+
+import org.jspecify.annotations.Nullable;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The model options {@code lorahub score} and {@code lorahub generate} share, as a picocli mixin:
+ * {@code --model} (a folder or a {@code .gguf} file, loaded by the backend that accepts it) and
+ * {@code --adapter} (a PEFT folder; without it the base model runs alone).
+ */
+final class ModelOptions {
+    @Option(names = "--model", required = true, description = "Model folder or .gguf file.")
+    Path model;
+
+    @Option(names = "--adapter", description = "PEFT adapter folder (default: the base model).")
+    @Nullable Path adapter;
+
+    /**
+     * @return the model, loaded by the first backend that accepts {@code --model}; to be closed
+     * @throws IOException if it cannot be read
+     */
+    BaseModel load() throws IOException {
+        return ModelBackends.load(model);
+    }
+
+    /**
+     * @return the {@code --adapter} module, or a module without layers (the base model)
+     * @throws IOException if the folder cannot be read
+     */
+    LoraModule adapterOrBase() throws IOException {
+        return adapter == null
+                ? new LoraModule("base", new AdapterConfig("base", 1, 1, List.of()), List.of())
+                : LoraModule.load(adapter);
+    }
+}
