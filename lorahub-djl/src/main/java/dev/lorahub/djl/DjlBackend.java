@@ -1,10 +1,8 @@
 package dev.lorahub.djl;
 
 import ai.djl.ndarray.NDManager;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.lorahub.djl.gguf.GgufLlama;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.llama.LlamaConfig;
@@ -16,7 +14,6 @@ import dev.lorahub.djl.tokenizers.HfTextTokenizer;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.ModelBackend;
 import dev.lorahub.spi.TextTokenizer;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

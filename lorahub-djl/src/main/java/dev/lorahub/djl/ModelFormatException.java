@@ -1,7 +1,6 @@
 package dev.lorahub.djl;
 
 import dev.lorahub.LoraHubException;
-
 import java.nio.file.Path;
 
 /**

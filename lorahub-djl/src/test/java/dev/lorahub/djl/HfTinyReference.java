@@ -2,12 +2,10 @@ package dev.lorahub.djl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.testing.SharedFixtures;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,7 +3,6 @@ package dev.lorahub.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import dev.lorahub.Composer;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
@@ -14,7 +13,6 @@ import dev.lorahub.djl.llama.LlamaFiles;
 import dev.lorahub.djl.llama.LlamaLayout;
 import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.io.AdapterConfig;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,6 @@ package dev.lorahub.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraHub;
@@ -21,7 +20,6 @@ import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.ModuleSelector;
 import dev.lorahub.optim.Optimizers;
 import dev.lorahub.spi.LinearShape;
-
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -173,7 +171,7 @@ public final class T5EvalBenchmark {
             System.out.printf(
                     Locale.ROOT,
                     "end-to-end LoraHub run (budget %d, %d evaluations): %.1f ms per evaluation"
-                        + " (forward %.1f, composition %.1f, other %.1f); ratio to Python %.3f%n",
+                            + " (forward %.1f, composition %.1f, other %.1f); ratio to Python %.3f%n",
                     budget,
                     evals,
                     t.wall().toNanos() / 1e6 / evals,
@@ -185,9 +183,9 @@ public final class T5EvalBenchmark {
     }
 
     /**
-     * Times {@link InPlaceLora#apply} and {@link InPlaceLora#restore} alone (wall and calling-thread
-     * CPU) on the model's q/v weights, through an InPlaceLora of its own like the one T5Model
-     * holds, and prints the bytes of the kept originals.
+     * Times {@link InPlaceLora#apply} and {@link InPlaceLora#restore} alone (wall and
+     * calling-thread CPU) on the model's q/v weights, through an InPlaceLora of its own like the
+     * one T5Model holds, and prints the bytes of the kept originals.
      */
     private static void applyAndRestore(
             T5Weights weights,

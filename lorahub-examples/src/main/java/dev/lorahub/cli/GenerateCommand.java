@@ -2,26 +2,22 @@ package dev.lorahub.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.TextTokenizer;
-
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
-
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-
-import java.util.Arrays;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 
 /**
  * {@code lorahub generate}: greedy (or seeded sampling) continuation of one prompt, given as text

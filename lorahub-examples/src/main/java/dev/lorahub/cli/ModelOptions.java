@@ -4,14 +4,11 @@ import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.ModelBackends;
-
-import org.jspecify.annotations.Nullable;
-
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
 
 /**
  * The model options {@code lorahub score} and {@code lorahub generate} share, as a picocli mixin:

@@ -2,21 +2,18 @@ package dev.lorahub.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
-
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
 
 /**
  * {@code lorahub score}: the loss of a file of examples taken as one batch, as Hugging Face's

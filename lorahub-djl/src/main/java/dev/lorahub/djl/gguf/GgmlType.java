@@ -1,7 +1,6 @@
 package dev.lorahub.djl.gguf;
 
 import dev.lorahub.djl.ModelFormatException;
-
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 

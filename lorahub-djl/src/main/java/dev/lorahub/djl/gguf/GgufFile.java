@@ -1,7 +1,6 @@
 package dev.lorahub.djl.gguf;
 
 import dev.lorahub.djl.ModelFormatException;
-
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;

@@ -3,7 +3,6 @@ package dev.lorahub.djl.gguf;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.llama.LlamaConfig;
@@ -11,15 +10,13 @@ import dev.lorahub.djl.llama.LlamaLayout;
 import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.djl.llama.RopeStyle;
 import dev.lorahub.djl.tokenizers.SentencePieceBpe;
-
-import org.jspecify.annotations.Nullable;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Loads a LLaMA-architecture GGUF file ({@code general.architecture = llama}) as a {@link

@@ -3,15 +3,12 @@ package dev.lorahub.djl.internal;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.lorahub.LoraHubException;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.TensorInfo;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,6 @@ package dev.lorahub.djl.internal;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-
 import dev.lorahub.FewShotExample;
 
 /**

@@ -5,11 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.LinearShape;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -27,28 +25,28 @@ import java.util.function.Supplier;
  * base_model.model.} prefix), each a float32 NDArray of shape {@code [out, in]} that its forward
  * reads directly. {@link #apply(LoraModule)} first validates every layer of the module (unknown
  * module path or shape mismatch: {@link IllegalArgumentException} naming both), then adds {@code
- * deltaW = scaling * B @ A} to each targeted weight. Layers whose weights share a shape and rank are
- * done together: their scaled factors are stacked in Java ({@code [L, out, r]} and {@code [L, r,
- * in]}, small) and copied to native memory once, one batched matmul gives {@code [L, out, in]}, and
- * each weight gets its slice with {@code addi}; so an evaluation costs a few native calls per
+ * deltaW = scaling * B @ A} to each targeted weight. Layers whose weights share a shape and rank
+ * are done together: their scaled factors are stacked in Java ({@code [L, out, r]} and {@code [L,
+ * r, in]}, small) and copied to native memory once, one batched matmul gives {@code [L, out, in]},
+ * and each weight gets its slice with {@code addi}; so an evaluation costs a few native calls per
  * layer and no copy of a full matrix through the Java heap. Batches hold at most {@link
  * #CHUNK_FLOATS} floats of delta, so the allocator reuses its buffers instead of mapping fresh
  * pages every evaluation.
  *
  * <p>The first time a weight is targeted, a copy of it is kept (natively, under a sub-manager of
- * the given manager) until {@link #close()}; {@link #restore()} copies it back with one native
- * copy per weight (not {@code subi}, which is off by rounding). Extra memory: one copy of every
- * weight targeted so far ({@link #keptBytes()}), plus one delta batch during {@code apply}. The
- * kept copies are the truth for restore: the weights must not be changed by anything else while
- * this object lives (close it before, for instance, pretraining the base weights).
+ * the given manager) until {@link #close()}; {@link #restore()} copies it back with one native copy
+ * per weight (not {@code subi}, which is off by rounding). Extra memory: one copy of every weight
+ * targeted so far ({@link #keptBytes()}), plus one delta batch during {@code apply}. The kept
+ * copies are the truth for restore: the weights must not be changed by anything else while this
+ * object lives (close it before, for instance, pretraining the base weights).
  *
  * <p>The weights stay owned by the model; this class never closes them. Not thread-safe.
  */
 public final class InPlaceLora implements AutoCloseable {
     /**
-     * The largest delta batch, in floats (4 MiB). Larger batches measured slower on a
-     * flan-t5-small shape: the allocator maps (page-faults and zeroes) a fresh buffer for them on
-     * every evaluation, which costs more than the native calls batching saves.
+     * The largest delta batch, in floats (4 MiB). Larger batches measured slower on a flan-t5-small
+     * shape: the allocator maps (page-faults and zeroes) a fresh buffer for them on every
+     * evaluation, which costs more than the native calls batching saves.
      */
     public static final long CHUNK_FLOATS = 1L << 20;
 

@@ -3,7 +3,6 @@ package dev.lorahub.djl.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.spi.EncodedBatch;
 

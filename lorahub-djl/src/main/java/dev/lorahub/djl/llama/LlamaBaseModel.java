@@ -1,7 +1,6 @@
 package dev.lorahub.djl.llama;
 
 import ai.djl.ndarray.NDManager;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.internal.InPlaceLora;
@@ -10,15 +9,13 @@ import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.TextTokenizer;
-
-import org.jspecify.annotations.Nullable;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A LLaMA-family causal LM serving the LoraHub objective and generation, with adapters applied in

@@ -3,14 +3,11 @@ package dev.lorahub.djl.llama;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.lorahub.djl.ModelFormatException;
-
-import org.jspecify.annotations.Nullable;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The hyper-parameters of a LLaMA-family decoder, as in Hugging Face's {@code config.json}.

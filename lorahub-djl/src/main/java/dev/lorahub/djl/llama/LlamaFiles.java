@@ -2,15 +2,12 @@ package dev.lorahub.djl.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
 import dev.lorahub.io.DType;
 import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,9 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-
 import dev.lorahub.spi.GenerationConfig;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -8,21 +8,18 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.TrainableModel;
 import dev.lorahub.spi.LinearShape;
-
-import org.jspecify.annotations.Nullable;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A LLaMA-family decoder whose forward is a plain function of its weights map, so that it is

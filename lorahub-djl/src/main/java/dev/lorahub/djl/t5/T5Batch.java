@@ -3,10 +3,8 @@ package dev.lorahub.djl.t5;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.spi.EncodedBatch;
-
 import java.util.List;
 
 /**

@@ -2,9 +2,7 @@ package dev.lorahub.djl.t5;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.lorahub.djl.ModelFormatException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,13 +5,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-
 import dev.lorahub.djl.train.LoraPair;
-
-import org.jspecify.annotations.Nullable;
-
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The T5 encoder-decoder forward pass on NDArrays, as HF's {@code T5ForConditionalGeneration}

@@ -2,7 +2,6 @@ package dev.lorahub.djl.t5;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.ModelFormatException;
@@ -15,9 +14,6 @@ import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.TextTokenizer;
-
-import org.jspecify.annotations.Nullable;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A T5 encoder-decoder (original T5, T5 v1.1, Flan-T5, mT5) loaded from a Hugging Face folder, as a

@@ -2,7 +2,6 @@ package dev.lorahub.djl.t5;
 
 import dev.lorahub.djl.tokenizers.HfTextTokenizer;
 import dev.lorahub.spi.TextTokenizer;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;

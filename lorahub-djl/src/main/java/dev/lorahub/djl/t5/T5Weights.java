@@ -2,11 +2,9 @@ package dev.lorahub.djl.t5;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
 import dev.lorahub.spi.LinearShape;
-
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Collections;

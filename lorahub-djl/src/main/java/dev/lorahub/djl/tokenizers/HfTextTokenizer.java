@@ -2,9 +2,7 @@ package dev.lorahub.djl.tokenizers;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-
 import dev.lorahub.spi.TextTokenizer;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,7 +1,6 @@
 package dev.lorahub.djl.tokenizers;
 
 import dev.lorahub.spi.TextTokenizer;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -6,10 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.DjlBackend;
@@ -20,16 +18,14 @@ import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.TextTokenizer;
 import dev.lorahub.testing.SharedFixtures;
-
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
 
 /** The real pretrained stories260K GGUF against the float64 llama2.c references. */
 class Stories260KTest {

@@ -5,21 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.io.DType;
 import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
 import dev.lorahub.testing.SharedFixtures;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
     @TempDir Path tmp;

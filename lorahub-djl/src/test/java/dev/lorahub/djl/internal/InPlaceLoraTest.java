@@ -6,20 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class InPlaceLoraTest {
     private static float[] random(Random rnd, int n, double scale) {
@@ -148,7 +145,9 @@ class InPlaceLoraTest {
                         arrays = ((ai.djl.ndarray.BaseNDManager) owner).getManagedArrays().size();
                     }
                     LoraModule both =
-                            module("b" + i, List.of(layer(rnd, "q", 6, 4, 2), layer(rnd, "v", 6, 4, 1)));
+                            module(
+                                    "b" + i,
+                                    List.of(layer(rnd, "q", 6, 4, 2), layer(rnd, "v", 6, 4, 1)));
                     lora.apply(both);
                     lora.restore();
                     assertBitEqual(targets.get("q").toFloatArray(), q, 31);
@@ -268,8 +267,7 @@ class InPlaceLoraTest {
                     .as("seed %d layer %s index %d", seed, layer, i)
                     .isCloseTo(
                             base[i] + delta[i],
-                            org.assertj.core.data.Offset.offset(
-                                    1e-4f * (1 + Math.abs(delta[i]))));
+                            org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(delta[i]))));
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.lorahub.djl.llama;
 
 import dev.lorahub.djl.HfTinyReference;
-
 import java.io.IOException;
 
 /** Reads the hf-tiny/llama fixture: inputs, references, and PEFT adapters. */

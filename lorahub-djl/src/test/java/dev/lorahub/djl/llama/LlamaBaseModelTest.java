@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
@@ -12,19 +11,17 @@ import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.ModelBackend;
-
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.ServiceLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.ServiceLoader;
 
 class LlamaBaseModelTest {
     private static HfTinyFixture fx;

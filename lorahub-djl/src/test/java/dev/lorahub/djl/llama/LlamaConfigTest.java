@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lorahub.djl.ModelFormatException;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LlamaConfigTest {
     @TempDir Path tmp;
@@ -27,11 +25,11 @@ class LlamaConfigTest {
                 LlamaConfig.read(
                         write(
                                 "{\"model_type\":\"mistral\",\"vocab_size\":32000,\"hidden_size\":4096,"
-                                    + "\"intermediate_size\":14336,\"num_hidden_layers\":32,"
-                                    + "\"num_attention_heads\":32,\"num_key_value_heads\":8,"
-                                    + "\"rms_norm_eps\":1e-5,\"rope_theta\":1000000.0,"
-                                    + "\"bos_token_id\":1,\"eos_token_id\":2,"
-                                    + "\"sliding_window\":4096}"));
+                                        + "\"intermediate_size\":14336,\"num_hidden_layers\":32,"
+                                        + "\"num_attention_heads\":32,\"num_key_value_heads\":8,"
+                                        + "\"rms_norm_eps\":1e-5,\"rope_theta\":1000000.0,"
+                                        + "\"bos_token_id\":1,\"eos_token_id\":2,"
+                                        + "\"sliding_window\":4096}"));
         assertThat(m.kvGroups()).isEqualTo(4);
         assertThat(m.headDim()).isEqualTo(128);
         assertThat(m.ropeTheta()).isEqualTo(1e6);

@@ -10,16 +10,14 @@ import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.DjlBackend;
 import dev.lorahub.spi.EncodedBatch;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Core composition (Composer, LoraHub) end to end on the hf-tiny LLaMA through this backend. */
 class LlamaLoraHubTest {

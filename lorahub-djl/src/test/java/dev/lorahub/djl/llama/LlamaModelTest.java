@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.internal.InPlaceLora;
-
+import java.io.IOException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.io.IOException;
 
 class LlamaModelTest {
     private static NDArray create(NDManager m, int[][] rows) {

@@ -8,17 +8,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.train.LoraPair;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LlamaTrainingForwardTest {
     private static final LlamaConfig SMALL = LlamaConfig.of(40, 16, 24, 2, 4, 2);

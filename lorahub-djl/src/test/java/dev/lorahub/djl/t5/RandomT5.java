@@ -3,7 +3,6 @@ package dev.lorahub.djl.t5;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;

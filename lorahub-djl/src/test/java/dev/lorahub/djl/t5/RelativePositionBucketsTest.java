@@ -2,12 +2,11 @@ package dev.lorahub.djl.t5;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Random;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.Random;
-import java.util.stream.IntStream;
 
 class RelativePositionBucketsTest {
     /**

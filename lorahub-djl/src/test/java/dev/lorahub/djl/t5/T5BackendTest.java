@@ -9,12 +9,10 @@ import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.ModelBackends;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** T5 through the ServiceLoader backend and the LoraHub API, on the hf-tiny/t5 fixture. */
 class T5BackendTest {

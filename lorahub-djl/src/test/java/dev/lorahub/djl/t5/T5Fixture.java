@@ -1,9 +1,7 @@
 package dev.lorahub.djl.t5;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.lorahub.djl.HfTinyReference;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

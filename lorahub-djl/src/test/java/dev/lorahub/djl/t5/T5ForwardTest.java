@@ -8,18 +8,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.train.LoraPair;
-
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.Map;
-import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * T5Forward on random models against {@link NaiveT5} (float64, one unpadded example at a time).

@@ -11,16 +11,14 @@ import dev.lorahub.io.DType;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Loading T5 folders: typed errors, other stored dtypes, tokenizer.json and text examples. */
 class T5ModelLoadTest {

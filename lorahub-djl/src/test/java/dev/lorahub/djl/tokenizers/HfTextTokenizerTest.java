@@ -2,12 +2,11 @@ package dev.lorahub.djl.tokenizers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 public class HfTextTokenizerTest {
     /** A word-level tokenizer.json with BOS {@code <s>} (id 0) added by its post-processor. */
