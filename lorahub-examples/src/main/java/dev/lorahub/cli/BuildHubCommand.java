@@ -1,5 +1,6 @@
 package dev.lorahub.cli;
 
+import dev.lorahub.hub.EngineDefaults;
 import dev.lorahub.hub.HubBuilder;
 import dev.lorahub.hub.HubScale;
 import java.io.PrintWriter;
@@ -34,6 +35,7 @@ public final class BuildHubCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        EngineDefaults.apply();
         HubScale scale = smoke ? HubScale.SMOKE : HubScale.FULL;
         PrintWriter err = spec.commandLine().getErr();
         long start = System.nanoTime();

@@ -3,6 +3,7 @@ package dev.lorahub.cli;
 import dev.lorahub.hub.Demo;
 import dev.lorahub.hub.DemoResult;
 import dev.lorahub.hub.DemoSettings;
+import dev.lorahub.hub.EngineDefaults;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -59,6 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        EngineDefaults.apply();
         DemoSettings d = DemoSettings.defaults(hub);
         DemoSettings settings = new DemoSettings(hub, d.shots(), seed, testExamples, tasks,
                 d.bestCandidates(), budget, d.bestOptimizer(), d.fiveShotSteps(), d.fiveShotLr());

@@ -8,6 +8,7 @@ import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.djl.train.LoraTrainer;
 import dev.lorahub.djl.train.LoraTrainingConfig;
 import dev.lorahub.hub.CharTokenizer;
+import dev.lorahub.hub.EngineDefaults;
 import dev.lorahub.hub.Jsonl;
 import dev.lorahub.hub.Prompts;
 import dev.lorahub.hub.TaskExample;
@@ -75,6 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        EngineDefaults.apply();
         List<TaskExample> data = Jsonl.read(examples);
         List<FewShotExample> ex = new Prompts(new CharTokenizer()).plain(data);
         LoraTrainingConfig cfg = new LoraTrainingConfig(rank, alpha, targets, dropout, lr, epochs,
