@@ -5,7 +5,10 @@ import dev.lorahub.hub.DemoResult;
 import dev.lorahub.hub.DemoSettings;
 import dev.lorahub.hub.EngineDefaults;
 import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +30,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--hub",
-            defaultValue = "lorahub-examples/hub",
-            description = "Hub folder (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Hub folder (default: lorahub-examples/hub under the working directory, else"
+                            + " the hub beside the jar's lorahub-examples/target folder).")
     Path hub;
 
     @Option(
@@ -61,6 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EngineDefaults.apply();
+        Path hub = this.hub != null ? this.hub : defaultHub();
         DemoSettings d = DemoSettings.defaults(hub);
         DemoSettings settings = new DemoSettings(hub, d.shots(), seed, testExamples, tasks,
                 d.bestCandidates(), budget, d.bestOptimizer(), d.fiveShotSteps(), d.fiveShotLr());
@@ -86,5 +91,30 @@ public final class DemoCommand implements Callable<Integer> {
         o.printf("wrote %s, %s, %s in %.0f s%n", out.resolve("results.md"),
                 out.resolve("results.csv"), out.resolve("results.svg"), result.seconds());
         return 0;
+    }
+
+    /**
+     * The committed hub: {@code lorahub-examples/hub} when run from the checkout's root, else the
+     * {@code hub} folder beside the {@code target} folder that holds this jar (so the demo also
+     * runs from another working directory).
+     */
+    static Path defaultHub() {
+        Path fromWorkingDir = Path.of("lorahub-examples", "hub");
+        if (Files.isDirectory(fromWorkingDir)) {
+            return fromWorkingDir;
+        }
+        CodeSource source = DemoCommand.class.getProtectionDomain().getCodeSource();
+        if (source != null && "file".equals(source.getLocation().getProtocol())) {
+            try {
+                Path target = Path.of(source.getLocation().toURI()).getParent();
+                Path besideJar = target == null ? null : target.resolveSibling("hub");
+                if (besideJar != null && Files.isDirectory(besideJar)) {
+                    return besideJar;
+                }
+            } catch (URISyntaxException e) {
+                // not a plain file location: fall back to the working-directory default
+            }
+        }
+        return fromWorkingDir;
     }
 }
