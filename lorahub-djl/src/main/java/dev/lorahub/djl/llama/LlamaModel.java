@@ -10,6 +10,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.djl.internal.CrossEntropy;
+import dev.lorahub.djl.internal.Scalars;
 import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.TrainableModel;
 import dev.lorahub.spi.LinearShape;
@@ -344,7 +345,8 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
             k = k.repeat(1, config.kvGroups());
             v = v.repeat(1, config.kvGroups());
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).add(mask);
+        NDArray raw = q.matMul(k.transpose(0, 1, 3, 2));
+        NDArray scores = raw.div(Scalars.of(raw, (float) Math.sqrt(d))).add(mask);
         NDArray out = scores.softmax(-1).matMul(v);
         out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) config.numHeads() * d);
         return linear(out, p + "o_proj", lora);
@@ -363,14 +365,17 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         // the LoRA branch: s * (x A^T) B^T
         if (l != null) {
             NDArray low = Linear.linear(x, l.a()).singletonOrThrow();
-            y = y.add(Linear.linear(low, l.b()).singletonOrThrow().mul(l.scaling()));
+            NDArray up = Linear.linear(low, l.b()).singletonOrThrow();
+            y = y.add(up.mul(Scalars.of(up, l.scaling())));
         }
         return y;
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray variance = x.pow(2).mean(new int[] {-1}, true);
-        return x.mul(variance.add((float) config.rmsNormEps()).sqrt().pow(-1)).mul(weight);
+        // scalar operands via Scalars: autograd saves them (see Scalars)
+        NDArray variance = x.pow(Scalars.of(x, 2f)).mean(new int[] {-1}, true);
+        NDArray std = variance.add((float) config.rmsNormEps()).sqrt();
+        return x.mul(std.pow(Scalars.of(std, -1f))).mul(weight);
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import dev.lorahub.djl.internal.Scalars;
 import dev.lorahub.djl.train.LoraPair;
 import java.util.Map;
 import java.util.Objects;
@@ -203,7 +204,7 @@ public final class T5Forward {
         }
         x = rmsNorm(x, "decoder.final_layer_norm.weight");
         if (config.tieWordEmbeddings()) {
-            x = x.mul((float) Math.pow(config.dModel(), -0.5));
+            x = x.mul(Scalars.of(x, (float) Math.pow(config.dModel(), -0.5)));
         }
         return matmulT(x, weights.get(weights.lmHeadName()));
     }
@@ -238,13 +239,16 @@ public final class T5Forward {
     private NDArray activate(NDArray x) {
         return switch (config.activation()) {
             case RELU -> x.getNDArrayInternal().relu();
-            case GELU -> x.mul(x.div(Math.sqrt(2.0)).erf().add(1f)).mul(0.5f);
+            case GELU ->
+                    x.mul(x.div(Scalars.of(x, (float) Math.sqrt(2.0))).erf().add(1f))
+                            .mul(Scalars.of(x, 0.5f));
             case SILU -> x.mul(x.getNDArrayInternal().sigmoid());
             case GELU_NEW -> {
                 // HF NewGELUActivation, same operation order
                 NDArray inner =
-                        x.add(x.pow(3f).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
-                yield x.mul(0.5f).mul(inner.tanh().add(1f));
+                        x.add(x.pow(Scalars.of(x, 3f)).mul(Scalars.of(x, 0.044715f)))
+                                .mul(Scalars.of(x, (float) Math.sqrt(2.0 / Math.PI)));
+                yield x.mul(Scalars.of(x, 0.5f)).mul(inner.tanh().add(1f));
             }
         };
     }
@@ -266,7 +270,8 @@ public final class T5Forward {
         NDArray y = matmulT(x, weights.get(module + ".weight"));
         LoraPair f = lora.get(module);
         if (f != null) {
-            y = y.add(matmulT(matmulT(x, f.a()), f.b()).mul(f.scaling()));
+            NDArray up = matmulT(matmulT(x, f.a()), f.b());
+            y = y.add(up.mul(Scalars.of(up, f.scaling())));
         }
         return y;
     }

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * <p>Guard against bad steps: a step whose gradients are not all finite is skipped; after {@value
  * #RESTORE_AFTER_SKIPS} skipped steps in a row the parameters and moments are restored from a copy
  * taken every {@value #SNAPSHOT_EVERY} updates (at most {@value #MAX_RESTORES} times, then it
- * throws). On this machine pretraining occasionally produced NaN from finite parameters, once and
- * then for every later step, which is why the copy exists.
+ * throws). The sporadic NaN that motivated it came from a use-after-free of scalar operands saved
+ * by autograd (see {@link dev.lorahub.djl.internal.Scalars}), fixed in the forwards; the guard
+ * stays as a safety net and logs at WARN whenever it acts.
  */
 final class Adam implements AutoCloseable {
     private static final float BETA1 = 0.9f;
@@ -128,8 +129,8 @@ final class Adam implements AutoCloseable {
     /**
      * Records a skipped step (non-finite loss or gradients): zeroes the gradients.
      *
-     * @throws IllegalStateException after {@value #MAX_CONSECUTIVE_SKIPS} skips in a row: the
-     *     parameters themselves have become non-finite
+     * @throws IllegalStateException when {@value #RESTORE_AFTER_SKIPS} skips in a row follow
+     *     {@value #MAX_RESTORES} restores: the parameters keep becoming non-finite
      */
     void skip() {
         skipped++;
@@ -184,7 +185,7 @@ final class Adam implements AutoCloseable {
 
     /**
      * Puts the last snapshot back: used when several steps in a row were non-finite, which means
-     * the parameters themselves went bad (observed rarely on this engine; see docs).
+     * the parameters themselves went bad.
      */
     private void restore() {
         LOG.warn("{} non-finite steps in a row after {} updates: restoring the parameters of"

@@ -11,9 +11,13 @@ import ai.djl.training.GradientCollector;
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.train.LoraPair;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,6 +89,89 @@ class LlamaTrainingForwardTest {
                                         (float) (0.02 * Math.abs(numeric) + 2e-4)));
             }
         }
+    }
+
+    /**
+     * Regression test for a use-after-free: DJL's {@code mul(Number)}, {@code div(Number)} and
+     * {@code pow(Number)} close the scalar operand (a tensor over a Java direct buffer) right after
+     * the op, while autograd keeps it for the backward. Freed buffers are collected here between
+     * forward and backward and their memory is refilled with NaN bytes; the gradients must not
+     * change (bit for bit) and stay finite.
+     */
+    @Test
+    void gradients_do_not_change_when_freed_buffers_are_reused_before_backward()
+            throws InterruptedException {
+        Random rnd = new Random(5);
+        int[] ids = new int[12];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rnd.nextInt(40);
+        }
+        float[] a = randn(rnd, 32, 0.5);
+        float[] b = randn(rnd, 32, 0.5);
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.create(SMALL, 9, root)) {
+            Map<String, float[]> reference = gradients(model, ids, a, b, false);
+            Map<String, float[]> scrubbed = gradients(model, ids, a, b, true);
+            assertThat(scrubbed.keySet()).isEqualTo(reference.keySet());
+            for (Map.Entry<String, float[]> e : reference.entrySet()) {
+                float[] g = scrubbed.get(e.getKey());
+                for (float v : g) {
+                    assertThat(Float.isFinite(v)).as("finite %s", e.getKey()).isTrue();
+                }
+                assertThat(g).as(e.getKey()).containsExactly(e.getValue());
+            }
+        }
+    }
+
+    /** Gradients of every weight and of the LoRA factors, optionally scrubbing freed memory. */
+    private static Map<String, float[]> gradients(
+            LlamaModel model, int[] ids, float[] a, float[] b, boolean scrub)
+            throws InterruptedException {
+        Map<String, float[]> out = new TreeMap<>();
+        for (NDArray w : model.weights().values()) {
+            w.setRequiresGradient(true);
+        }
+        try (NDManager call = model.manager().getParentManager().newSubManager()) {
+            NDArray x = call.create(ids, new Shape(2, 6));
+            NDArray na = call.create(a, new Shape(2, 16));
+            NDArray nb = call.create(b, new Shape(16, 2));
+            na.setRequiresGradient(true);
+            nb.setRequiresGradient(true);
+            List<ByteBuffer> filler = new ArrayList<>();
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray loss =
+                        CrossEntropy.causal(
+                                model.logits(x, Map.of(Q, new LoraPair(na, nb, 1.5f))), x);
+                if (scrub) {
+                    for (int round = 0; round < 3; round++) {
+                        System.gc();
+                        Thread.sleep(50); // the Cleaner thread frees collected direct buffers
+                    }
+                    for (int i = 0; i < 20_000; i++) {
+                        ByteBuffer f = ByteBuffer.allocateDirect(4 + i % 13);
+                        while (f.hasRemaining()) {
+                            f.put((byte) 0xFF); // 0xFFFFFFFF is a NaN float
+                        }
+                        filler.add(f);
+                    }
+                }
+                gc.backward(loss);
+            }
+            out.put("lora.a", na.getGradient().toFloatArray());
+            out.put("lora.b", nb.getGradient().toFloatArray());
+            for (Map.Entry<String, NDArray> e : model.weights().entrySet()) {
+                NDArray g = e.getValue().getGradient();
+                out.put(e.getKey(), g.toFloatArray());
+                g.subi(g); // gradients accumulate: clear for the next call (they are finite)
+                g.close();
+            }
+            filler.clear();
+        } finally {
+            for (NDArray w : model.weights().values()) {
+                w.setRequiresGradient(false);
+            }
+        }
+        return out;
     }
 
     @org.junit.jupiter.params.ParameterizedTest
