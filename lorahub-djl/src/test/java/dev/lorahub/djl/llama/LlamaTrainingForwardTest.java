@@ -9,11 +9,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.lorahub.djl.internal.CrossEntropy;
+import dev.lorahub.djl.internal.FreedBuffers;
 import dev.lorahub.djl.train.LoraPair;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -137,23 +137,13 @@ class LlamaTrainingForwardTest {
             NDArray nb = call.create(b, new Shape(16, 2));
             na.setRequiresGradient(true);
             nb.setRequiresGradient(true);
-            List<ByteBuffer> filler = new ArrayList<>();
+            List<ByteBuffer> filler = List.of();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray loss =
                         CrossEntropy.causal(
                                 model.logits(x, Map.of(Q, new LoraPair(na, nb, 1.5f))), x);
                 if (scrub) {
-                    for (int round = 0; round < 3; round++) {
-                        System.gc();
-                        Thread.sleep(50); // the Cleaner thread frees collected direct buffers
-                    }
-                    for (int i = 0; i < 20_000; i++) {
-                        ByteBuffer f = ByteBuffer.allocateDirect(4 + i % 13);
-                        while (f.hasRemaining()) {
-                            f.put((byte) 0xFF); // 0xFFFFFFFF is a NaN float
-                        }
-                        filler.add(f);
-                    }
+                    filler = FreedBuffers.collectAndRefillWithNaN();
                 }
                 gc.backward(loss);
             }
@@ -165,7 +155,7 @@ class LlamaTrainingForwardTest {
                 g.subi(g); // gradients accumulate: clear for the next call (they are finite)
                 g.close();
             }
-            filler.clear();
+            assertThat(filler).hasSize(scrub ? 20_000 : 0); // kept alive until here
         } finally {
             for (NDArray w : model.weights().values()) {
                 w.setRequiresGradient(false);

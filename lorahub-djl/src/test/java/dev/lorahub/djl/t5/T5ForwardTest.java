@@ -9,7 +9,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.lorahub.djl.internal.CrossEntropy;
+import dev.lorahub.djl.internal.FreedBuffers;
 import dev.lorahub.djl.train.LoraPair;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -177,6 +180,72 @@ class T5ForwardTest {
             float numeric = (lp - lm) / (2 * h);
             assertThat(analytic).isNotZero();
             assertThat(analytic).isCloseTo(numeric, within(2e-3f + 0.01f * Math.abs(numeric)));
+        }
+    }
+
+    /**
+     * Regression test for the use-after-free described in {@link
+     * dev.lorahub.djl.internal.Scalars}: freed buffers are collected and their memory refilled with
+     * NaN bytes between forward and backward; the LoRA gradients must not change (bit for bit).
+     * GELU_NEW and GELU with tied embeddings cover every scalar operand of the forward.
+     */
+    @ParameterizedTest(name = "{0} tied={1}")
+    @MethodSource("scalarVariants")
+    void lora_gradients_do_not_change_when_freed_buffers_are_reused_before_backward(
+            T5Activation act, boolean tied) throws InterruptedException {
+        T5Config config = RandomT5.config(act, true, tied, 1, 1);
+        RandomT5 random = new RandomT5(config, 41L);
+        Inputs in = new Inputs(config, 41L);
+        try (NDManager m = NDManager.newBaseManager()) {
+            T5Weights weights = random.weights(m);
+            float[][] reference = loraGradients(weights, in, m, false);
+            float[][] scrubbed = loraGradients(weights, in, m, true);
+            for (int f = 0; f < 2; f++) {
+                for (float v : scrubbed[f]) {
+                    assertThat(Float.isFinite(v)).as("%s factor %d finite", act, f).isTrue();
+                }
+                assertThat(scrubbed[f]).as("%s factor %d", act, f).containsExactly(reference[f]);
+            }
+        }
+    }
+
+    static Stream<Arguments> scalarVariants() {
+        return Stream.of(
+                Arguments.of(T5Activation.GELU_NEW, false), Arguments.of(T5Activation.GELU, true));
+    }
+
+    /** {dL/dA, dL/dB} of a LoRA pair on the decoder's cross-attention value projection. */
+    private static float[][] loraGradients(T5Weights weights, Inputs in, NDManager m, boolean scrub)
+            throws InterruptedException {
+        Random r = new Random(42L);
+        float[] a = new float[4 * 16];
+        float[] b = new float[16 * 4];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (0.3 * r.nextGaussian());
+            b[i] = (float) (0.3 * r.nextGaussian());
+        }
+        try (NDManager call = m.newSubManager()) {
+            NDArray la = call.create(a, new Shape(4, 16));
+            NDArray lb = call.create(b, new Shape(16, 4));
+            la.setRequiresGradient(true);
+            lb.setRequiresGradient(true);
+            T5Forward f =
+                    new T5Forward(
+                            weights,
+                            Map.of(
+                                    "decoder.block.0.layer.1.EncDecAttention.v",
+                                    new LoraPair(la, lb, 2f)));
+            List<ByteBuffer> filler = List.of();
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = lossOf(f, in, call);
+                if (scrub) {
+                    filler = FreedBuffers.collectAndRefillWithNaN();
+                }
+                gc.backward(loss);
+            }
+            float[][] out = {la.getGradient().toFloatArray(), lb.getGradient().toFloatArray()};
+            assertThat(filler).hasSize(scrub ? 20_000 : 0); // kept alive until here
+            return out;
         }
     }
 
