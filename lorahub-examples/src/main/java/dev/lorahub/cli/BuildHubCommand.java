@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Pretrains the hub's base model, trains one LoRA module per pool task, writes the"
                     + " held-out tasks' data and trains their ceiling modules, all from seeds.",
-            "The full scale took 375 s on a quiet 2-core machine (about 30 min under heavy load);"
+            "The full scale took 243 s on a quiet 2-core machine (about 30 min under heavy load);"
                     + " --smoke takes seconds."
         })
 public final class BuildHubCommand implements Callable<Integer> {
