@@ -41,22 +41,27 @@ public final class BuildHubCommand implements Callable<Integer> {
         long start = System.nanoTime();
         ProgressBar[] bar = {null};
         String[] phase = {""};
-        new HubBuilder(scale, (p, done, total, detail) -> {
-                    if (!p.equals(phase[0])) {
-                        if (bar[0] != null) {
-                            bar[0].close();
-                        }
-                        phase[0] = p;
-                        bar[0] = ProgressBar.start(p, total, err);
-                    }
-                    bar[0].update(done, detail);
-                })
+        new HubBuilder(
+                        scale,
+                        (p, done, total, detail) -> {
+                            if (!p.equals(phase[0])) {
+                                if (bar[0] != null) {
+                                    bar[0].close();
+                                }
+                                phase[0] = p;
+                                bar[0] = ProgressBar.start(p, total, err);
+                            }
+                            bar[0].update(done, detail);
+                        })
                 .build(out);
         if (bar[0] != null) {
             bar[0].close();
         }
-        spec.commandLine().getOut().printf("built %s hub in %s in %.0f s%n", scale.name(), out,
-                (System.nanoTime() - start) / 1e9);
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        "built %s hub in %s in %.0f s%n",
+                        scale.name(), out, (System.nanoTime() - start) / 1e9);
         return 0;
     }
 }

@@ -41,7 +41,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(
@@ -67,19 +70,32 @@ public final class DemoCommand implements Callable<Integer> {
         EngineDefaults.apply();
         Path hub = this.hub != null ? this.hub : defaultHub();
         DemoSettings d = DemoSettings.defaults(hub);
-        DemoSettings settings = new DemoSettings(hub, d.shots(), seed, testExamples, tasks,
-                d.bestCandidates(), budget, d.bestOptimizer(), d.fiveShotSteps(), d.fiveShotLr());
+        DemoSettings settings =
+                new DemoSettings(
+                        hub,
+                        d.shots(),
+                        seed,
+                        testExamples,
+                        tasks,
+                        d.bestCandidates(),
+                        budget,
+                        d.bestOptimizer(),
+                        d.fiveShotSteps(),
+                        d.fiveShotLr());
         PrintWriter err = spec.commandLine().getErr();
         DemoResult result;
         ProgressBar[] bar = {null};
         try {
-            result = new Demo(settings, (done, total, detail) -> {
-                        if (bar[0] == null) {
-                            bar[0] = ProgressBar.start("demo", total, err);
-                        }
-                        bar[0].update(done, detail);
-                    })
-                    .run();
+            result =
+                    new Demo(
+                                    settings,
+                                    (done, total, detail) -> {
+                                        if (bar[0] == null) {
+                                            bar[0] = ProgressBar.start("demo", total, err);
+                                        }
+                                        bar[0].update(done, detail);
+                                    })
+                            .run();
         } finally {
             if (bar[0] != null) {
                 bar[0].close();
@@ -88,8 +104,12 @@ public final class DemoCommand implements Callable<Integer> {
         result.write(out);
         PrintWriter o = spec.commandLine().getOut();
         o.print(result.markdown());
-        o.printf("wrote %s, %s, %s in %.0f s%n", out.resolve("results.md"),
-                out.resolve("results.csv"), out.resolve("results.svg"), result.seconds());
+        o.printf(
+                "wrote %s, %s, %s in %.0f s%n",
+                out.resolve("results.md"),
+                out.resolve("results.csv"),
+                out.resolve("results.svg"),
+                result.seconds());
         return 0;
     }
 

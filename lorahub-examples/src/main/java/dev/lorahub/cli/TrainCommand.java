@@ -46,7 +46,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--rank", defaultValue = "8", description = "r (default: ${DEFAULT-VALUE}).")
     int rank;
 
-    @Option(names = "--alpha", defaultValue = "16", description = "lora_alpha (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--alpha",
+            defaultValue = "16",
+            description = "lora_alpha (default: ${DEFAULT-VALUE}).")
     double alpha;
 
     @Option(
@@ -56,22 +59,40 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Target modules (default: ${DEFAULT-VALUE}).")
     List<String> targets;
 
-    @Option(names = "--dropout", defaultValue = "0", description = "LoRA dropout (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dropout",
+            defaultValue = "0",
+            description = "LoRA dropout (default: ${DEFAULT-VALUE}).")
     double dropout;
 
-    @Option(names = "--lr", defaultValue = "3e-3", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--lr",
+            defaultValue = "3e-3",
+            description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--epochs",
+            defaultValue = "3",
+            description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch-size",
+            defaultValue = "32",
+            description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--steps", defaultValue = "0", description = "Exact steps, overriding --epochs.")
+    @Option(
+            names = "--steps",
+            defaultValue = "0",
+            description = "Exact steps, overriding --epochs.")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
@@ -79,20 +100,25 @@ public final class TrainCommand implements Callable<Integer> {
         EngineDefaults.apply();
         List<TaskExample> data = Jsonl.read(examples);
         List<FewShotExample> ex = new Prompts(new CharTokenizer()).plain(data);
-        LoraTrainingConfig cfg = new LoraTrainingConfig(rank, alpha, targets, dropout, lr, epochs,
-                batchSize, steps, seed);
+        LoraTrainingConfig cfg =
+                new LoraTrainingConfig(
+                        rank, alpha, targets, dropout, lr, epochs, batchSize, steps, seed);
         PrintWriter err = spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel base = LlamaFiles.load(model, manager);
                 ProgressBar bar = ProgressBar.start("train", 0, err)) {
             String name = out.getFileName().toString();
-            LoraModule m = LoraTrainer.of(cfg)
-                    .listener((step, total, loss) -> bar.update(step, String.format("loss %.4f", loss)))
-                    .train(base, ex, name, model.toString());
+            LoraModule m =
+                    LoraTrainer.of(cfg)
+                            .listener(
+                                    (step, total, loss) ->
+                                            bar.update(step, String.format("loss %.4f", loss)))
+                            .train(base, ex, name, model.toString());
             m.save(out);
         }
-        spec.commandLine().getOut().printf("trained %s on %d examples into %s%n",
-                out.getFileName(), data.size(), out);
+        spec.commandLine()
+                .getOut()
+                .printf("trained %s on %d examples into %s%n", out.getFileName(), data.size(), out);
         return 0;
     }
 }

@@ -108,7 +108,13 @@ public final class CharTokenizer implements TextTokenizer {
             Integer id = ids.get(String.valueOf(c));
             if (id == null) {
                 throw new IllegalArgumentException(
-                        "character '" + c + "' at " + i + " of '" + text + "' is not in the vocabulary");
+                        "character '"
+                                + c
+                                + "' at "
+                                + i
+                                + " of '"
+                                + text
+                                + "' is not in the vocabulary");
             }
             out.add(id);
             i++;
@@ -136,7 +142,9 @@ public final class CharTokenizer implements TextTokenizer {
         return b.toString();
     }
 
-    /** @return the token texts by id */
+    /**
+     * @return the token texts by id
+     */
     public List<String> tokens() {
         return List.copyOf(tokens);
     }
@@ -189,7 +197,10 @@ public final class CharTokenizer implements TextTokenizer {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "tokenizer", ".tmp");
         json.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-        Files.move(tmp, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+                tmp,
+                dir.resolve("tokenizer.json"),
+                StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -27,8 +27,8 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * The main job: for each held-out task of a hub, draw 5 examples with a seed and score every
- * {@link Method} by exact match on the task's test set. See docs/hub-and-demo.md.
+ * The main job: for each held-out task of a hub, draw 5 examples with a seed and score every {@link
+ * Method} by exact match on the task's test set. See docs/hub-and-demo.md.
  */
 public final class Demo {
     /** Longest generated answer: the longest output (12 characters) plus slack. */
@@ -69,7 +69,8 @@ public final class Demo {
                 LlamaModel model = LlamaFiles.load(layout.base(), manager);
                 HubBaseModel base = new HubBaseModel(model, tokenizer)) {
             for (Task task : tasks) {
-                reports.add(runTask(task, layout, pool, model, base, prompts, total, reports.size()));
+                reports.add(
+                        runTask(task, layout, pool, model, base, prompts, total, reports.size()));
             }
         }
         return new DemoResult(reports, (System.nanoTime() - start) / 1e9);
@@ -102,9 +103,10 @@ public final class Demo {
         for (Method method : Method.values()) {
             List<int[]> queries = new ArrayList<>();
             for (TaskExample e : test) {
-                queries.add(method == Method.ICL
-                        ? prompts.inContextPrompt(shots, e.input())
-                        : prompts.plainPrompt(e.input()));
+                queries.add(
+                        method == Method.ICL
+                                ? prompts.inContextPrompt(shots, e.input())
+                                : prompts.plainPrompt(e.input()));
             }
             LoraModule adapter =
                     switch (method) {
@@ -115,29 +117,35 @@ public final class Demo {
                             Arrays.fill(w, 1.0 / pool.size());
                             yield Composer.of(MergeStrategy.CAT).merge("uniform", pool, w);
                         }
-                        case LORAHUB_REFERENCE -> LoraHub.compose(pool)
-                                .fewShot(fewShot)
-                                .on(base)
-                                .select(ModuleSelection.random(Math.min(20, pool.size())))
-                                .optimizer(Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER))
-                                .seed(settings.seed())
-                                .run()
-                                .merged();
+                        case LORAHUB_REFERENCE ->
+                                LoraHub.compose(pool)
+                                        .fewShot(fewShot)
+                                        .on(base)
+                                        .select(ModuleSelection.random(Math.min(20, pool.size())))
+                                        .optimizer(Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER))
+                                        .seed(settings.seed())
+                                        .run()
+                                        .merged();
                         case LORAHUB_BEST -> best(pool, base, fewShot, bestWeights);
-                        case LORA_5SHOT -> LoraTrainer.of(fiveShotConfig(pool.get(0).config()))
-                                .train(model, fewShot, "lora_5shot", "base");
+                        case LORA_5SHOT ->
+                                LoraTrainer.of(fiveShotConfig(pool.get(0).config()))
+                                        .train(model, fewShot, "lora_5shot", "base");
                         case LORA_FULL -> LoraModule.load(layout.ceiling(name));
                     };
             List<String> predictions = new ArrayList<>();
-            for (int[] ids : base.generate(adapter, queries, GenerationConfig.greedy(MAX_NEW_TOKENS))) {
+            for (int[] ids :
+                    base.generate(adapter, queries, GenerationConfig.greedy(MAX_NEW_TOKENS))) {
                 predictions.add(prompts.tokenizer().decode(ids));
             }
-            double em = ExactMatch.percent(predictions, test.stream().map(TaskExample::output).toList());
+            double em =
+                    ExactMatch.percent(
+                            predictions, test.stream().map(TaskExample::output).toList());
             scores.put(method, em);
-            listener.onProgress(++done, total, String.format("%s %s %.0f%%", name, method.id(), em));
+            listener.onProgress(
+                    ++done, total, String.format("%s %s %.0f%%", name, method.id(), em));
         }
-        return new DemoResult.TaskReport(name, scores, bestWeights,
-                pool.get(argMin(singleLosses)).name(), test.size());
+        return new DemoResult.TaskReport(
+                name, scores, bestWeights, pool.get(argMin(singleLosses)).name(), test.size());
     }
 
     /**
@@ -155,8 +163,9 @@ public final class Demo {
                 LoraHub.compose(pool)
                         .fewShot(fewShot)
                         .on(base)
-                        .select(ModuleSelection.lowestLoss(
-                                Math.min(settings.bestCandidates(), pool.size())))
+                        .select(
+                                ModuleSelection.lowestLoss(
+                                        Math.min(settings.bestCandidates(), pool.size())))
                         .strategy(MergeStrategy.CAT)
                         .optimizer(Optimizers.byName(settings.bestOptimizer()))
                         .budget(settings.bestBudget())
@@ -167,8 +176,15 @@ public final class Demo {
     }
 
     private LoraTrainingConfig fiveShotConfig(AdapterConfig pool) {
-        return new LoraTrainingConfig(pool.r(), pool.loraAlpha(), HubBuilder.TARGETS, 0.0,
-                settings.fiveShotLr(), 1, settings.shots(), settings.fiveShotSteps(),
+        return new LoraTrainingConfig(
+                pool.r(),
+                pool.loraAlpha(),
+                HubBuilder.TARGETS,
+                0.0,
+                settings.fiveShotLr(),
+                1,
+                settings.shots(),
+                settings.fiveShotSteps(),
                 settings.seed());
     }
 

@@ -35,8 +35,9 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
         /** Copies. */
         public TaskReport {
             scores = Map.copyOf(scores);
-            bestWeights = java.util.Collections.unmodifiableMap(
-                    new java.util.LinkedHashMap<>(bestWeights));
+            bestWeights =
+                    java.util.Collections.unmodifiableMap(
+                            new java.util.LinkedHashMap<>(bestWeights));
         }
     }
 
@@ -53,13 +54,19 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
         return tasks.stream().mapToDouble(t -> t.scores().get(method)).average().orElse(Double.NaN);
     }
 
-    /** @return {@code task,method,exact_match} rows, then the AVERAGE rows */
+    /**
+     * @return {@code task,method,exact_match} rows, then the AVERAGE rows
+     */
     public String csv() {
         StringBuilder b = new StringBuilder("task,method,exact_match\n");
         for (TaskReport t : tasks) {
             for (Method m : Method.values()) {
-                b.append(t.task()).append(',').append(m.id()).append(',')
-                        .append(fmt(t.scores().get(m))).append('\n');
+                b.append(t.task())
+                        .append(',')
+                        .append(m.id())
+                        .append(',')
+                        .append(fmt(t.scores().get(m)))
+                        .append('\n');
             }
         }
         for (Method m : Method.values()) {
@@ -68,7 +75,9 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
         return b.toString();
     }
 
-    /** @return the Markdown table (tasks as rows, methods as columns) and the weights found */
+    /**
+     * @return the Markdown table (tasks as rows, methods as columns) and the weights found
+     */
     public String markdown() {
         StringBuilder b = new StringBuilder("| task |");
         for (Method m : Method.values()) {
@@ -90,14 +99,19 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
         b.append("\n\nExact match in percent on ")
                 .append(tasks.isEmpty() ? 0 : tasks.get(0).testExamples())
                 .append(" test examples per task; 5 examples per task. Wall time ")
-                .append(String.format(Locale.ROOT, "%.0f", seconds)).append(" s.\n\n");
+                .append(String.format(Locale.ROOT, "%.0f", seconds))
+                .append(" s.\n\n");
         b.append("Weights lorahub_best found (largest |w| first):\n\n");
         for (TaskReport t : tasks) {
             b.append("- ").append(t.task()).append(": ");
-            List<Map.Entry<String, Double>> w = t.bestWeights().entrySet().stream()
-                    .sorted(Comparator.comparingDouble(e -> -Math.abs(e.getValue()))).toList();
+            List<Map.Entry<String, Double>> w =
+                    t.bestWeights().entrySet().stream()
+                            .sorted(Comparator.comparingDouble(e -> -Math.abs(e.getValue())))
+                            .toList();
             for (int i = 0; i < w.size(); i++) {
-                b.append(i == 0 ? "" : ", ").append(w.get(i).getKey()).append(' ')
+                b.append(i == 0 ? "" : ", ")
+                        .append(w.get(i).getKey())
+                        .append(' ')
                         .append(String.format(Locale.ROOT, "%+.2f", w.get(i).getValue()));
             }
             b.append(" (best single: ").append(t.bestSingle()).append(")\n");
@@ -105,11 +119,15 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
         return b.toString();
     }
 
-    /** @return a grouped bar chart: per task, one bar per method, plus the average */
+    /**
+     * @return a grouped bar chart: per task, one bar per method, plus the average
+     */
     public SvgPlot plot() {
-        SvgPlot p = SvgPlot.barChart("LoraHub demo: exact match on held-out tasks")
-                .xLabel("held-out task").yLabel("exact match (%)")
-                .size(Math.max(640, 110 * (tasks.size() + 1)), 420);
+        SvgPlot p =
+                SvgPlot.barChart("LoraHub demo: exact match on held-out tasks")
+                        .xLabel("held-out task")
+                        .yLabel("exact match (%)")
+                        .size(Math.max(640, 110 * (tasks.size() + 1)), 420);
         for (TaskReport t : tasks) {
             for (Method m : Method.values()) {
                 p = p.bar(t.task(), m.id(), t.scores().get(m));
@@ -138,8 +156,8 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
         Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -27,7 +27,9 @@ public final class ExactMatch {
         if (predictions.size() != references.size() || predictions.isEmpty()) {
             throw new IllegalArgumentException(
                     "need as many predictions as references (> 0), got "
-                            + predictions.size() + " and " + references.size());
+                            + predictions.size()
+                            + " and "
+                            + references.size());
         }
         int hits = 0;
         for (int i = 0; i < predictions.size(); i++) {

@@ -89,8 +89,12 @@ public final class Generator {
         KvCache cache = new KvCache(model.config().numLayers());
         NDArray maskArr = scope.create(mask, new Shape(b, len));
         NDArray logits =
-                model.forward(scope.create(ids, new Shape(b, len)), maskArr,
-                        scope.create(pos, new Shape(b, len)), cache, lora);
+                model.forward(
+                        scope.create(ids, new Shape(b, len)),
+                        maskArr,
+                        scope.create(pos, new Shape(b, len)),
+                        cache,
+                        lora);
         List<List<Integer>> gen = new ArrayList<>();
         boolean[] done = new boolean[b];
         for (int i = 0; i < b; i++) {
@@ -114,8 +118,12 @@ public final class Generator {
             }
             maskArr = maskArr.concat(scope.ones(new Shape(b, 1), maskArr.getDataType()), 1);
             logits =
-                    model.forward(scope.create(next, new Shape(b, 1)), maskArr,
-                            scope.create(nextPos.clone(), new Shape(b, 1)), cache, lora);
+                    model.forward(
+                            scope.create(next, new Shape(b, 1)),
+                            maskArr,
+                            scope.create(nextPos.clone(), new Shape(b, 1)),
+                            cache,
+                            lora);
             for (int i = 0; i < b; i++) {
                 nextPos[i]++;
             }

@@ -27,7 +27,10 @@ import java.util.Locale;
  */
 public final class HubAblation {
     private record Variant(
-            String name, MergeStrategy strategy, ModuleSelection selection, String optimizer,
+            String name,
+            MergeStrategy strategy,
+            ModuleSelection selection,
+            String optimizer,
             int budget) {}
 
     private HubAblation() {}
@@ -38,21 +41,47 @@ public final class HubAblation {
      * @throws IOException if the hub cannot be read
      */
     public static void main(String[] args) throws IOException {
-        HubLayout layout = new HubLayout(Path.of(args.length > 0 ? args[0] : "lorahub-examples/hub"));
+        HubLayout layout =
+                new HubLayout(Path.of(args.length > 0 ? args[0] : "lorahub-examples/hub"));
         int seeds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        List<Variant> variants = List.of(
-                new Variant("reference: LORAHUB, random 20, cobyla 40", MergeStrategy.LORAHUB,
-                        ModuleSelection.random(20), "cobyla", 40),
-                new Variant("CAT, random 20, cobyla 40", MergeStrategy.CAT,
-                        ModuleSelection.random(20), "cobyla", 40),
-                new Variant("LORAHUB, lowest-loss 10, quadratic 200", MergeStrategy.LORAHUB,
-                        ModuleSelection.lowestLoss(10), "quadratic", 200),
-                new Variant("CAT, lowest-loss 10, cobyla 40", MergeStrategy.CAT,
-                        ModuleSelection.lowestLoss(10), "cobyla", 40),
-                new Variant("CAT, lowest-loss 10, cobyla 200", MergeStrategy.CAT,
-                        ModuleSelection.lowestLoss(10), "cobyla", 200),
-                new Variant("best: CAT, lowest-loss 10, quadratic 200", MergeStrategy.CAT,
-                        ModuleSelection.lowestLoss(10), "quadratic", 200));
+        List<Variant> variants =
+                List.of(
+                        new Variant(
+                                "reference: LORAHUB, random 20, cobyla 40",
+                                MergeStrategy.LORAHUB,
+                                ModuleSelection.random(20),
+                                "cobyla",
+                                40),
+                        new Variant(
+                                "CAT, random 20, cobyla 40",
+                                MergeStrategy.CAT,
+                                ModuleSelection.random(20),
+                                "cobyla",
+                                40),
+                        new Variant(
+                                "LORAHUB, lowest-loss 10, quadratic 200",
+                                MergeStrategy.LORAHUB,
+                                ModuleSelection.lowestLoss(10),
+                                "quadratic",
+                                200),
+                        new Variant(
+                                "CAT, lowest-loss 10, cobyla 40",
+                                MergeStrategy.CAT,
+                                ModuleSelection.lowestLoss(10),
+                                "cobyla",
+                                40),
+                        new Variant(
+                                "CAT, lowest-loss 10, cobyla 200",
+                                MergeStrategy.CAT,
+                                ModuleSelection.lowestLoss(10),
+                                "cobyla",
+                                200),
+                        new Variant(
+                                "best: CAT, lowest-loss 10, quadratic 200",
+                                MergeStrategy.CAT,
+                                ModuleSelection.lowestLoss(10),
+                                "quadratic",
+                                200));
         CharTokenizer tokenizer = new CharTokenizer();
         Prompts prompts = new Prompts(tokenizer);
         List<LoraModule> pool = new ArrayList<>();
@@ -67,23 +96,35 @@ public final class HubAblation {
                 HubBaseModel base = new HubBaseModel(model, tokenizer)) {
             for (Task task : TaskSuite.heldOutTasks()) {
                 List<TaskExample> train = Jsonl.read(layout.heldOutTrain(task.name()));
-                List<TaskExample> test = Jsonl.read(layout.heldOutTest(task.name())).subList(0, 100);
-                List<int[]> queries = test.stream().map(e -> prompts.plainPrompt(e.input())).toList();
+                List<TaskExample> test =
+                        Jsonl.read(layout.heldOutTest(task.name())).subList(0, 100);
+                List<int[]> queries =
+                        test.stream().map(e -> prompts.plainPrompt(e.input())).toList();
                 List<String> gold = test.stream().map(TaskExample::output).toList();
                 for (int s = 0; s < seeds; s++) {
                     long seed = s == 0 ? 42 : s;
-                    List<FewShotExample> shots = prompts.plain(
-                            Demo.draw(train, 5, seed ^ task.name().hashCode()));
+                    List<FewShotExample> shots =
+                            prompts.plain(Demo.draw(train, 5, seed ^ task.name().hashCode()));
                     runs++;
                     for (int v = 0; v < variants.size(); v++) {
                         Variant x = variants.get(v);
-                        LoraModule merged = LoraHub.compose(pool).fewShot(shots).on(base)
-                                .select(x.selection()).strategy(x.strategy())
-                                .optimizer(Optimizers.byName(x.optimizer())).budget(x.budget())
-                                .seed(seed).run().merged();
+                        LoraModule merged =
+                                LoraHub.compose(pool)
+                                        .fewShot(shots)
+                                        .on(base)
+                                        .select(x.selection())
+                                        .strategy(x.strategy())
+                                        .optimizer(Optimizers.byName(x.optimizer()))
+                                        .budget(x.budget())
+                                        .seed(seed)
+                                        .run()
+                                        .merged();
                         List<String> pred = new ArrayList<>();
-                        for (int[] ids : base.generate(merged, queries,
-                                GenerationConfig.greedy(Demo.MAX_NEW_TOKENS))) {
+                        for (int[] ids :
+                                base.generate(
+                                        merged,
+                                        queries,
+                                        GenerationConfig.greedy(Demo.MAX_NEW_TOKENS))) {
                             pred.add(tokenizer.decode(ids));
                         }
                         sum[v] += ExactMatch.percent(pred, gold);
@@ -91,11 +132,16 @@ public final class HubAblation {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%d held-out tasks x %d seeds, 100 test examples each, %.0f s%n",
-                TaskSuite.heldOutTasks().size(), seeds, (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                Locale.ROOT,
+                "%d held-out tasks x %d seeds, 100 test examples each, %.0f s%n",
+                TaskSuite.heldOutTasks().size(),
+                seeds,
+                (System.nanoTime() - start) / 1e9);
         System.out.println("| variant | exact match (%) |\n|---|---:|");
         for (int v = 0; v < variants.size(); v++) {
-            System.out.printf(Locale.ROOT, "| %s | %.1f |%n", variants.get(v).name(), sum[v] / runs);
+            System.out.printf(
+                    Locale.ROOT, "| %s | %.1f |%n", variants.get(v).name(), sum[v] / runs);
         }
     }
 }

@@ -18,11 +18,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The hub's base model as LoraHub's {@link BaseModel}: the LoRA update runs as a side branch of
- * the forward ({@code y = x W^T + s (x A^T) B^T}, mathematically the same as patching {@code W +=
- * s B A} in place) and the base weights are never touched, so there is nothing to restore. Each
- * call works in a sub-manager closed at its end. Greedy generation only (the demo's decoding).
- * Does not own the model: closing this does not close it.
+ * The hub's base model as LoraHub's {@link BaseModel}: the LoRA update runs as a side branch of the
+ * forward ({@code y = x W^T + s (x A^T) B^T}, mathematically the same as patching {@code W += s B
+ * A} in place) and the base weights are never touched, so there is nothing to restore. Each call
+ * works in a sub-manager closed at its end. Greedy generation only (the demo's decoding). Does not
+ * own the model: closing this does not close it.
  */
 public final class HubBaseModel implements BaseModel {
     private final LlamaModel model;
@@ -66,7 +66,9 @@ public final class HubBaseModel implements BaseModel {
         for (int i = 0; i < b; i++) {
             FewShotExample e = examples.get(i);
             if (!e.isTokenized()) {
-                e = prompts.plain(new TaskExample(e.input().orElseThrow(), e.output().orElseThrow()));
+                e =
+                        prompts.plain(
+                                new TaskExample(e.input().orElseThrow(), e.output().orElseThrow()));
             }
             ids[i] = e.inputIds().orElseThrow();
             labels[i] = e.labels().orElseThrow();

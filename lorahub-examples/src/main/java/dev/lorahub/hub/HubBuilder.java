@@ -67,8 +67,16 @@ public final class HubBuilder {
      * @return the module training config of that scale
      */
     public static LoraTrainingConfig moduleConfig(HubScale scale) {
-        return new LoraTrainingConfig(scale.rank(), scale.alpha(), TARGETS, 0.0, scale.moduleLr(),
-                1, scale.moduleBatch(), scale.moduleSteps(), 0);
+        return new LoraTrainingConfig(
+                scale.rank(),
+                scale.alpha(),
+                TARGETS,
+                0.0,
+                scale.moduleLr(),
+                1,
+                scale.moduleBatch(),
+                scale.moduleSteps(),
+                0);
     }
 
     /**
@@ -76,8 +84,13 @@ public final class HubBuilder {
      * @return the base model's config: vocabulary of {@link CharTokenizer}, BOS 1, EOS 2
      */
     public static LlamaConfig modelConfig(HubScale scale) {
-        return LlamaConfig.of(CharTokenizer.VOCAB_SIZE, scale.hidden(), scale.intermediate(),
-                scale.layers(), scale.heads(), scale.heads());
+        return LlamaConfig.of(
+                CharTokenizer.VOCAB_SIZE,
+                scale.hidden(),
+                scale.intermediate(),
+                scale.layers(),
+                scale.heads(),
+                scale.heads());
     }
 
     /**
@@ -94,10 +107,15 @@ public final class HubBuilder {
                 LlamaModel model = LlamaModel.create(modelConfig(scale), BASE_SEED, manager)) {
             PretrainingData data = new PretrainingData(prompts, DATA_SEED, scale.pretrainBatch());
             Pretrainer.of(
-                            new PretrainingConfig(scale.pretrainSteps(), scale.pretrainLr(),
-                                    Math.max(1, scale.pretrainSteps() / 20), 1.0))
-                    .listener((s, t, l) -> listener.onProgress("pretrain", s, t,
-                            String.format("loss %.3f", l)))
+                            new PretrainingConfig(
+                                    scale.pretrainSteps(),
+                                    scale.pretrainLr(),
+                                    Math.max(1, scale.pretrainSteps() / 20),
+                                    1.0))
+                    .listener(
+                            (s, t, l) ->
+                                    listener.onProgress(
+                                            "pretrain", s, t, String.format("loss %.3f", l)))
                     .train(model, data::batch);
             for (NDArray w : model.weights().values()) {
                 w.setRequiresGradient(false);
@@ -128,8 +146,7 @@ public final class HubBuilder {
                         heldOut.get(i).examples(taskSeed(name) + 1, scale.heldOutTest(), seen);
                 Jsonl.write(layout.heldOutTrain(name), train);
                 Jsonl.write(layout.heldOutTest(name), test);
-                trainModule(model, prompts.plain(train), name, baseName)
-                        .save(layout.ceiling(name));
+                trainModule(model, prompts.plain(train), name, baseName).save(layout.ceiling(name));
             }
             listener.onProgress("held-out", heldOut.size(), heldOut.size(), "done");
             writeManifest(layout, model.parameterCount());
@@ -160,9 +177,14 @@ public final class HubBuilder {
         TaskSuite.pretrainingTasks().forEach(t -> pre.add(t.name()));
         Path tmp = Files.createTempFile(layout.root(), "hub", ".json.tmp");
         try {
-            Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(root)
-                    + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, layout.manifest(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.writeString(
+                    tmp,
+                    json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n",
+                    StandardCharsets.UTF_8);
+            Files.move(
+                    tmp,
+                    layout.manifest(),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -17,32 +17,44 @@ import java.nio.file.Path;
  * @param root the hub folder
  */
 public record HubLayout(Path root) {
-    /** @return the manifest */
+    /**
+     * @return the manifest
+     */
     public Path manifest() {
         return root.resolve("hub.json");
     }
 
-    /** @return the base model folder */
+    /**
+     * @return the base model folder
+     */
     public Path base() {
         return root.resolve("base");
     }
 
-    /** @param task a pool task @return its module folder */
+    /**
+     * @param task a pool task @return its module folder
+     */
     public Path module(String task) {
         return root.resolve("modules").resolve(task);
     }
 
-    /** @param task a held-out task @return its training examples */
+    /**
+     * @param task a held-out task @return its training examples
+     */
     public Path heldOutTrain(String task) {
         return root.resolve("held-out").resolve(task).resolve("train.jsonl");
     }
 
-    /** @param task a held-out task @return its test examples */
+    /**
+     * @param task a held-out task @return its test examples
+     */
     public Path heldOutTest(String task) {
         return root.resolve("held-out").resolve(task).resolve("test.jsonl");
     }
 
-    /** @param task a held-out task @return its ceiling module folder */
+    /**
+     * @param task a held-out task @return its ceiling module folder
+     */
     public Path ceiling(String task) {
         return root.resolve("ceilings").resolve(task);
     }

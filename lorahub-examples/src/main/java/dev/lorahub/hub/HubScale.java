@@ -40,8 +40,8 @@ public record HubScale(
         int heldOutTest) {
     /** The committed hub. */
     public static final HubScale FULL =
-            new HubScale("full", 96, 256, 3, 4, 1600, 64, 3e-3, 4, 8, 200, 32, 2000, 5e-3, 1000,
-                    200);
+            new HubScale(
+                    "full", 96, 256, 3, 4, 1600, 64, 3e-3, 4, 8, 200, 32, 2000, 5e-3, 1000, 200);
 
     /** The CI smoke build: same pipeline, tiny sizes. */
     public static final HubScale SMOKE =
@@ -49,9 +49,18 @@ public record HubScale(
 
     /** Validates positivity. */
     public HubScale {
-        if (hidden < 1 || intermediate < 1 || layers < 1 || heads < 1 || pretrainSteps < 1
-                || pretrainBatch < 4 || rank < 1 || moduleSteps < 1 || moduleBatch < 1
-                || moduleExamples < 1 || heldOutTrain < 5 || heldOutTest < 1) {
+        if (hidden < 1
+                || intermediate < 1
+                || layers < 1
+                || heads < 1
+                || pretrainSteps < 1
+                || pretrainBatch < 4
+                || rank < 1
+                || moduleSteps < 1
+                || moduleBatch < 1
+                || moduleExamples < 1
+                || heldOutTrain < 5
+                || heldOutTest < 1) {
             throw new IllegalArgumentException("invalid hub scale " + this);
         }
     }
@@ -64,8 +73,9 @@ public record HubScale(
         return switch (text) {
             case "full" -> FULL;
             case "smoke" -> SMOKE;
-            default -> throw new IllegalArgumentException(
-                    "hub scale '" + text + "': expected full or smoke");
+            default ->
+                    throw new IllegalArgumentException(
+                            "hub scale '" + text + "': expected full or smoke");
         };
     }
 }

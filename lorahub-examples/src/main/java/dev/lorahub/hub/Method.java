@@ -25,7 +25,9 @@ public enum Method {
         this.id = id;
     }
 
-    /** @return the name in results.csv, e.g. {@code lorahub_best} */
+    /**
+     * @return the name in results.csv, e.g. {@code lorahub_best}
+     */
     public String id() {
         return id;
     }

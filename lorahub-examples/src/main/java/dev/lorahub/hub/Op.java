@@ -59,12 +59,16 @@ public enum Op {
         this.slot = slot;
     }
 
-    /** @return the short name used in task names and instruction tokens, e.g. {@code rev} */
+    /**
+     * @return the short name used in task names and instruction tokens, e.g. {@code rev}
+     */
     public String code() {
         return code;
     }
 
-    /** @return the slot */
+    /**
+     * @return the slot
+     */
     public Slot slot() {
         return slot;
     }

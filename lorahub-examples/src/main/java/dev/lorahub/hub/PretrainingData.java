@@ -10,12 +10,12 @@ import java.util.SplittableRandom;
  * bit for bit. Never contains a held-out task ({@link TaskSuite#pretrainingTasks()}).
  *
  * <ul>
- *   <li>Three steps in four are instructed batches: {@code batchSize} examples, each of a task drawn
- *       uniformly from the pretraining tasks, laid out as {@code <s> <op>... input > output </s>};
- *       {@code copy} (1 in 39) is the empty instruction, i.e. the plain format.
- *   <li>Every fourth step is an in-context batch of {@code batchSize / 4} sequences {@code <s> in1 >
- *       out1 | ... | in_k > out_k </s>} of one task each, k uniform in [2, 6], no instruction; all
- *       outputs but the first are labelled, so the base learns to infer a task from
+ *   <li>Three steps in four are instructed batches: {@code batchSize} examples, each of a task
+ *       drawn uniformly from the pretraining tasks, laid out as {@code <s> <op>... input > output
+ *       </s>}; {@code copy} (1 in 39) is the empty instruction, i.e. the plain format.
+ *   <li>Every fourth step is an in-context batch of {@code batchSize / 4} sequences {@code <s> in1
+ *       > out1 | ... | in_k > out_k </s>} of one task each, k uniform in [2, 6], no instruction;
+ *       all outputs but the first are labelled, so the base learns to infer a task from
  *       demonstrations.
  * </ul>
  */

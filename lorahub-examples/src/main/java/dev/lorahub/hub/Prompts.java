@@ -19,12 +19,16 @@ import java.util.List;
 public final class Prompts {
     private final CharTokenizer tokenizer;
 
-    /** @param tokenizer the hub tokenizer */
+    /**
+     * @param tokenizer the hub tokenizer
+     */
     public Prompts(CharTokenizer tokenizer) {
         this.tokenizer = tokenizer;
     }
 
-    /** @return the tokenizer */
+    /**
+     * @return the tokenizer
+     */
     public CharTokenizer tokenizer() {
         return tokenizer;
     }
@@ -44,7 +48,10 @@ public final class Prompts {
      */
     public int[] instructedPrompt(Task task, String input) {
         int[] ops = task.ops().stream().mapToInt(tokenizer::instructionId).toArray();
-        return concat(new int[] {CharTokenizer.BOS}, ops, tokenizer.encode(input, false),
+        return concat(
+                new int[] {CharTokenizer.BOS},
+                ops,
+                tokenizer.encode(input, false),
                 new int[] {CharTokenizer.SEP});
     }
 

@@ -29,7 +29,8 @@ public record Task(List<Op> ops) {
         Op.Slot last = null;
         for (Op op : ops) {
             if (op.slot() == Op.Slot.DISTRACTOR && ops.size() > 1) {
-                throw new IllegalArgumentException("distractor " + op + " must stand alone: " + ops);
+                throw new IllegalArgumentException(
+                        "distractor " + op + " must stand alone: " + ops);
             }
             if (!seen.add(op.slot()) || (last != null && op.slot().compareTo(last) < 0)) {
                 throw new IllegalArgumentException(
@@ -54,16 +55,18 @@ public record Task(List<Op> ops) {
         return new Task(ops);
     }
 
-    /** @param ops the pipeline @return the task */
+    /**
+     * @param ops the pipeline @return the task
+     */
     public static Task of(Op... ops) {
         return new Task(List.of(ops));
     }
 
-    /** @return the name, e.g. {@code rev_sh2} or {@code copy} */
+    /**
+     * @return the name, e.g. {@code rev_sh2} or {@code copy}
+     */
     public String name() {
-        return ops.isEmpty()
-                ? "copy"
-                : ops.stream().map(Op::code).collect(Collectors.joining("_"));
+        return ops.isEmpty() ? "copy" : ops.stream().map(Op::code).collect(Collectors.joining("_"));
     }
 
     /**
@@ -109,7 +112,9 @@ public record Task(List<Op> ops) {
         return out;
     }
 
-    /** @see #examples(long, int, Set) */
+    /**
+     * @see #examples(long, int, Set)
+     */
     public List<TaskExample> examples(long seed, int count) {
         return examples(seed, count, Set.of());
     }

@@ -18,46 +18,80 @@ import java.util.Set;
  *       composition stops.
  *   <li>{@link #pretrainingTasks()}: every valid pipeline of at most two operations (at most one
  *       filter, order, map and duplicate operation, in that order) plus the distractors, minus the
- *       held-out ones (39 tasks): the base learns the
- *       skills behind an instruction prefix, and {@code copy} is the empty instruction, so the base
- *       without an instruction copies its input.
+ *       held-out ones (39 tasks): the base learns the skills behind an instruction prefix, and
+ *       {@code copy} is the empty instruction, so the base without an instruction copies its input.
  * </ul>
  */
 public final class TaskSuite {
     private static final List<String> POOL =
             List.of(
                     // single operations
-                    "dv", "rev", "rotl", "rotr", "swap", "atb", "sh1", "sh2", "sh3", "dup",
+                    "dv",
+                    "rev",
+                    "rotl",
+                    "rotr",
+                    "swap",
+                    "atb",
+                    "sh1",
+                    "sh2",
+                    "sh3",
+                    "dup",
                     // distractors
-                    "len", "cntv", "f3", "l3",
+                    "len",
+                    "cntv",
+                    "f3",
+                    "l3",
                     // order x map pairs seen in training (6 of the 16 are held out)
-                    "rev_sh1", "rev_sh3", "rotl_atb", "rotl_sh2", "rotl_sh3", "rotr_atb",
-                    "rotr_sh1", "rotr_sh3", "swap_sh1", "swap_sh2",
+                    "rev_sh1",
+                    "rev_sh3",
+                    "rotl_atb",
+                    "rotl_sh2",
+                    "rotl_sh3",
+                    "rotr_atb",
+                    "rotr_sh1",
+                    "rotr_sh3",
+                    "swap_sh1",
+                    "swap_sh2",
                     // drop-vowels pairs
-                    "dv_rev", "dv_atb", "dv_sh1", "dv_swap",
+                    "dv_rev",
+                    "dv_atb",
+                    "dv_sh1",
+                    "dv_swap",
                     // duplicate pairs
-                    "atb_dup", "rev_dup");
+                    "atb_dup",
+                    "rev_dup");
 
     private static final List<String> HELD_OUT =
             List.of(
                     // unseen order x map pairs
-                    "rev_atb", "rotl_sh1", "rotr_sh2", "swap_sh3", "rev_sh2", "swap_atb",
+                    "rev_atb",
+                    "rotl_sh1",
+                    "rotr_sh2",
+                    "swap_sh3",
+                    "rev_sh2",
+                    "swap_atb",
                     // unseen drop-vowels pairs
-                    "dv_rotl", "dv_sh2",
+                    "dv_rotl",
+                    "dv_sh2",
                     // harder: length-changing pair, three operations
-                    "sh1_dup", "dv_rev_sh1");
+                    "sh1_dup",
+                    "dv_rev_sh1");
 
     /** Pretraining pipelines have at most this many operations (the pool's depth). */
     public static final int MAX_PRETRAINING_OPS = 2;
 
     private TaskSuite() {}
 
-    /** @return the 30 tasks of the LoRA module pool, in module order */
+    /**
+     * @return the 30 tasks of the LoRA module pool, in module order
+     */
     public static List<Task> poolTasks() {
         return POOL.stream().map(Task::parse).toList();
     }
 
-    /** @return the 10 held-out tasks of the demo */
+    /**
+     * @return the 10 held-out tasks of the demo
+     */
     public static List<Task> heldOutTasks() {
         return HELD_OUT.stream().map(Task::parse).toList();
     }

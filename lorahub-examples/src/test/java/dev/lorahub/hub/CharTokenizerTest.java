@@ -36,7 +36,8 @@ class CharTokenizerTest {
         int[] labels = e.labels().orElseThrow();
         assertThat(tok.decode(ids)).isEqualTo("abc>cba");
         assertThat(ids).hasSize(9).endsWith(CharTokenizer.EOS);
-        assertThat(labels).startsWith(-100, -100, -100, -100, -100)
+        assertThat(labels)
+                .startsWith(-100, -100, -100, -100, -100)
                 .endsWith(ids[5], ids[6], ids[7], CharTokenizer.EOS);
     }
 

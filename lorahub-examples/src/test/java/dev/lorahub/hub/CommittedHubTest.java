@@ -20,7 +20,8 @@ class CommittedHubTest {
     private static final HubLayout HUB = new HubLayout(Path.of("hub"));
 
     private static void requireHub() {
-        assumeTrue(Files.exists(HUB.manifest()), "no committed hub at " + HUB.root().toAbsolutePath());
+        assumeTrue(
+                Files.exists(HUB.manifest()), "no committed hub at " + HUB.root().toAbsolutePath());
     }
 
     @Test
@@ -70,7 +71,9 @@ class CommittedHubTest {
         DemoSettings s = new DemoSettings(HUB.root(), 5, 42, 30, 1, 3, 10, "cobyla", 5, 3e-3);
         DemoResult r = new Demo(s, DemoListener.NONE).run();
         DemoResult.TaskReport t = r.tasks().get(0);
-        assertThat(t.scores().get(Method.LORA_FULL)).as(t.toString()).isGreaterThan(50.0)
+        assertThat(t.scores().get(Method.LORA_FULL))
+                .as(t.toString())
+                .isGreaterThan(50.0)
                 .isGreaterThan(t.scores().get(Method.ZERO_SHOT));
     }
 }

@@ -28,8 +28,10 @@ class GeneratorTest {
         for (int s = 0; s < maxNew; s++) {
             try (NDManager scope = m.manager().newSubManager()) {
                 long[] ids = seq.stream().mapToLong(Integer::longValue).toArray();
-                NDArray logits = m.logits(scope.create(ids, new Shape(1, ids.length)),
-                        Generator.pairs(adapter, scope));
+                NDArray logits =
+                        m.logits(
+                                scope.create(ids, new Shape(1, ids.length)),
+                                Generator.pairs(adapter, scope));
                 int next = (int) logits.get(new NDIndex("0, -1, :")).argMax().getLong();
                 if (next == CharTokenizer.EOS) {
                     break;
@@ -54,9 +56,20 @@ class GeneratorTest {
                 a[i] = (float) r.nextGaussian();
                 b[i] = (float) r.nextGaussian();
             }
-            LoraModule adapter = new LoraModule("x", new AdapterConfig("b", 2, 4, List.of("q_proj")),
-                    List.of(new LoraLayer("model.layers.0.self_attn.q_proj", 2, 32, 32, a, b, 2.0,
-                            false)));
+            LoraModule adapter =
+                    new LoraModule(
+                            "x",
+                            new AdapterConfig("b", 2, 4, List.of("q_proj")),
+                            List.of(
+                                    new LoraLayer(
+                                            "model.layers.0.self_attn.q_proj",
+                                            2,
+                                            32,
+                                            32,
+                                            a,
+                                            b,
+                                            2.0,
+                                            false)));
             List<int[]> prompts = new ArrayList<>();
             for (int i = 0; i < 7; i++) {
                 int[] p = new int[2 + r.nextInt(9)];
@@ -68,7 +81,8 @@ class GeneratorTest {
             }
             List<int[]> batched = Generator.greedy(m, adapter, prompts, 6);
             for (int i = 0; i < prompts.size(); i++) {
-                assertThat(batched.get(i)).as("seed %d prompt %d", seed, i)
+                assertThat(batched.get(i))
+                        .as("seed %d prompt %d", seed, i)
                         .containsExactly(naive(m, adapter, prompts.get(i), 6));
             }
         }

@@ -29,11 +29,21 @@ class HubSmokeTest {
             assertThat(filesB.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
         }
         assertThat(filesA.keySet())
-                .contains("hub.json", "base/model.safetensors", "base/config.json",
-                        "base/tokenizer.json", "modules/rev/adapter_model.safetensors",
-                        "held-out/rev_atb/test.jsonl", "ceilings/rev_atb/adapter_config.json");
-        assertThat(filesA.keySet().stream().filter(k -> k.startsWith("modules/")
-                && k.endsWith("adapter_model.safetensors"))).hasSize(TaskSuite.poolTasks().size());
+                .contains(
+                        "hub.json",
+                        "base/model.safetensors",
+                        "base/config.json",
+                        "base/tokenizer.json",
+                        "modules/rev/adapter_model.safetensors",
+                        "held-out/rev_atb/test.jsonl",
+                        "ceilings/rev_atb/adapter_config.json");
+        assertThat(
+                        filesA.keySet().stream()
+                                .filter(
+                                        k ->
+                                                k.startsWith("modules/")
+                                                        && k.endsWith("adapter_model.safetensors")))
+                .hasSize(TaskSuite.poolTasks().size());
 
         DemoSettings s = new DemoSettings(a, 5, 42, 10, 2, 3, 6, "cobyla", 2, 3e-3);
         int[] calls = {0};

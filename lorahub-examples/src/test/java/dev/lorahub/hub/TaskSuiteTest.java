@@ -39,10 +39,13 @@ class TaskSuiteTest {
     void held_out_tasks_are_unseen_by_the_pool_and_by_pretraining() {
         Set<String> heldOut = names(TaskSuite.heldOutTasks());
         assertThat(heldOut).hasSizeGreaterThanOrEqualTo(8);
-        assertThat(names(TaskSuite.poolTasks())).hasSizeGreaterThanOrEqualTo(24)
+        assertThat(names(TaskSuite.poolTasks()))
+                .hasSizeGreaterThanOrEqualTo(24)
                 .doesNotContainAnyElementsOf(heldOut);
-        assertThat(names(TaskSuite.pretrainingTasks())).doesNotContainAnyElementsOf(heldOut)
-                .containsAll(names(TaskSuite.poolTasks())).contains("copy");
+        assertThat(names(TaskSuite.pretrainingTasks()))
+                .doesNotContainAnyElementsOf(heldOut)
+                .containsAll(names(TaskSuite.poolTasks()))
+                .contains("copy");
     }
 
     @Test

@@ -116,12 +116,16 @@ final class Adam implements AutoCloseable {
         return true;
     }
 
-    /** @return the number of updates made */
+    /**
+     * @return the number of updates made
+     */
     int steps() {
         return t;
     }
 
-    /** @return the number of steps skipped for non-finite loss or gradients */
+    /**
+     * @return the number of steps skipped for non-finite loss or gradients
+     */
     int skipped() {
         return skipped;
     }
@@ -149,15 +153,22 @@ final class Adam implements AutoCloseable {
         if (consecutiveSkips >= RESTORE_AFTER_SKIPS) {
             if (restores >= MAX_RESTORES) {
                 throw new IllegalStateException(
-                        "training diverged: " + consecutiveSkips + " steps in a row had a"
-                                + " non-finite loss or gradient after " + t + " updates and "
-                                + restores + " restores");
+                        "training diverged: "
+                                + consecutiveSkips
+                                + " steps in a row had a"
+                                + " non-finite loss or gradient after "
+                                + t
+                                + " updates and "
+                                + restores
+                                + " restores");
             }
             restore();
         }
     }
 
-    /** @return how many times the last snapshot was restored */
+    /**
+     * @return how many times the last snapshot was restored
+     */
     int restores() {
         return restores;
     }
@@ -188,8 +199,12 @@ final class Adam implements AutoCloseable {
      * the parameters themselves went bad.
      */
     private void restore() {
-        LOG.warn("{} non-finite steps in a row after {} updates: restoring the parameters of"
-                + " update {}", consecutiveSkips, t, snapshotT);
+        LOG.warn(
+                "{} non-finite steps in a row after {} updates: restoring the parameters of"
+                        + " update {}",
+                consecutiveSkips,
+                t,
+                snapshotT);
         for (int i = 0; i < params.size(); i++) {
             // in-place element copies: the tensors keep their own storage
             params.get(i).set(ALL, snapParams.get(i));

@@ -57,12 +57,16 @@ public final class LoraTrainer {
         return new LoraTrainer(config, TrainingListener.NONE);
     }
 
-    /** @param l notified after every step @return a copy with that listener */
+    /**
+     * @param l notified after every step @return a copy with that listener
+     */
     public LoraTrainer listener(TrainingListener l) {
         return new LoraTrainer(config, l);
     }
 
-    /** @return the config */
+    /**
+     * @return the config
+     */
     public LoraTrainingConfig config() {
         return config;
     }
@@ -120,8 +124,12 @@ public final class LoraTrainer {
                     listener.onStep(step, total, last);
                 }
             }
-            LOG.info("trained LoRA '{}' on {} examples: {} steps, final batch loss {}", name, n,
-                    total, String.format("%.4f", last));
+            LOG.info(
+                    "trained LoRA '{}' on {} examples: {} steps, final batch loss {}",
+                    name,
+                    n,
+                    total,
+                    String.format("%.4f", last));
             return toModule(name, baseModelNameOrPath, pairs);
         }
     }
@@ -154,7 +162,8 @@ public final class LoraTrainer {
      * @param suffixes target names as PEFT matches them: the full path or its last segments
      * @return the matching layers, in model order
      */
-    static Map<String, LinearShape> targets(Map<String, LinearShape> linear, List<String> suffixes) {
+    static Map<String, LinearShape> targets(
+            Map<String, LinearShape> linear, List<String> suffixes) {
         Map<String, LinearShape> out = new LinkedHashMap<>();
         for (Map.Entry<String, LinearShape> e : linear.entrySet()) {
             for (String s : suffixes) {
@@ -165,7 +174,9 @@ public final class LoraTrainer {
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException(
-                    "target modules " + suffixes + " match none of the model's linear layers "
+                    "target modules "
+                            + suffixes
+                            + " match none of the model's linear layers "
                             + linear.keySet());
         }
         return out;
@@ -198,9 +209,15 @@ public final class LoraTrainer {
             NDArray a = e.getValue().a();
             NDArray b = e.getValue().b();
             layers.add(
-                    new LoraLayer(e.getKey(), config.rank(), (int) a.getShape().get(1),
-                            (int) b.getShape().get(0), a.toFloatArray(), b.toFloatArray(),
-                            config.scaling(), false));
+                    new LoraLayer(
+                            e.getKey(),
+                            config.rank(),
+                            (int) a.getShape().get(1),
+                            (int) b.getShape().get(0),
+                            a.toFloatArray(),
+                            b.toFloatArray(),
+                            config.scaling(),
+                            false));
         }
         AdapterConfig ac =
                 new AdapterConfig(base, config.rank(), config.alpha(), config.targetModules());

@@ -30,14 +30,23 @@ public record LoraTrainingConfig(
         targetModules = List.copyOf(targetModules);
         if (rank < 1 || epochs < 1 || batchSize < 1 || maxSteps < 0) {
             throw new IllegalArgumentException(
-                    "rank, epochs and batchSize must be >= 1 and maxSteps >= 0, got rank=" + rank
-                            + " epochs=" + epochs + " batchSize=" + batchSize
-                            + " maxSteps=" + maxSteps);
+                    "rank, epochs and batchSize must be >= 1 and maxSteps >= 0, got rank="
+                            + rank
+                            + " epochs="
+                            + epochs
+                            + " batchSize="
+                            + batchSize
+                            + " maxSteps="
+                            + maxSteps);
         }
         if (!(alpha > 0) || !(learningRate > 0) || !(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException(
-                    "need alpha > 0, learningRate > 0, 0 <= dropout < 1, got alpha=" + alpha
-                            + " learningRate=" + learningRate + " dropout=" + dropout);
+                    "need alpha > 0, learningRate > 0, 0 <= dropout < 1, got alpha="
+                            + alpha
+                            + " learningRate="
+                            + learningRate
+                            + " dropout="
+                            + dropout);
         }
         if (targetModules.isEmpty()) {
             throw new IllegalArgumentException("targetModules must not be empty");
@@ -52,26 +61,42 @@ public record LoraTrainingConfig(
         return new LoraTrainingConfig(8, 16, List.of("q_proj", "v_proj"), 0.0, 1e-3, 3, 16, 0, 42);
     }
 
-    /** @return {@code alpha / rank} */
+    /**
+     * @return {@code alpha / rank}
+     */
     public double scaling() {
         return alpha / rank;
     }
 
-    /** @param steps exact number of steps @return a copy */
+    /**
+     * @param steps exact number of steps @return a copy
+     */
     public LoraTrainingConfig withMaxSteps(int steps) {
-        return new LoraTrainingConfig(rank, alpha, targetModules, dropout, learningRate, epochs,
-                batchSize, steps, seed);
+        return new LoraTrainingConfig(
+                rank, alpha, targetModules, dropout, learningRate, epochs, batchSize, steps, seed);
     }
 
-    /** @param newSeed the seed @return a copy */
+    /**
+     * @param newSeed the seed @return a copy
+     */
     public LoraTrainingConfig withSeed(long newSeed) {
-        return new LoraTrainingConfig(rank, alpha, targetModules, dropout, learningRate, epochs,
-                batchSize, maxSteps, newSeed);
+        return new LoraTrainingConfig(
+                rank,
+                alpha,
+                targetModules,
+                dropout,
+                learningRate,
+                epochs,
+                batchSize,
+                maxSteps,
+                newSeed);
     }
 
-    /** @param lr the learning rate @return a copy */
+    /**
+     * @param lr the learning rate @return a copy
+     */
     public LoraTrainingConfig withLearningRate(double lr) {
-        return new LoraTrainingConfig(rank, alpha, targetModules, dropout, lr, epochs, batchSize,
-                maxSteps, seed);
+        return new LoraTrainingConfig(
+                rank, alpha, targetModules, dropout, lr, epochs, batchSize, maxSteps, seed);
     }
 }

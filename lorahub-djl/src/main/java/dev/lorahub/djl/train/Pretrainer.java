@@ -28,12 +28,16 @@ public final class Pretrainer {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
-    /** @param config steps, learning rate, warm-up, clipping @return a pretrainer */
+    /**
+     * @param config steps, learning rate, warm-up, clipping @return a pretrainer
+     */
     public static Pretrainer of(PretrainingConfig config) {
         return new Pretrainer(config, TrainingListener.NONE);
     }
 
-    /** @param l notified after every step @return a copy with that listener */
+    /**
+     * @param l notified after every step @return a copy with that listener
+     */
     public Pretrainer listener(TrainingListener l) {
         return new Pretrainer(config, l);
     }
@@ -59,8 +63,7 @@ public final class Pretrainer {
                 Adam adam = new Adam(trainable, state, (float) config.clipNorm())) {
             for (int step = 1; step <= config.steps(); step++) {
                 float lr = (float) config.learningRateAt(step);
-                double loss =
-                        LoraTrainer.step(model, Map.of(), batchForStep.apply(step), adam, lr);
+                double loss = LoraTrainer.step(model, Map.of(), batchForStep.apply(step), adam, lr);
                 if (step > config.steps() - tail && Double.isFinite(loss)) {
                     tailSum += loss;
                 }
@@ -74,9 +77,14 @@ public final class Pretrainer {
             }
         }
         double mean = tailSum / tail;
-        LOG.info("pretrained {} parameters for {} steps ({} skipped as non-finite, {} restores),"
+        LOG.info(
+                "pretrained {} parameters for {} steps ({} skipped as non-finite, {} restores),"
                         + " final loss {}",
-                params.size(), config.steps(), skipped, restores, String.format("%.4f", mean));
+                params.size(),
+                config.steps(),
+                skipped,
+                restores,
+                String.format("%.4f", mean));
         return mean;
     }
 }

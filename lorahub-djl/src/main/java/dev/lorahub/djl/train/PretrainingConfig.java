@@ -14,7 +14,13 @@ public record PretrainingConfig(int steps, double learningRate, int warmupSteps,
         if (steps < 1 || warmupSteps < 0 || !(learningRate > 0) || !(clipNorm >= 0)) {
             throw new IllegalArgumentException(
                     "need steps >= 1, warmupSteps >= 0, learningRate > 0, clipNorm >= 0, got "
-                            + steps + ", " + warmupSteps + ", " + learningRate + ", " + clipNorm);
+                            + steps
+                            + ", "
+                            + warmupSteps
+                            + ", "
+                            + learningRate
+                            + ", "
+                            + clipNorm);
         }
     }
 

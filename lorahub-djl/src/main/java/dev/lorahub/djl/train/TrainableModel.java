@@ -10,7 +10,9 @@ import java.util.Map;
  * and {@link Pretrainer} need from a model family.
  */
 public interface TrainableModel {
-    /** @return the manager that owns the parameters */
+    /**
+     * @return the manager that owns the parameters
+     */
     NDManager manager();
 
     /**
@@ -19,12 +21,14 @@ public interface TrainableModel {
      */
     Map<String, LinearShape> linearModules();
 
-    /** @return every base parameter by Hugging Face name; the arrays are the model's own */
+    /**
+     * @return every base parameter by Hugging Face name; the arrays are the model's own
+     */
     Map<String, NDArray> parameters();
 
     /**
-     * The forward pass, differentiable with respect to the parameters and the LoRA factors.
-     * Results live in the manager of {@code inputIds} (a per-step sub-manager of the caller).
+     * The forward pass, differentiable with respect to the parameters and the LoRA factors. Results
+     * live in the manager of {@code inputIds} (a per-step sub-manager of the caller).
      *
      * @param inputIds {@code [B, T]} int64, right-padded
      * @param lora factors per module path (may be empty): {@code y += scaling * (x A^T) B^T}

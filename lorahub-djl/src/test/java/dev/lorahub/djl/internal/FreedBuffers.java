@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * Test helper against use-after-free of Java direct buffers that back tensors ({@code
- * torch::from_blob}): collects unreachable buffers, then allocates many small direct buffers
- * filled with {@code 0xFF} bytes ({@code 0xFFFFFFFF} is a NaN float), so that freed memory read
- * afterwards is most likely NaN. See {@link Scalars}.
+ * torch::from_blob}): collects unreachable buffers, then allocates many small direct buffers filled
+ * with {@code 0xFF} bytes ({@code 0xFFFFFFFF} is a NaN float), so that freed memory read afterwards
+ * is most likely NaN. See {@link Scalars}.
  */
 public final class FreedBuffers {
     private FreedBuffers() {}

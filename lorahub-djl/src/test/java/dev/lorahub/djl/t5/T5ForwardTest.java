@@ -184,10 +184,10 @@ class T5ForwardTest {
     }
 
     /**
-     * Regression test for the use-after-free described in {@link
-     * dev.lorahub.djl.internal.Scalars}: freed buffers are collected and their memory refilled with
-     * NaN bytes between forward and backward; the LoRA gradients must not change (bit for bit).
-     * GELU_NEW and GELU with tied embeddings cover every scalar operand of the forward.
+     * Regression test for the use-after-free described in {@link dev.lorahub.djl.internal.Scalars}:
+     * freed buffers are collected and their memory refilled with NaN bytes between forward and
+     * backward; the LoRA gradients must not change (bit for bit). GELU_NEW and GELU with tied
+     * embeddings cover every scalar operand of the forward.
      */
     @ParameterizedTest(name = "{0} tied={1}")
     @MethodSource("scalarVariants")

@@ -31,8 +31,8 @@ class LoraTrainerTest {
     }
 
     private static LoraTrainingConfig config(int steps, long seed) {
-        return new LoraTrainingConfig(4, 8, List.of("q_proj", "v_proj"), 0.0, 0.05, 1, 16, steps,
-                seed);
+        return new LoraTrainingConfig(
+                4, 8, List.of("q_proj", "v_proj"), 0.0, 0.05, 1, 16, steps, seed);
     }
 
     @Test
@@ -47,7 +47,8 @@ class LoraTrainerTest {
                             .train(model, task(64, 2), "toy", "tiny");
             assertThat(losses).hasSize(150);
             double first = losses.get(0);
-            double last = losses.subList(140, 150).stream().mapToDouble(d -> d).average().orElseThrow();
+            double last =
+                    losses.subList(140, 150).stream().mapToDouble(d -> d).average().orElseThrow();
             assertThat(last).as("first %s last %s", first, last).isLessThan(0.3 * first);
             assertThat(snapshot(model.parameters()))
                     .allSatisfy((k, v) -> assertThat(v).as(k).containsExactly(before.get(k)));
@@ -112,7 +113,8 @@ class LoraTrainerTest {
                     Pretrainer.of(new PretrainingConfig(120, 0.03, 10, 1.0))
                             .listener((s, t, l) -> losses.add(l))
                             .train(model, step -> task(32, step));
-            assertThat(tail).as("first %s tail %s", losses.get(0), tail)
+            assertThat(tail)
+                    .as("first %s tail %s", losses.get(0), tail)
                     .isLessThan(0.2 * losses.get(0));
         }
     }
@@ -155,7 +157,8 @@ class LoraTrainerTest {
                             .train(flaky, step -> task(32, step));
             // THEN the NaN steps are reported, training goes on and still converges
             assertThat(losses.subList(60, 70)).allSatisfy(l -> assertThat(l).isNaN());
-            assertThat(tail).as("first %s tail %s", losses.get(0), tail)
+            assertThat(tail)
+                    .as("first %s tail %s", losses.get(0), tail)
                     .isLessThan(0.2 * losses.get(0));
             for (NDArray p : model.parameters().values()) {
                 for (float f : p.toFloatArray()) {

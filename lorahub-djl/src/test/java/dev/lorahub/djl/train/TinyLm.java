@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A two-linear toy LM for trainer tests: {@code h = emb[ids]; h2 = h + h Wq^T (+ LoRA);
- * logits = h2 Wout^T}. No attention: each position predicts from its own token only.
+ * A two-linear toy LM for trainer tests: {@code h = emb[ids]; h2 = h + h Wq^T (+ LoRA); logits = h2
+ * Wout^T}. No attention: each position predicts from its own token only.
  */
 final class TinyLm implements TrainableModel, AutoCloseable {
     static final String Q = "model.layers.0.self_attn.q_proj";
