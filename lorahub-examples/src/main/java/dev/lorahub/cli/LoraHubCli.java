@@ -78,6 +78,8 @@ public final class LoraHubCli implements Runnable {
                     if (isVerbose(parseResult)) {
                         // slf4j-simple reads this once, when the first logger is created
                         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+                        // simplelogger.properties quiets DJL to errors; --verbose shows it all
+                        System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "debug");
                     }
                     return new CommandLine.RunLast().execute(parseResult);
                 });
