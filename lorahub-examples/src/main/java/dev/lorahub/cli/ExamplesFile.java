@@ -30,18 +30,26 @@ final class ExamplesFile {
         ObjectMapper om = new ObjectMapper();
         String text = Files.readString(file);
         List<JsonNode> nodes = new ArrayList<>();
-        try {
-            if (text.stripLeading().startsWith("[")) {
+        if (text.stripLeading().startsWith("[")) {
+            try {
                 om.readTree(text).forEach(nodes::add);
-            } else {
-                for (String line : text.split("\n")) {
-                    if (!line.isBlank()) {
-                        nodes.add(om.readTree(line));
-                    }
+            } catch (JsonProcessingException e) {
+                throw new AdapterFormatException(
+                        file, "not a JSON array: " + e.getOriginalMessage(), e);
+            }
+        } else {
+            String[] lines = text.split("\n");
+            for (int i = 0; i < lines.length; i++) {
+                if (lines[i].isBlank()) {
+                    continue;
+                }
+                try {
+                    nodes.add(om.readTree(lines[i]));
+                } catch (JsonProcessingException e) {
+                    throw new AdapterFormatException(
+                            file, "line " + (i + 1) + ": not JSON: " + e.getOriginalMessage(), e);
                 }
             }
-        } catch (JsonProcessingException e) {
-            throw new AdapterFormatException(file, "not JSON Lines: " + e.getOriginalMessage(), e);
         }
         List<FewShotExample> out = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {

@@ -1,8 +1,10 @@
 package dev.lorahub.hub;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lorahub.io.AdapterFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +23,9 @@ public final class Jsonl {
     /**
      * @param file a JSON-lines file
      * @return its examples in order
-     * @throws IOException if it cannot be read or a line lacks input or output
+     * @throws IOException if it cannot be read
+     * @throws AdapterFormatException naming the file and line when a line is not JSON or lacks
+     *     input or output
      */
     public static List<TaskExample> read(Path file) throws IOException {
         List<TaskExample> out = new ArrayList<>();
@@ -31,9 +35,16 @@ public final class Jsonl {
             if (line.isBlank()) {
                 continue;
             }
-            JsonNode node = JSON.readTree(line);
+            JsonNode node;
+            try {
+                node = JSON.readTree(line);
+            } catch (JsonProcessingException e) {
+                throw new AdapterFormatException(
+                        file, "line " + n + ": not JSON: " + e.getOriginalMessage(), e);
+            }
             if (!node.hasNonNull("input") || !node.hasNonNull("output")) {
-                throw new IOException(file + ":" + n + ": need \"input\" and \"output\"");
+                throw new AdapterFormatException(
+                        file, "line " + n + ": need \"input\" and \"output\"");
             }
             out.add(new TaskExample(node.get("input").asText(), node.get("output").asText()));
         }

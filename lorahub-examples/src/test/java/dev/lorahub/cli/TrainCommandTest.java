@@ -1,0 +1,47 @@
+package dev.lorahub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code lorahub train}'s bad-input paths: one line naming the file, the line and the problem. */
+class TrainCommandTest {
+    @TempDir Path tmp;
+
+    private CliRun train(Path examples) {
+        return CliRun.of(
+                "train",
+                "--model",
+                tmp.resolve("no-model-needed").toString(),
+                "--examples",
+                examples.toString(),
+                "--out",
+                tmp.resolve("out").toString());
+    }
+
+    @Test
+    void a_line_that_is_not_json_is_named_with_its_file_and_number() throws IOException {
+        Path f = tmp.resolve("cut.jsonl");
+        Files.writeString(f, "{\"input\":\"abc\",\"output\":\"x\"}\n{\"input\":\"abc\"\n");
+        CliRun run = train(f);
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.err()).startsWith("lorahub train: " + f + ": line 2: not JSON");
+    }
+
+    @Test
+    void a_line_without_output_is_named_without_an_exception_class() throws IOException {
+        Path f = tmp.resolve("ids.jsonl");
+        Files.writeString(f, "{\"input_ids\":[1,2,3]}\n");
+        CliRun run = train(f);
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.err())
+                .startsWith("lorahub train: " + f + ": line 1: need \"input\" and \"output\"")
+                .doesNotContain("Exception");
+    }
+}
