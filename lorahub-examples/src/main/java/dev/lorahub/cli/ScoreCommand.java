@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.io.AdapterFormatException;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ public final class ScoreCommand implements Callable<Integer> {
         List<FewShotExample> list = ExamplesFile.read(examples);
         LoraModule module = modelOptions.adapterOrBase();
         try (BaseModel m = modelOptions.load();
-                EncodedBatch batch = m.encode(list)) {
+                EncodedBatch batch = encode(m, list)) {
             double loss = m.loss(module, batch);
             ObjectNode out = new ObjectMapper().createObjectNode();
             out.put("loss", loss);
@@ -54,5 +55,14 @@ public final class ScoreCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(out);
         }
         return 0;
+    }
+
+    /** Encodes the examples; ids the model rejects are reported against the examples file. */
+    private EncodedBatch encode(BaseModel m, List<FewShotExample> list) {
+        try {
+            return m.encode(list);
+        } catch (IllegalArgumentException e) {
+            throw new AdapterFormatException(examples, String.valueOf(e.getMessage()), e);
+        }
     }
 }

@@ -121,4 +121,61 @@ class ScoreAndGenerateCommandTest {
         assertThat(run.errLines()).hasSize(1);
         assertThat(run.err()).contains(dir.toString());
     }
+
+    @Test
+    void ids_outside_the_vocabulary_are_bad_input_naming_the_examples_file_and_the_id()
+            throws IOException {
+        Path llama = SharedFixtures.require("hf-tiny/llama");
+        int vocab =
+                JSON.readTree(llama.resolve("model/config.json").toFile())
+                        .get("vocab_size")
+                        .asInt();
+        Path f = tmp.resolve("oov.jsonl");
+        Files.writeString(f, "{\"input_ids\":[1,45,77]}\n{\"input_ids\":[1,45," + vocab + "]}\n");
+        CliRun score =
+                CliRun.of(
+                        "score",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--examples",
+                        f.toString());
+        assertThat(score.exitCode()).as(score.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(score.errLines()).as(score.toString()).hasSize(1);
+        assertThat(score.err())
+                .contains(f.toString())
+                .contains("example 1")
+                .contains("id " + vocab + " at position 2");
+
+        CliRun generate =
+                CliRun.of(
+                        "generate",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--input-ids",
+                        "1,-5",
+                        "--max-new-tokens",
+                        "2");
+        assertThat(generate.exitCode())
+                .as(generate.toString())
+                .isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(generate.errLines()).as(generate.toString()).hasSize(1);
+        assertThat(generate.err()).contains("id -5 at position 1");
+    }
+
+    @Test
+    void a_malformed_line_is_reported_with_the_file_and_its_line_number() throws IOException {
+        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path f = tmp.resolve("broken.jsonl");
+        Files.writeString(f, "{\"input_ids\":[1,45,77]}\n\n{\"input_ids\":[1,2\n");
+        CliRun run =
+                CliRun.of(
+                        "score",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--examples",
+                        f.toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.err()).contains(f + ": line 3: not JSON");
+    }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.internal.InPlaceLora;
+import dev.lorahub.djl.internal.TokenIds;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
@@ -80,6 +81,7 @@ public final class LlamaBaseModel implements BaseModel {
         List<int[]> idRows = new ArrayList<>();
         List<int[]> labelRows = new ArrayList<>();
         int eos = model.config().eosTokenId();
+        int vocab = model.config().vocabSize();
         for (FewShotExample ex : examples) {
             if (ex.isTokenized()) {
                 int[] ids = ex.inputIds().orElseThrow();
@@ -92,6 +94,9 @@ public final class LlamaBaseModel implements BaseModel {
                                     + labels.length
                                     + " labels; they must align");
                 }
+                int row = idRows.size();
+                TokenIds.requireInVocab(ids, vocab, "input ids of example " + row);
+                TokenIds.requireLabelsInVocab(labels, vocab, "labels of example " + row);
                 idRows.add(ids);
                 labelRows.add(labels);
             } else {

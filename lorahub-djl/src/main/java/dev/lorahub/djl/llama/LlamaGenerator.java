@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.lorahub.djl.internal.TokenIds;
 import dev.lorahub.spi.GenerationConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,6 +83,9 @@ public final class LlamaGenerator {
     public static int[][] generatePadded(
             LlamaModel model, int[][] inputIds, int[][] attentionMask, GenerationConfig config) {
         LlamaConfig c = model.config();
+        for (int r = 0; r < inputIds.length; r++) {
+            TokenIds.requireInVocab(inputIds[r], c.vocabSize(), "prompt ids of row " + r);
+        }
         int b = inputIds.length;
         int len = inputIds[0].length;
         int maxLen = len + config.maxNewTokens();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.lorahub.FewShotExample;
+import dev.lorahub.djl.internal.TokenIds;
 import dev.lorahub.spi.EncodedBatch;
 import java.util.List;
 
@@ -50,6 +51,8 @@ public final class T5Batch implements EncodedBatch {
         for (int b = 0; b < size; b++) {
             int[] in = inputs.get(b);
             int[] out = targets.get(b);
+            TokenIds.requireInVocab(in, config.vocabSize(), "input ids of example " + b);
+            TokenIds.requireLabelsInVocab(out, config.vocabSize(), "labels of example " + b);
             if (in.length == 0 || out.length == 0) {
                 throw new IllegalArgumentException(
                         "example "
