@@ -201,7 +201,10 @@ public final class LoraModule {
      *
      * @param dir the target folder; an existing one is replaced only if it holds nothing but
      *     adapter files
-     * @throws IllegalArgumentException if {@code dir} is one of {@link #sourceFolders()}
+     * @throws IllegalArgumentException if {@code dir} is one of {@link #sourceFolders()}, the
+     *     module has no layers, or a layer's rank or scaling is not the one its config gives that
+     *     path ({@link AdapterConfig#rankFor}, {@link AdapterConfig#scalingFor}): such a folder
+     *     would load refused or rescaled
      * @throws IOException if writing fails (no partial folder is left)
      */
     public void save(Path dir) throws IOException {

@@ -133,7 +133,8 @@ public final class PeftAdapters {
      * @param layers written as {@code base_model.model.<path>.lora_A/B.weight}
      * @param dtypes stored types by module path; layers not in it are written as F32
      * @param inputs folders that must not be written to (the folders inputs were loaded from)
-     * @throws IllegalArgumentException if {@code dir} is one of {@code inputs}
+     * @throws IllegalArgumentException if {@code dir} is one of {@code inputs}, {@code layers} is
+     *     empty, or a layer has another rank or scaling than {@code config} gives its path
      * @throws IOException if writing fails, or {@code dir} is a file or holds other files
      */
     public static void write(

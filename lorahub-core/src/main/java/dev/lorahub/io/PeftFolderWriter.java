@@ -32,6 +32,7 @@ final class PeftFolderWriter {
             Map<String, StoredDtypes> dtypes,
             Set<Path> inputs)
             throws IOException {
+        requireLoadable(dir, config, layers);
         Path target = dir.toAbsolutePath().normalize();
         for (Path input : inputs) {
             if (sameFolder(target, input)) {
@@ -148,6 +149,43 @@ final class PeftFolderWriter {
                             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    /**
+     * Refuses what {@code LoraModule.load} would refuse or read differently: no layers, or a layer
+     * whose rank or scaling is not the one the config gives its path ({@code rankFor}, {@code
+     * scalingFor}; scalings compared to 1e-9 relative, the rounding of alpha = s * r).
+     */
+    private static void requireLoadable(
+            Path dir, AdapterConfig config, Collection<LoraLayer> layers) {
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "refusing to write " + dir + ": the module has no layers");
+        }
+        for (LoraLayer l : layers) {
+            String path = l.modulePath();
+            int rank = config.rankFor(path);
+            double scaling = config.scalingFor(path);
+            boolean sameScaling =
+                    Math.abs(l.scaling() - scaling)
+                            <= 1e-9 * Math.max(Math.abs(l.scaling()), Math.abs(scaling));
+            if (l.rank() != rank || !sameScaling) {
+                throw new IllegalArgumentException(
+                        "refusing to write "
+                                + dir
+                                + ": layer '"
+                                + path
+                                + "' has rank "
+                                + l.rank()
+                                + ", scaling "
+                                + l.scaling()
+                                + " but the adapter config gives it rank "
+                                + rank
+                                + ", scaling "
+                                + scaling
+                                + "; loaded back it would be refused or rescaled");
+            }
         }
     }
 }

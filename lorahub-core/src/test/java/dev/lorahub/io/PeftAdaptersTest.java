@@ -3,6 +3,7 @@ package dev.lorahub.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -289,5 +290,35 @@ class PeftAdaptersTest {
                 SafetensorsReader.open(out.resolve("adapter_model.safetensors"))) {
             assertThat(r.metadata()).containsExactly(Map.entry("format", "pt"));
         }
+    }
+
+    @Test
+    void save_refuses_layers_the_config_would_load_with_another_rank_or_scaling()
+            throws IOException {
+        LoraModule loaded = LoraModule.load(valid());
+        LoraLayer q = loaded.layer("enc.q").orElseThrow();
+        // the config says r = 2, alpha = 4: scaling 2; a folder written from these would load
+        // refused (rank 3) or with scaling 2 instead of 0.5
+        LoraLayer rank3 = new LoraLayer("enc.q", 3, 3, 5, new float[9], new float[15], 2.0, false);
+        LoraModule wrongRank = new LoraModule("r3", loaded.config(), List.of(rank3));
+        LoraModule wrongScaling = new LoraModule("s", loaded.config(), List.of(q.withScaling(0.5)));
+        LoraModule empty = new LoraModule("empty", loaded.config(), List.of());
+
+        assertThatThrownBy(() -> wrongRank.save(tmp.resolve("r3")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'enc.q'")
+                .hasMessageContaining("rank 3")
+                .hasMessageContaining("rank 2");
+        assertThatThrownBy(() -> wrongScaling.save(tmp.resolve("s")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'enc.q'")
+                .hasMessageContaining("scaling 0.5")
+                .hasMessageContaining("scaling 2.0");
+        assertThatThrownBy(() -> empty.save(tmp.resolve("empty")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no layers");
+        assertThat(tmp.resolve("r3")).doesNotExist();
+        assertThat(tmp.resolve("s")).doesNotExist();
+        assertThat(tmp.resolve("empty")).doesNotExist();
     }
 }
