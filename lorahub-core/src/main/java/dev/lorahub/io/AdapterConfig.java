@@ -1,6 +1,10 @@
 package dev.lorahub.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,11 +163,28 @@ public final class AdapterConfig {
      * @param file the JSON file
      * @return the config
      * @throws IOException if the file cannot be read
-     * @throws AdapterFormatException if it is not valid JSON or a field has the wrong type or value
+     * @throws AdapterFormatException if it is a folder, not UTF-8, not valid JSON, or a field has
+     *     the wrong type or value
      */
     public static AdapterConfig read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new AdapterFormatException(file, "is a folder, not an adapter_config.json file");
+        }
         byte[] bytes = Files.readAllBytes(file);
-        return AdapterConfigJson.parse(new String(bytes, StandardCharsets.UTF_8), file);
+        CharsetDecoder utf8 =
+                StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        String json;
+        try {
+            json = utf8.decode(in).toString();
+        } catch (CharacterCodingException e) {
+            throw new AdapterFormatException(
+                    file, "not valid UTF-8 at byte " + in.position() + " (JSON must be UTF-8)", e);
+        }
+        return AdapterConfigJson.parse(json, file);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collections;
@@ -63,11 +64,14 @@ public final class SafetensorsReader implements AutoCloseable {
      *
      * @param file a {@code .safetensors} file
      * @return the reader (close it)
-     * @throws AdapterFormatException when the file is not valid safetensors
+     * @throws AdapterFormatException when the file is not valid safetensors, or is a folder
      * @throws IOException when it cannot be read
      */
     public static SafetensorsReader open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
+        if (Files.isDirectory(file)) {
+            throw new AdapterFormatException(file, "is a folder, not a .safetensors file");
+        }
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
             long length = ch.size();

@@ -5,14 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -235,5 +239,28 @@ class AdapterConfigTest {
         AdapterConfig back = parse(c.toJson());
         assertThat(back).as("seed %d: %s", seed, c.toJson()).isEqualTo(c);
         assertThat(back.toJson()).as("seed %d", seed).isEqualTo(c.toJson());
+    }
+
+    @Test
+    void refuses_a_folder_or_bytes_that_are_not_utf8_naming_the_file(@TempDir Path tmp)
+            throws Exception {
+        Path folder = Files.createDirectory(tmp.resolve("adapter_config.json"));
+        assertThatThrownBy(() -> AdapterConfig.read(folder))
+                .isInstanceOf(AdapterFormatException.class)
+                .hasMessageStartingWith(folder + ": ")
+                .hasMessageContaining("is a folder");
+
+        // "base_model_name_or_path": "caf\xe9" in Latin-1: decoding must not invent U+FFFD
+        byte[] head = "{\"base_model_name_or_path\": \"caf".getBytes(StandardCharsets.US_ASCII);
+        byte[] bytes = Arrays.copyOf(head, head.length + 3);
+        bytes[head.length] = (byte) 0xE9;
+        bytes[head.length + 1] = '"';
+        bytes[head.length + 2] = '}';
+        Path latin1 = Files.write(tmp.resolve("latin1.json"), bytes);
+        assertThatThrownBy(() -> AdapterConfig.read(latin1))
+                .isInstanceOf(AdapterFormatException.class)
+                .hasMessageStartingWith(latin1 + ": ")
+                .hasMessageContaining("not valid UTF-8")
+                .hasMessageContaining("byte " + head.length);
     }
 }

@@ -303,4 +303,13 @@ class SafetensorsValidationTest {
                 .hasMessageStartingWith(f.toString())
                 .hasMessageContaining("data truncated");
     }
+
+    @Test
+    void a_folder_is_refused_naming_it(@TempDir Path tmp) throws IOException {
+        Path folder = Files.createDirectory(tmp.resolve("adapter_model.safetensors"));
+        assertThatThrownBy(() -> SafetensorsReader.open(folder))
+                .isInstanceOf(AdapterFormatException.class)
+                .hasMessageStartingWith(folder + ": ")
+                .hasMessageContaining("is a folder");
+    }
 }
