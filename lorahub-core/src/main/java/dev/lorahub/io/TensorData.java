@@ -48,6 +48,7 @@ public final class TensorData {
      */
     public static TensorData ofFloats(String name, long[] shape, float[] values, DType storeAs) {
         Objects.requireNonNull(storeAs, "storeAs");
+        requireNonNegative(name, shape);
         long numel = TensorInfo.numel(shape);
         if (numel != values.length) {
             throw new IllegalArgumentException(
@@ -76,6 +77,7 @@ public final class TensorData {
      * @return the tensor
      */
     public static TensorData ofRaw(String name, DType dtype, long[] shape, byte[] littleEndian) {
+        requireNonNegative(name, shape);
         return new TensorData(name, dtype, shape, littleEndian.clone());
     }
 
@@ -150,5 +152,21 @@ public final class TensorData {
     @Override
     public String toString() {
         return name + " " + dtype + " " + Arrays.toString(shape);
+    }
+
+    private static void requireNonNegative(String name, long[] shape) {
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0) {
+                throw new IllegalArgumentException(
+                        "tensor '"
+                                + name
+                                + "': shape "
+                                + Arrays.toString(shape)
+                                + " has the negative dimension "
+                                + shape[i]
+                                + " at index "
+                                + i);
+            }
+        }
     }
 }

@@ -171,4 +171,18 @@ class SafetensorsApiTest {
                 .extracting(DType::byteSize)
                 .containsExactly(1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 8, 8, 8);
     }
+
+    @Test
+    void tensor_data_refuses_a_negative_dimension_naming_it() {
+        // [-2, -2] has the product 4: it must not pass as 4 values, nor read "-1 elements"
+        assertThatThrownBy(
+                        () ->
+                                TensorData.ofFloats(
+                                        "w", new long[] {-2, -2}, new float[4], DType.F32))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tensor 'w': shape [-2, -2] has the negative dimension -2 at index 0");
+        assertThatThrownBy(() -> TensorData.ofRaw("ids", DType.I8, new long[] {3, -1}, new byte[0]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tensor 'ids': shape [3, -1] has the negative dimension -1 at index 1");
+    }
 }
