@@ -105,20 +105,43 @@ public final class TrainCommand implements Callable<Integer> {
                         rank, alpha, targets, dropout, lr, epochs, batchSize, steps, seed);
         PrintWriter err = spec.commandLine().getErr();
         try (NDManager manager = NDManager.newBaseManager();
-                LlamaModel base = LlamaFiles.load(model, manager);
-                ProgressBar bar = ProgressBar.start("train", 0, err)) {
+                LlamaModel base = LlamaFiles.load(model, manager)) {
+            requireCharVocabulary(base);
             String name = out.getFileName().toString();
-            LoraModule m =
-                    LoraTrainer.of(cfg)
-                            .listener(
-                                    (step, total, loss) ->
-                                            bar.update(step, String.format("loss %.4f", loss)))
-                            .train(base, ex, name, model.toString());
-            m.save(out);
+            try (ProgressBar bar = ProgressBar.start("train", 0, err)) {
+                LoraModule m =
+                        LoraTrainer.of(cfg)
+                                .listener(
+                                        (step, total, loss) ->
+                                                bar.update(
+                                                        step, String.format("loss %.4f", loss)))
+                                .train(base, ex, name, model.toString());
+                m.save(out);
+            }
         }
         spec.commandLine()
                 .getOut()
                 .printf("trained %s on %d examples into %s%n", out.getFileName(), data.size(), out);
         return 0;
+    }
+
+    /**
+     * The examples are encoded with the hub's {@link CharTokenizer}, whatever tokenizer the model
+     * folder has; on a model with another vocabulary the ids would mean other tokens and training
+     * would succeed on nonsense, so refuse it.
+     */
+    private void requireCharVocabulary(LlamaModel base) {
+        int vocab = base.config().vocabSize();
+        if (vocab != CharTokenizer.VOCAB_SIZE) {
+            throw new IllegalArgumentException(
+                    model
+                            + ": the model has a vocabulary of "
+                            + vocab
+                            + " ids, but train encodes examples with the hub's character"
+                            + " tokenizer ("
+                            + CharTokenizer.VOCAB_SIZE
+                            + " ids); use the embedded hub's base model (lorahub-examples/hub/base)"
+                            + " or one built by build-hub");
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.lorahub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lorahub.testing.SharedFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,5 +44,30 @@ class TrainCommandTest {
         assertThat(run.err())
                 .startsWith("lorahub train: " + f + ": line 1: need \"input\" and \"output\"")
                 .doesNotContain("Exception");
+    }
+
+    @Test
+    void a_model_whose_vocabulary_is_not_the_hub_tokenizer_is_refused() throws IOException {
+        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path f = tmp.resolve("ok.jsonl");
+        Files.writeString(f, "{\"input\":\"abc\",\"output\":\"cba\"}\n");
+        CliRun run =
+                CliRun.of(
+                        "train",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--examples",
+                        f.toString(),
+                        "--steps",
+                        "1",
+                        "--out",
+                        tmp.resolve("out").toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.err())
+                .contains(llama.resolve("model").toString())
+                .contains("vocabulary of 256 ids")
+                .contains("(64 ids)");
+        assertThat(tmp.resolve("out")).doesNotExist();
     }
 }
