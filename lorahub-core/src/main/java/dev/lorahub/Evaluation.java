@@ -1,5 +1,8 @@
 package dev.lorahub;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * One objective evaluation.
  *
@@ -16,5 +19,30 @@ public record Evaluation(int index, double[] point, double value) {
     @Override
     public double[] point() {
         return point.clone();
+    }
+
+    /** Equal when index, value and every coordinate of the point are equal (NaN equals NaN). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Evaluation e
+                && index == e.index
+                && Double.compare(value, e.value) == 0
+                && Arrays.equals(point, e.point);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(index, value, Arrays.hashCode(point));
+    }
+
+    @Override
+    public String toString() {
+        return "Evaluation[index="
+                + index
+                + ", point="
+                + Arrays.toString(point)
+                + ", value="
+                + value
+                + "]";
     }
 }

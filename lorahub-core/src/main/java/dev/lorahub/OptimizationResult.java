@@ -1,6 +1,8 @@
 package dev.lorahub;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What an optimizer found.
@@ -36,5 +38,36 @@ public record OptimizationResult(
     @Override
     public double[] bestPoint() {
         return bestPoint.clone();
+    }
+
+    /** Equal when every component is, the best point compared by content. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof OptimizationResult r
+                && Arrays.equals(bestPoint, r.bestPoint)
+                && Double.compare(bestValue, r.bestValue) == 0
+                && evaluations == r.evaluations
+                && history.equals(r.history)
+                && state == r.state;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(Arrays.hashCode(bestPoint), bestValue, evaluations, history, state);
+    }
+
+    @Override
+    public String toString() {
+        return "OptimizationResult[bestPoint="
+                + Arrays.toString(bestPoint)
+                + ", bestValue="
+                + bestValue
+                + ", evaluations="
+                + evaluations
+                + ", state="
+                + state
+                + ", history="
+                + history
+                + "]";
     }
 }

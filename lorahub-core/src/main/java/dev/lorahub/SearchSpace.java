@@ -82,4 +82,29 @@ public record SearchSpace(double[] lower, double[] upper, double[] start) {
     public double[] start() {
         return start.clone();
     }
+
+    /** Equal when the bounds and start are equal coordinate by coordinate. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SearchSpace s
+                && Arrays.equals(lower, s.lower)
+                && Arrays.equals(upper, s.upper)
+                && Arrays.equals(start, s.start);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * Arrays.hashCode(lower) + Arrays.hashCode(upper)) + Arrays.hashCode(start);
+    }
+
+    @Override
+    public String toString() {
+        return "SearchSpace[lower="
+                + Arrays.toString(lower)
+                + ", upper="
+                + Arrays.toString(upper)
+                + ", start="
+                + Arrays.toString(start)
+                + "]";
+    }
 }

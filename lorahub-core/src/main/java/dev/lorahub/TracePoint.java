@@ -1,6 +1,7 @@
 package dev.lorahub;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -40,5 +41,39 @@ public record TracePoint(
      */
     public boolean improved() {
         return score == bestScore;
+    }
+
+    /** Equal when every component is, the weights compared by content (NaN equals NaN). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TracePoint t
+                && index == t.index
+                && Arrays.equals(weights, t.weights)
+                && Double.compare(loss, t.loss) == 0
+                && Double.compare(score, t.score) == 0
+                && Double.compare(bestScore, t.bestScore) == 0
+                && elapsed.equals(t.elapsed);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(index, Arrays.hashCode(weights), loss, score, bestScore, elapsed);
+    }
+
+    @Override
+    public String toString() {
+        return "TracePoint[index="
+                + index
+                + ", weights="
+                + Arrays.toString(weights)
+                + ", loss="
+                + loss
+                + ", score="
+                + score
+                + ", bestScore="
+                + bestScore
+                + ", elapsed="
+                + elapsed
+                + "]";
     }
 }
