@@ -65,8 +65,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GenerationConfig config = new GenerationConfig(maxNewTokens, temperature, seed);
-        LoraModule module = modelOptions.adapterOrBase();
         try (BaseModel m = modelOptions.load()) {
+            LoraModule module = modelOptions.adapterFor(m);
             Optional<TextTokenizer> tok = m.tokenizer();
             int[] ids;
             if (prompt.text != null) {

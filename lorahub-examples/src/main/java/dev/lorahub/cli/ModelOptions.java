@@ -2,11 +2,14 @@ package dev.lorahub.cli;
 
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.io.AdapterFormatException;
 import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.ModelBackends;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
@@ -31,12 +34,38 @@ final class ModelOptions {
     }
 
     /**
-     * @return the {@code --adapter} module, or a module without layers (the base model)
+     * @param m the loaded {@code --model}
+     * @return the {@code --adapter} module (or, without it, a module without layers: the base model
+     *     alone), checked against the model's layers
      * @throws IOException if the folder cannot be read
+     * @throws AdapterFormatException naming the adapter folder when it targets a layer the model
+     *     lacks (an adapter for another base model)
      */
-    LoraModule adapterOrBase() throws IOException {
-        return adapter == null
-                ? new LoraModule("base", new AdapterConfig("base", 1, 1, List.of()), List.of())
-                : LoraModule.load(adapter);
+    LoraModule adapterFor(BaseModel m) throws IOException {
+        if (adapter == null) {
+            return base();
+        }
+        LoraModule module = LoraModule.load(adapter);
+        Map<String, LinearShape> linears = m.linearModules();
+        for (String path : module.layers().keySet()) {
+            if (!linears.containsKey(path)) {
+                throw new AdapterFormatException(
+                        adapter,
+                        "targets '"
+                                + path
+                                + "', which the "
+                                + m.modelType()
+                                + " model "
+                                + model
+                                + " lacks; the adapter is for base model '"
+                                + module.config().baseModelNameOrPath()
+                                + "'");
+            }
+        }
+        return module;
+    }
+
+    private static LoraModule base() {
+        return new LoraModule("base", new AdapterConfig("base", 1, 1, List.of()), List.of());
     }
 }

@@ -44,9 +44,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<FewShotExample> list = ExamplesFile.read(examples);
-        LoraModule module = modelOptions.adapterOrBase();
         try (BaseModel m = modelOptions.load();
                 EncodedBatch batch = encode(m, list)) {
+            LoraModule module = modelOptions.adapterFor(m);
             double loss = m.loss(module, batch);
             ObjectNode out = new ObjectMapper().createObjectNode();
             out.put("loss", loss);

@@ -113,8 +113,7 @@ public final class TrainCommand implements Callable<Integer> {
                         LoraTrainer.of(cfg)
                                 .listener(
                                         (step, total, loss) ->
-                                                bar.update(
-                                                        step, String.format("loss %.4f", loss)))
+                                                bar.update(step, String.format("loss %.4f", loss)))
                                 .train(base, ex, name, model.toString());
                 m.save(out);
             }

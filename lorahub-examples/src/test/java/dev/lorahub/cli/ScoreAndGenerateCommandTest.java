@@ -178,4 +178,40 @@ class ScoreAndGenerateCommandTest {
         assertThat(run.errLines()).as(run.toString()).hasSize(1);
         assertThat(run.err()).contains(f + ": line 3: not JSON");
     }
+
+    @Test
+    void an_adapter_for_another_model_is_named_with_its_folder_and_base_model() throws IOException {
+        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path t5 = SharedFixtures.require("hf-tiny/t5");
+        Path adapter = t5.resolve("adapters/adapter_0");
+        for (String command : new String[] {"score", "generate"}) {
+            CliRun run =
+                    command.equals("score")
+                            ? CliRun.of(
+                                    "score",
+                                    "--model",
+                                    llama.resolve("model").toString(),
+                                    "--adapter",
+                                    adapter.toString(),
+                                    "--examples",
+                                    hfTinyExamples().toString())
+                            : CliRun.of(
+                                    "generate",
+                                    "--model",
+                                    llama.resolve("model").toString(),
+                                    "--adapter",
+                                    adapter.toString(),
+                                    "--input-ids",
+                                    "1,2",
+                                    "--max-new-tokens",
+                                    "2");
+            assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+            assertThat(run.errLines()).as(run.toString()).hasSize(1);
+            assertThat(run.err())
+                    .as(command)
+                    .startsWith("lorahub " + command + ": " + adapter + ": targets '")
+                    .contains(llama.resolve("model").toString())
+                    .contains("base model 'hf-tiny/t5'");
+        }
+    }
 }
