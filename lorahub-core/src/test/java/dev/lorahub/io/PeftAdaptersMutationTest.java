@@ -97,6 +97,9 @@ class PeftAdaptersMutationTest {
                         "seed " + seed + " case " + k + " (" + what + "): " + e, e);
             }
         }
-        assertThat(loaded + refused).isEqualTo(PER_SEED);
+        // (loaded + refused == PER_SEED holds by construction; what says the mutations bite is
+        // that both outcomes occur: data flips load, most header and config edits are refused)
+        assertThat(loaded).as("seed %d: loaded of %d", seed, PER_SEED).isPositive();
+        assertThat(refused).as("seed %d: refused of %d", seed, PER_SEED).isPositive();
     }
 }
