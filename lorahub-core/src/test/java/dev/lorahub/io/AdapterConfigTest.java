@@ -88,6 +88,21 @@ class AdapterConfigTest {
     }
 
     @Test
+    void zero_and_negative_alphas_are_accepted_as_peft_does_and_scale_with_their_sign() {
+        // PEFT never checks lora_alpha; a negative one flips the update, as -alpha / r says
+        Path f = Path.of("neg.json");
+        assertThat(AdapterConfig.fromJson("{\"r\": 4, \"lora_alpha\": -16}", f).scalingFor("q"))
+                .isEqualTo(-4.0);
+        assertThat(
+                        AdapterConfig.fromJson(
+                                        "{\"r\": 4, \"lora_alpha\": -16, \"use_rslora\": true}", f)
+                                .scalingFor("q"))
+                .isEqualTo(-8.0);
+        assertThat(AdapterConfig.fromJson("{\"r\": 4, \"lora_alpha\": 0}", f).scalingFor("q"))
+                .isZero();
+    }
+
+    @Test
     void rslora_scales_by_alpha_over_sqrt_r() {
         AdapterConfig c = AdapterConfig.builder().r(16).loraAlpha(32).useRslora(true).build();
         assertThat(c.scalingFor("any")).isCloseTo(8.0, within(1e-15));
