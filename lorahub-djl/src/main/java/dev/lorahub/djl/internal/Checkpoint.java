@@ -131,7 +131,13 @@ public final class Checkpoint implements AutoCloseable {
             if (e instanceof ModelFormatException) {
                 throw e;
             }
-            throw new ModelFormatException(file, e.getMessage(), e);
+            // the reader's message already starts with the file: keep it once
+            String problem = String.valueOf(e.getMessage());
+            String prefix = file + ": ";
+            if (problem.startsWith(prefix)) {
+                problem = problem.substring(prefix.length());
+            }
+            throw new ModelFormatException(file, problem, e);
         }
     }
 

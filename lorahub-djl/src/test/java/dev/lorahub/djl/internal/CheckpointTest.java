@@ -96,4 +96,28 @@ class CheckpointTest {
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("model.safetensors");
     }
+
+    @Test
+    void a_truncated_shard_is_named_once_in_the_message() throws IOException {
+        Path src = SharedFixtures.require("hf-tiny/llama/model");
+        Path dir = Files.createDirectory(tmp.resolve("cut"));
+        Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
+        byte[] full = Files.readAllBytes(src.resolve("model.safetensors"));
+        Path shard = dir.resolve("model.safetensors");
+        Files.write(shard, java.util.Arrays.copyOf(full, full.length - 100));
+        assertThatThrownBy(() -> Checkpoint.open(dir).close())
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageStartingWith(shard + ": ")
+                .hasMessageContaining("truncated")
+                .satisfies(
+                        e ->
+                                assertThat(
+                                                e.getMessage()
+                                                        .split(
+                                                                java.util.regex.Pattern.quote(
+                                                                        shard.toString()),
+                                                                -1))
+                                        .as(e.getMessage())
+                                        .hasSize(2));
+    }
 }
