@@ -12,7 +12,6 @@ import dev.lorahub.ModuleSelection;
 import dev.lorahub.TracePoint;
 import dev.lorahub.io.PeftAdapters;
 import dev.lorahub.spi.BaseModel;
-import dev.lorahub.spi.ModelBackends;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -169,7 +168,7 @@ public final class LearnCommand implements Callable<Integer> {
         LoraHubResult result;
         try {
             if (model != null) {
-                try (BaseModel base = ModelBackends.load(model)) {
+                try (BaseModel base = ModelOptions.load(model)) {
                     result = step.on(base).run();
                 }
             } else {

@@ -7,6 +7,8 @@ import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.ModelBackends;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,19 @@ final class ModelOptions {
      * @throws IOException if it cannot be read
      */
     BaseModel load() throws IOException {
+        return load(model);
+    }
+
+    /**
+     * @param model a model folder or file
+     * @return the model, loaded by the first backend that accepts it; to be closed
+     * @throws NoSuchFileException if nothing is there (rather than "no backend supports it")
+     * @throws IOException if it cannot be read
+     */
+    static BaseModel load(Path model) throws IOException {
+        if (!Files.exists(model)) {
+            throw new NoSuchFileException(model.toString());
+        }
         return ModelBackends.load(model);
     }
 

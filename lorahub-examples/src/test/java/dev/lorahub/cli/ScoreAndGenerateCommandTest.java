@@ -214,4 +214,20 @@ class ScoreAndGenerateCommandTest {
                     .contains("base model 'hf-tiny/t5'");
         }
     }
+
+    @Test
+    void a_missing_model_is_reported_as_missing_not_as_unsupported() throws IOException {
+        Path missing = tmp.resolve("no-such-model");
+        CliRun run =
+                CliRun.of(
+                        "score",
+                        "--model",
+                        missing.toString(),
+                        "--examples",
+                        hfTinyExamples().toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.err().strip())
+                .isEqualTo("lorahub score: " + missing + ": no such file or folder");
+    }
 }
