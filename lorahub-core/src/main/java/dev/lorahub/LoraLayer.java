@@ -311,6 +311,7 @@ public final class LoraLayer {
     }
 
     /**
+     * @param newScaling the scaling of the copy, finite
      * @return a copy with another scaling, same factors
      */
     public LoraLayer withScaling(double newScaling) {
