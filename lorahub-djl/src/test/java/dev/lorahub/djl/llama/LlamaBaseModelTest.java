@@ -3,6 +3,8 @@ package dev.lorahub.djl.llama;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
@@ -192,5 +194,40 @@ class LlamaBaseModelTest {
 
     private static LoraModule adapterUnchecked() {
         return new LoraModule("base", new AdapterConfig("none", 1, 1, List.of()), List.of());
+    }
+
+    @Test
+    void evaluations_and_generation_leave_no_native_array_behind() throws IOException {
+        int[][] ids = HfTinyFixture.ints(fx.inputs.get("input_ids"));
+        int[][] labels = HfTinyFixture.ints(fx.inputs.get("labels"));
+        List<FewShotExample> examples =
+                List.of(
+                        FewShotExample.tokenized(ids[0], labels[0]),
+                        FewShotExample.tokenized(
+                                Arrays.copyOf(ids[1], 6), Arrays.copyOf(labels[1], 6)));
+        LoraModule a0 = fx.adapter("adapter_0");
+        LoraModule a1 = fx.adapter("adapter_1");
+        List<int[]> prompts = List.of(new int[] {1, 45, 77}, new int[] {1, 12});
+        GenerationConfig greedy = new GenerationConfig(4, 0, 1);
+        try (NDManager probe = NDManager.newBaseManager();
+                EncodedBatch batch = model.encode(examples)) {
+            // every base manager (the model's included) hangs off the engine's system manager
+            BaseNDManager system = (BaseNDManager) probe.getParentManager();
+            // warm-up: the first apply keeps copies of the targeted weights until close()
+            model.loss(a0, batch);
+            model.generate(a1, prompts, greedy);
+            int before = system.getManagedArrays().size();
+            for (int i = 0; i < 4; i++) {
+                model.loss(i % 2 == 0 ? a0 : a1, batch);
+                model.losses(List.of(a0, a1), batch);
+                model.generate(i % 2 == 0 ? a1 : a0, prompts, greedy);
+            }
+            assertThat(system.getManagedArrays()).as("arrays after 4 rounds").hasSize(before);
+            // the count sees arrays of any manager, so the check above can fail
+            try (NDManager leak = NDManager.newBaseManager()) {
+                leak.create(new float[] {1f});
+                assertThat(system.getManagedArrays()).hasSize(before + 1);
+            }
+        }
     }
 }
