@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -157,30 +158,76 @@ public record Provenance(
         } catch (IOException e) {
             throw new IllegalArgumentException("provenance is not JSON: " + e.getMessage(), e);
         }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("provenance is not a JSON object");
+        }
+        JsonNode modules = field(root, "modules");
+        if (!modules.isArray()) {
+            throw malformed("modules", "a list", modules);
+        }
         List<ModuleRef> mods = new ArrayList<>();
-        for (JsonNode m : field(root, "modules")) {
-            mods.add(
-                    new ModuleRef(
-                            field(m, "name").asText(),
-                            field(m, "sha256").asText(),
-                            field(m, "hashed").asText()));
+        for (JsonNode m : modules) {
+            mods.add(new ModuleRef(text(m, "name"), text(m, "sha256"), text(m, "hashed")));
+        }
+        Instant created;
+        try {
+            created = Instant.parse(text(root, "created"));
+        } catch (DateTimeParseException e) {
+            throw malformed("created", "an ISO-8601 instant", root.get("created"));
         }
         return new Provenance(
                 mods,
-                field(root, "pool_size").asInt(),
-                field(root, "selection").asText(),
-                field(root, "base_model").asText(),
-                field(root, "examples").asInt(),
-                field(root, "strategy").asText(),
-                field(root, "optimizer").asText(),
-                field(root, "budget").asInt(),
-                field(root, "seed").asLong(),
-                field(root, "lower_bound").asDouble(),
-                field(root, "upper_bound").asDouble(),
-                field(root, "regularization").asDouble(),
-                field(root, "batch_size").asInt(),
-                field(root, "library_version").asText(),
-                Instant.parse(field(root, "created").asText()));
+                integer(root, "pool_size"),
+                text(root, "selection"),
+                text(root, "base_model"),
+                integer(root, "examples"),
+                text(root, "strategy"),
+                text(root, "optimizer"),
+                integer(root, "budget"),
+                longInteger(root, "seed"),
+                number(root, "lower_bound"),
+                number(root, "upper_bound"),
+                number(root, "regularization"),
+                integer(root, "batch_size"),
+                text(root, "library_version"),
+                created);
+    }
+
+    private static IllegalArgumentException malformed(String key, String expected, JsonNode v) {
+        return new IllegalArgumentException(
+                "provenance key '" + key + "' must be " + expected + ", got " + v);
+    }
+
+    private static String text(JsonNode node, String key) {
+        JsonNode v = field(node, key);
+        if (!v.isTextual()) {
+            throw malformed(key, "a string", v);
+        }
+        return v.textValue();
+    }
+
+    private static int integer(JsonNode node, String key) {
+        JsonNode v = field(node, key);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw malformed(key, "an int", v);
+        }
+        return v.intValue();
+    }
+
+    private static long longInteger(JsonNode node, String key) {
+        JsonNode v = field(node, key);
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw malformed(key, "a long integer", v);
+        }
+        return v.longValue();
+    }
+
+    private static double number(JsonNode node, String key) {
+        JsonNode v = field(node, key);
+        if (!v.isNumber()) {
+            throw malformed(key, "a number", v);
+        }
+        return v.doubleValue();
     }
 
     private static JsonNode field(JsonNode node, String key) {
