@@ -251,7 +251,9 @@ class PeftAdaptersTest {
                 dev.lorahub.Composer.of(dev.lorahub.MergeStrategy.LORAHUB)
                         .merge("merged", List.of(m, m.withName("again")), new double[] {0.5, 0.5});
         assertThatThrownBy(() -> merged.save(src.resolve("..").resolve(src.getFileName())))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("an input adapter was loaded from")
+                .hasMessageContaining("inputs are never overwritten");
         assertThat(Files.readAllBytes(src.resolve("adapter_model.safetensors"))).isEqualTo(before);
     }
 
