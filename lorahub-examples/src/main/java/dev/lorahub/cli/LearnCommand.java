@@ -143,8 +143,10 @@ public final class LearnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<FewShotExample> list = ExamplesFile.read(examples);
+        List<Path> folders = adapterFolders(modules);
+        requireOutIsNoInput(folders);
         List<LoraModule> pool = new ArrayList<>();
-        for (Path dir : adapterFolders(modules)) {
+        for (Path dir : folders) {
             pool.add(LoraModule.load(dir));
         }
         LearnStep step =
@@ -180,6 +182,26 @@ public final class LearnCommand implements Callable<Integer> {
         result.save(out);
         report(result);
         return result.state() == LoraHubResult.State.FAILED ? LoraHubCli.EXIT_BAD_INPUT : 0;
+    }
+
+    /**
+     * Refuses an {@code --out} that is one of the input adapter folders before any evaluation
+     * (saving would refuse it too, but only after the whole run).
+     */
+    private void requireOutIsNoInput(List<Path> folders) throws IOException {
+        if (!Files.exists(out)) {
+            return;
+        }
+        for (Path dir : folders) {
+            if (Files.isSameFile(out, dir)) {
+                throw new IllegalArgumentException(
+                        "refusing to write to "
+                                + out
+                                + ": it is the folder of input adapter "
+                                + dir
+                                + "; inputs are never overwritten");
+            }
+        }
     }
 
     private static double[] twoNumbers(String lohi) {

@@ -289,4 +289,18 @@ class LearnCommandTest {
         assertThat(badStrategy.exitCode()).isEqualTo(LoraHubCli.EXIT_USAGE);
         assertThat(badStrategy.err()).contains("'sum'");
     }
+
+    @Test
+    void an_out_folder_that_is_an_input_is_refused_before_any_evaluation() throws IOException {
+        Path input = modulesDir.resolve(modules.get(0).name());
+        byte[] before = Files.readAllBytes(input.resolve("adapter_model.safetensors"));
+        CliRun run = learnOnPool("examples.jsonl", input, "--budget", "5");
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        // one line: no progress bar, so no evaluation ran
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.err()).contains("refusing to write to " + input);
+        assertThat(Files.readAllBytes(input.resolve("adapter_model.safetensors")))
+                .isEqualTo(before);
+        assertThat(input.resolve("trace.csv")).doesNotExist();
+    }
 }
