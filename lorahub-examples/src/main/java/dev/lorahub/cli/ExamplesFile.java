@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.io.AdapterFormatException;
+import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.EncodedBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +61,22 @@ final class ExamplesFile {
             throw new AdapterFormatException(file, "no examples");
         }
         return out;
+    }
+
+    /**
+     * @param m the model
+     * @param examples examples read from {@code file}
+     * @param file where they came from
+     * @return the model's batch of them; to be closed
+     * @throws AdapterFormatException naming the file when the model rejects an example (ids outside
+     *     its vocabulary, text without a tokenizer, misaligned labels)
+     */
+    static EncodedBatch encode(BaseModel m, List<FewShotExample> examples, Path file) {
+        try {
+            return m.encode(examples);
+        } catch (IllegalArgumentException e) {
+            throw new AdapterFormatException(file, String.valueOf(e.getMessage()), e);
+        }
     }
 
     private static FewShotExample example(Path file, int entry, JsonNode n) {

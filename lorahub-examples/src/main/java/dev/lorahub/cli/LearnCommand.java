@@ -171,6 +171,8 @@ public final class LearnCommand implements Callable<Integer> {
         try {
             if (model != null) {
                 try (BaseModel base = ModelOptions.load(model)) {
+                    // examples the model rejects are reported against the file, before the run
+                    ExamplesFile.encode(base, list, examples).close();
                     result = step.on(base).run();
                 }
             } else {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
-import dev.lorahub.io.AdapterFormatException;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import java.nio.file.Path;
@@ -45,7 +44,7 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<FewShotExample> list = ExamplesFile.read(examples);
         try (BaseModel m = modelOptions.load();
-                EncodedBatch batch = encode(m, list)) {
+                EncodedBatch batch = ExamplesFile.encode(m, list, examples)) {
             LoraModule module = modelOptions.adapterFor(m);
             double loss = m.loss(module, batch);
             ObjectNode out = new ObjectMapper().createObjectNode();
@@ -55,14 +54,5 @@ public final class ScoreCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(out);
         }
         return 0;
-    }
-
-    /** Encodes the examples; ids the model rejects are reported against the examples file. */
-    private EncodedBatch encode(BaseModel m, List<FewShotExample> list) {
-        try {
-            return m.encode(list);
-        } catch (IllegalArgumentException e) {
-            throw new AdapterFormatException(examples, String.valueOf(e.getMessage()), e);
-        }
     }
 }

@@ -303,4 +303,23 @@ class LearnCommandTest {
                 .isEqualTo(before);
         assertThat(input.resolve("trace.csv")).doesNotExist();
     }
+
+    @Test
+    void ids_the_model_rejects_are_named_with_the_examples_file_before_the_run()
+            throws IOException {
+        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path examples = dir.resolve("oov.jsonl");
+        Files.writeString(examples, "{\"input_ids\": [1, 17, 42]}\n{\"input_ids\": [1, 256]}\n");
+        CliRun run =
+                learn(
+                        "oov.jsonl",
+                        dir.resolve("oov-out"),
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--modules",
+                        llama.resolve("adapters").toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.err()).contains(examples + ": input ids of example 1: id 256 at position 1");
+    }
 }
