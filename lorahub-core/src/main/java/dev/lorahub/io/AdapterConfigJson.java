@@ -29,28 +29,6 @@ import org.slf4j.LoggerFactory;
 final class AdapterConfigJson {
     private static final Logger LOG = LoggerFactory.getLogger(AdapterConfig.class);
 
-    /** Keys that {@link AdapterConfig} holds as typed values. */
-    static final Set<String> MODELLED_KEYS =
-            Set.of(
-                    "peft_type",
-                    "task_type",
-                    "base_model_name_or_path",
-                    "r",
-                    "lora_alpha",
-                    "lora_dropout",
-                    "fan_in_fan_out",
-                    "bias",
-                    "use_rslora",
-                    "target_modules",
-                    "exclude_modules",
-                    "modules_to_save",
-                    "layers_to_transform",
-                    "layers_pattern",
-                    "rank_pattern",
-                    "alpha_pattern",
-                    "use_dora",
-                    "lora_bias");
-
     /** Modelled keys every PEFT version since 0.7 writes; the others only when set or read. */
     static final Set<String> STANDARD_KEYS =
             Set.of(
@@ -70,6 +48,12 @@ final class AdapterConfigJson {
                     "rank_pattern",
                     "alpha_pattern",
                     "use_dora");
+
+    /**
+     * Keys that {@link AdapterConfig} holds as typed values: the standard ones plus those PEFT
+     * writes only when set.
+     */
+    static final Set<String> MODELLED_KEYS = union(STANDARD_KEYS, "exclude_modules", "lora_bias");
 
     /** PEFT keys that do not change deltaW: kept verbatim without a warning. */
     private static final Set<String> KNOWN_PEFT_KEYS =
@@ -465,5 +449,11 @@ final class AdapterConfigJson {
                                                     key + "['" + e.getKey() + "']", e.getValue())));
             return m;
         }
+    }
+
+    private static Set<String> union(Set<String> base, String... more) {
+        Set<String> all = new LinkedHashSet<>(base);
+        all.addAll(List.of(more));
+        return Set.copyOf(all);
     }
 }
