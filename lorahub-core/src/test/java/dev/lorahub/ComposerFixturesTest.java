@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ class ComposerFixturesTest {
     private record Case(List<LoraModule> adapters, double[] weights, Path merged) {}
 
     private static Case load(String model) throws IOException {
-        Path root = SharedFixtures.require("hf-tiny/" + model);
+        Path root = TestData.require("hf-tiny/" + model);
         List<LoraModule> adapters = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             adapters.add(LoraModule.load(root.resolve("adapters/adapter_" + i)));

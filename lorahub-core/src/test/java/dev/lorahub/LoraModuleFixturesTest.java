@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.io.DType;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.StoredDtypes;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ class LoraModuleFixturesTest {
     @ValueSource(strings = {"llama", "t5"})
     void loads_every_fixture_adapter_with_its_config_shapes_and_scaling(String model)
             throws IOException {
-        Path root = SharedFixtures.require("hf-tiny/" + model);
+        Path root = TestData.require("hf-tiny/" + model);
         for (int i = 0; i < 3; i++) {
             Path dir = root.resolve("adapters/adapter_" + i);
             LoraModule m = LoraModule.load(dir);
@@ -54,7 +54,7 @@ class LoraModuleFixturesTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama", "t5"})
     void saves_fixture_adapters_back_byte_identical(String model) throws IOException {
-        Path root = SharedFixtures.require("hf-tiny/" + model);
+        Path root = TestData.require("hf-tiny/" + model);
         for (String sub :
                 new String[] {
                     "adapters/adapter_0",
@@ -91,7 +91,7 @@ class LoraModuleFixturesTest {
     void half_precision_adapters_are_written_back_in_their_own_dtype(String dtypeName)
             throws IOException {
         DType dtype = DType.valueOf(dtypeName);
-        Path src = SharedFixtures.require("hf-tiny/llama").resolve("adapters/adapter_0");
+        Path src = TestData.require("hf-tiny/llama").resolve("adapters/adapter_0");
         LoraModule f32 = LoraModule.load(src);
         java.util.Map<String, StoredDtypes> half = new java.util.LinkedHashMap<>();
         f32.layers().keySet().forEach(p -> half.put(p, new StoredDtypes(dtype, dtype)));

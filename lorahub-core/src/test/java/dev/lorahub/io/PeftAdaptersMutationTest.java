@@ -3,7 +3,7 @@ package dev.lorahub.io;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lorahub.LoraModule;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +32,7 @@ class PeftAdaptersMutationTest {
     @MethodSource("seeds")
     void corrupted_folders_load_or_fail_with_adapter_format_exception(long seed)
             throws IOException {
-        Path src = SharedFixtures.require("hf-tiny/llama").resolve("adapters/adapter_0");
+        Path src = TestData.require("hf-tiny/llama").resolve("adapters/adapter_0");
         byte[] weights = Files.readAllBytes(src.resolve("adapter_model.safetensors"));
         byte[] config = Files.readAllBytes(src.resolve("adapter_config.json"));
         long headerEnd = 8 + (weights[0] & 0xFF) + ((weights[1] & 0xFF) << 8);

@@ -2,7 +2,7 @@ package dev.lorahub.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,18 +17,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every {@code .safetensors} file written by the reference (PEFT 0.10 / transformers 4.36 /
- * safetensors 0.4.2) under {@code shared/fixtures/hf-tiny} is read and written back
+ * safetensors 0.4.2) under the test data's {@code hf-tiny} is read and written back
  * byte-identically, and its floats match an independent little-endian decode.
  */
 class SafetensorsFixturesTest {
     @TempDir Path tmp;
 
     static Stream<String> fixtureFiles() throws IOException {
-        Path root = SharedFixtures.root();
-        if (root == null) {
-            return Stream.of("absent");
-        }
-        Path tiny = root.resolve("fixtures/hf-tiny");
+        Path tiny = TestData.require("hf-tiny");
         try (Stream<Path> files = Files.walk(tiny)) {
             return files
                     .filter(p -> p.toString().endsWith(".safetensors"))
@@ -42,7 +38,7 @@ class SafetensorsFixturesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtureFiles")
     void writes_the_fixture_back_byte_identical(String relative) throws IOException {
-        Path file = SharedFixtures.require("hf-tiny/" + relative);
+        Path file = TestData.require("hf-tiny/" + relative);
         byte[] original = Files.readAllBytes(file);
         Path copy = tmp.resolve("copy.safetensors");
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
@@ -55,7 +51,7 @@ class SafetensorsFixturesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("fixtureFiles")
     void reads_floats_that_match_an_independent_decode(String relative) throws IOException {
-        Path file = SharedFixtures.require("hf-tiny/" + relative);
+        Path file = TestData.require("hf-tiny/" + relative);
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         long dataStart = 8 + bytes.getLong(0);
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
@@ -78,7 +74,7 @@ class SafetensorsFixturesTest {
     @Test
     void reads_the_llama_adapter_metadata_and_peft_names() throws IOException {
         Path file =
-                SharedFixtures.require(
+                TestData.require(
                         "hf-tiny/llama/adapters/adapter_0/adapter_model.safetensors");
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
             assertThat(reader.metadata()).containsExactly(java.util.Map.entry("format", "pt"));
@@ -96,7 +92,7 @@ class SafetensorsFixturesTest {
     void writes_fixture_tensors_back_in_half_precision_and_reads_them_rounded(@TempDir Path dir)
             throws IOException {
         Path file =
-                SharedFixtures.require("hf-tiny/t5/adapters/adapter_1/adapter_model.safetensors");
+                TestData.require("hf-tiny/t5/adapters/adapter_1/adapter_model.safetensors");
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
             for (DType half : List.of(DType.F16, DType.BF16)) {
                 Path out = dir.resolve(half + ".safetensors");

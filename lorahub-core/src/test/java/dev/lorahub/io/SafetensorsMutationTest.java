@@ -3,7 +3,7 @@ package dev.lorahub.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Seeded mutation test: corrupted files (see {@link Mutator}) are either read correctly (then every
  * float tensor converts and every tensor's bytes are reachable) or refused with {@link
  * AdapterFormatException}: no other exception, no hang, and no allocation the file's length does
- * not justify. 10,000 mutations of two self-made files always run; 6,000 more of two PEFT fixture
- * adapters run when {@code shared/fixtures} is present.
+ * not justify. 10,000 mutations of two self-made files and 6,000 more of two PEFT fixture adapters
+ * (from the test data).
  */
 class SafetensorsMutationTest {
     private static final int PER_BLOCK = 1000;
@@ -75,7 +75,7 @@ class SafetensorsMutationTest {
     @MethodSource("fixtureBlocks")
     void fixture_adapters_survive_a_thousand_mutations_per_block(String base, int block)
             throws IOException {
-        Path file = SharedFixtures.require("hf-tiny/" + base + "/adapter_model.safetensors");
+        Path file = TestData.require("hf-tiny/" + base + "/adapter_model.safetensors");
         runBlock(base, Files.readAllBytes(file), 7_000_000L * (block + 1));
     }
 

@@ -18,7 +18,7 @@ import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +34,7 @@ class DjlBackendTest {
     @TempDir Path tmp;
 
     private Path copyOfHfTiny(String name) throws IOException {
-        Path src = SharedFixtures.require("hf-tiny/llama/model");
+        Path src = TestData.require("hf-tiny/llama/model");
         Path dir = Files.createDirectory(tmp.resolve(name));
         for (String f : List.of("config.json", "model.safetensors")) {
             Files.copy(src.resolve(f), dir.resolve(f));
@@ -101,7 +101,7 @@ class DjlBackendTest {
     @Test
     void sharded_f16_and_bf16_checkpoints_load_to_the_same_model_as_their_f32_values()
             throws IOException {
-        Path src = SharedFixtures.require("hf-tiny/llama/model");
+        Path src = TestData.require("hf-tiny/llama/model");
         Path half = Files.createDirectory(tmp.resolve("half"));
         Path f32 = Files.createDirectory(tmp.resolve("f32"));
         Files.copy(src.resolve("config.json"), half.resolve("config.json"));

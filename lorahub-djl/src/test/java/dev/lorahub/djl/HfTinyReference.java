@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.SafetensorsReader;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,7 +44,7 @@ public class HfTinyReference {
      * @throws IOException if the JSON files cannot be read
      */
     protected HfTinyReference(String name) throws IOException {
-        root = SharedFixtures.require(name);
+        root = TestData.require(name);
         ObjectMapper json = new ObjectMapper();
         inputs = json.readTree(root.resolve("ref/inputs.json").toFile());
         results = json.readTree(root.resolve("ref/results.json").toFile());

@@ -32,7 +32,7 @@ import java.util.Random;
  * measured). Patch and restore are also given in CPU time of the calling thread (with one intra-op
  * thread libtorch works on it), which other processes on a shared machine inflate less.
  *
- * <p>Models: the hf-tiny fixture with its three adapters (when {@code ../shared} is found), and a
+ * <p>Models: the hf-tiny fixture with its three adapters (when run from the checkout, which holds the test data), and a
  * random LLaMA of about 56M parameters (vocab 32000, d 512, 8 layers, 8 heads, 4 KV heads, MLP
  * 1376) with 20 random rank-16 modules on q_proj and v_proj, scored on 5 examples of 48 prompt
  * tokens (label -100) and 16 target tokens, through {@link LlamaModel#causalLoss} as the BaseModel
@@ -86,7 +86,7 @@ public final class LlamaEvalBenchmark {
                     run("hf-tiny", model, modules, batch(1, 2, 8, 256), 0, 20 * reps, root);
                 }
             } else {
-                System.out.println("hf-tiny: ../shared/fixtures not found, skipped");
+                System.out.println("hf-tiny: lorahub-core/src/test/fixtures not found (run from the checkout), skipped");
             }
             LlamaConfig big =
                     new LlamaConfig(
@@ -280,14 +280,14 @@ public final class LlamaEvalBenchmark {
     }
 
     private static Path findFixture() {
-        String prop = System.getProperty("lorahub.shared");
+        String prop = System.getProperty("lorahub.testdata");
         List<Path> candidates = new ArrayList<>();
         if (prop != null) {
-            candidates.add(Path.of(prop, "fixtures/hf-tiny/llama"));
+            candidates.add(Path.of(prop, "hf-tiny/llama"));
         }
         Path dir = Path.of("").toAbsolutePath();
         for (int i = 0; i < 4 && dir != null; i++, dir = dir.getParent()) {
-            candidates.add(dir.resolve("../shared/fixtures/hf-tiny/llama").normalize());
+            candidates.add(dir.resolve("lorahub-core/src/test/fixtures/hf-tiny/llama"));
         }
         return candidates.stream().filter(Files::isDirectory).findFirst().orElse(null);
     }

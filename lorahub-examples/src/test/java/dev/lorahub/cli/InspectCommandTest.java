@@ -8,7 +8,7 @@ import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.ModuleSelector;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class InspectCommandTest {
 
     private static Path adapter(int i) {
-        return SharedFixtures.require("hf-tiny/llama/adapters/adapter_" + i);
+        return TestData.require("hf-tiny/llama/adapters/adapter_" + i);
     }
 
     @Test
@@ -75,7 +75,7 @@ class InspectCommandTest {
 
     @Test
     void a_merged_adapter_with_a_different_rank_is_reported_as_is() {
-        Path cat = SharedFixtures.require("hf-tiny/llama/ref/merged/awa_cat");
+        Path cat = TestData.require("hf-tiny/llama/ref/merged/awa_cat");
         CliRun run = CliRun.of("inspect", cat.toString(), "--json");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).contains("\"rank\" : 12", "\"scaling\" : 1.0");

@@ -11,7 +11,7 @@ import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.Provenance;
 import dev.lorahub.spi.EncodedBatch;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
@@ -218,7 +218,7 @@ class LearnCommandTest {
 
     @Test
     void learns_on_the_djl_llama_backend_and_score_confirms_the_reported_loss() throws Exception {
-        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path llama = TestData.require("hf-tiny/llama");
         Path examples = dir.resolve("llama.jsonl");
         Files.writeString(
                 examples,
@@ -307,7 +307,7 @@ class LearnCommandTest {
     @Test
     void ids_the_model_rejects_are_named_with_the_examples_file_before_the_run()
             throws IOException {
-        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path llama = TestData.require("hf-tiny/llama");
         Path examples = dir.resolve("oov.jsonl");
         Files.writeString(examples, "{\"input_ids\": [1, 17, 42]}\n{\"input_ids\": [1, 256]}\n");
         CliRun run =

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ class LlamaLearnCommandTest {
 
     @Test
     void learn_is_deterministic_and_score_reproduces_the_best_trace_loss() throws IOException {
-        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path llama = TestData.require("hf-tiny/llama");
         Path examples = dir.resolve("examples.jsonl");
         Files.writeString(
                 examples,

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.TensorInfo;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ class MergeCommandTest {
     private static final String WEIGHTS = "0.5,-0.3,1.2";
 
     private static List<String> adapters() {
-        Path root = SharedFixtures.require("hf-tiny/llama/adapters");
+        Path root = TestData.require("hf-tiny/llama/adapters");
         List<String> dirs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             dirs.add(root.resolve("adapter_" + i).toString());
@@ -65,7 +65,7 @@ class MergeCommandTest {
         CliRun run = merge("cat", out, adapters());
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.err()).isEmpty();
-        Path ref = SharedFixtures.require("hf-tiny/llama/ref/merged/awa_cat");
+        Path ref = TestData.require("hf-tiny/llama/ref/merged/awa_cat");
         assertSameTensors(
                 out.resolve("adapter_model.safetensors"),
                 ref.resolve("adapter_model.safetensors"),
@@ -89,7 +89,7 @@ class MergeCommandTest {
         Path out = tmp.resolve("lh");
         CliRun run = merge("LoraHub", out, adapters());
         assertThat(run.exitCode()).as(run.toString()).isZero();
-        Path ref = SharedFixtures.require("hf-tiny/llama/ref/merged/lorahub");
+        Path ref = TestData.require("hf-tiny/llama/ref/merged/lorahub");
         assertSameTensors(
                 out.resolve("adapter_model.safetensors"),
                 ref.resolve("adapter_model.safetensors"),
@@ -193,7 +193,7 @@ class MergeCommandTest {
     @Test
     void incompatible_adapters_exit_non_zero_with_one_line_and_a_trace_only_when_verbose(
             @TempDir Path tmp) {
-        Path t5 = SharedFixtures.require("hf-tiny/t5/adapters/adapter_0");
+        Path t5 = TestData.require("hf-tiny/t5/adapters/adapter_0");
         List<String> dirs = List.of(adapters().get(0), adapters().get(1), t5.toString());
         CliRun run = merge("lorahub", tmp.resolve("out"), dirs);
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
@@ -232,7 +232,7 @@ class MergeCommandTest {
         assertThat(merge("cat", out, adapters()).exitCode()).isZero();
         CliRun run = merge("lorahub", out, adapters());
         assertThat(run.exitCode()).as(run.toString()).isZero();
-        Path ref = SharedFixtures.require("hf-tiny/llama/ref/merged/lorahub");
+        Path ref = TestData.require("hf-tiny/llama/ref/merged/lorahub");
         assertSameTensors(
                 out.resolve("adapter_model.safetensors"),
                 ref.resolve("adapter_model.safetensors"),

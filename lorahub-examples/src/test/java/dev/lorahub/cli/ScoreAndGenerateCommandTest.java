@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ class ScoreAndGenerateCommandTest {
 
     @Test
     void score_prints_the_hf_loss_of_the_whole_file_as_one_batch() throws IOException {
-        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path llama = TestData.require("hf-tiny/llama");
         JsonNode results = JSON.readTree(llama.resolve("ref/results.json").toFile());
         Path examples = hfTinyExamples();
         for (String variant : new String[] {"base", "adapter_0"}) {
@@ -62,7 +62,7 @@ class ScoreAndGenerateCommandTest {
 
     @Test
     void generate_prints_only_the_new_ids_as_json() throws IOException {
-        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path llama = TestData.require("hf-tiny/llama");
         JsonNode results = JSON.readTree(llama.resolve("ref/results.json").toFile());
         CliRun run =
                 CliRun.of(
@@ -88,7 +88,7 @@ class ScoreAndGenerateCommandTest {
 
     @Test
     void generate_from_text_with_the_gguf_tokenizer() throws IOException {
-        Path dir = SharedFixtures.require("stories260K");
+        Path dir = TestData.require("stories260K");
         JsonNode c = JSON.readTree(dir.resolve("expected.json").toFile()).get("cases").get(1);
         CliRun run =
                 CliRun.of(
@@ -125,7 +125,7 @@ class ScoreAndGenerateCommandTest {
     @Test
     void ids_outside_the_vocabulary_are_bad_input_naming_the_examples_file_and_the_id()
             throws IOException {
-        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path llama = TestData.require("hf-tiny/llama");
         int vocab =
                 JSON.readTree(llama.resolve("model/config.json").toFile())
                         .get("vocab_size")
@@ -164,7 +164,7 @@ class ScoreAndGenerateCommandTest {
 
     @Test
     void a_malformed_line_is_reported_with_the_file_and_its_line_number() throws IOException {
-        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path llama = TestData.require("hf-tiny/llama");
         Path f = tmp.resolve("broken.jsonl");
         Files.writeString(f, "{\"input_ids\":[1,45,77]}\n\n{\"input_ids\":[1,2\n");
         CliRun run =
@@ -181,8 +181,8 @@ class ScoreAndGenerateCommandTest {
 
     @Test
     void an_adapter_for_another_model_is_named_with_its_folder_and_base_model() throws IOException {
-        Path llama = SharedFixtures.require("hf-tiny/llama");
-        Path t5 = SharedFixtures.require("hf-tiny/t5");
+        Path llama = TestData.require("hf-tiny/llama");
+        Path t5 = TestData.require("hf-tiny/t5");
         Path adapter = t5.resolve("adapters/adapter_0");
         for (String command : new String[] {"score", "generate"}) {
             CliRun run =

@@ -11,7 +11,7 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.t5.T5Model;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ class T5CliTest {
 
     @Test
     void learn_on_the_t5_fixture_is_deterministic_and_saves_the_merge_it_scored() throws Exception {
-        Path t5 = SharedFixtures.require("hf-tiny/t5");
+        Path t5 = TestData.require("hf-tiny/t5");
         JsonNode inputs = JSON.readTree(t5.resolve("ref/inputs.json").toFile());
         StringBuilder jsonl = new StringBuilder();
         List<FewShotExample> examples = new ArrayList<>();
@@ -88,7 +88,7 @@ class T5CliTest {
 
     @Test
     void learn_takes_a_folder_of_modules_and_the_cat_strategy() throws Exception {
-        Path t5 = SharedFixtures.require("hf-tiny/t5");
+        Path t5 = TestData.require("hf-tiny/t5");
         Path examples = dir.resolve("t5.jsonl");
         // seq2seq: input_ids feed the encoder, labels are the decoder targets (HF semantics)
         Files.writeString(
@@ -112,7 +112,7 @@ class T5CliTest {
 
     @Test
     void score_and_generate_reproduce_transformers_for_an_adapter() throws Exception {
-        Path t5 = SharedFixtures.require("hf-tiny/t5");
+        Path t5 = TestData.require("hf-tiny/t5");
         JsonNode results = JSON.readTree(t5.resolve("ref/results.json").toFile());
         Path examples = dir.resolve("examples.jsonl");
         Files.writeString(

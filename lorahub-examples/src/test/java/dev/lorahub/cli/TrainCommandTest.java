@@ -2,7 +2,7 @@ package dev.lorahub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +48,7 @@ class TrainCommandTest {
 
     @Test
     void a_model_whose_vocabulary_is_not_the_hub_tokenizer_is_refused() throws IOException {
-        Path llama = SharedFixtures.require("hf-tiny/llama");
+        Path llama = TestData.require("hf-tiny/llama");
         Path f = tmp.resolve("ok.jsonl");
         Files.writeString(f, "{\"input\":\"abc\",\"output\":\"cba\"}\n");
         CliRun run =

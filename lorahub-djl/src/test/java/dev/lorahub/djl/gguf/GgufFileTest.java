@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lorahub.djl.DjlBackend;
 import dev.lorahub.djl.ModelFormatException;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -189,7 +189,7 @@ class GgufFileTest {
         assertThatThrownBy(() -> new DjlBackend().load(notGguf))
                 .isInstanceOf(ModelFormatException.class);
 
-        Path stories = SharedFixtures.require("stories260K/stories260K.gguf");
+        Path stories = TestData.require("stories260K/stories260K.gguf");
         byte[] all = Files.readAllBytes(stories);
         for (int cut : List.of(all.length - 100, 20_000, 9_000, 100)) {
             Path truncated = tmp.resolve("cut" + cut + ".gguf");

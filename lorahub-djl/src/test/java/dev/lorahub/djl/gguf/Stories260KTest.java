@@ -17,7 +17,7 @@ import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.TextTokenizer;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +36,7 @@ class Stories260KTest {
 
     @BeforeAll
     static void load() throws IOException {
-        Path dir = SharedFixtures.require("stories260K");
+        Path dir = TestData.require("stories260K");
         expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
         DjlBackend backend = new DjlBackend();
         Path gguf = dir.resolve("stories260K.gguf");

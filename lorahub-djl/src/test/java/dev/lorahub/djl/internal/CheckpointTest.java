@@ -9,7 +9,7 @@ import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.io.DType;
 import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
-import dev.lorahub.testing.SharedFixtures;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ class CheckpointTest {
 
     @Test
     void reads_the_hf_tiny_llama_weights_as_float32_ndarrays() throws IOException {
-        Path dir = SharedFixtures.require("hf-tiny/llama/model");
+        Path dir = TestData.require("hf-tiny/llama/model");
         try (Checkpoint c = Checkpoint.open(dir);
                 NDManager m = NDManager.newBaseManager()) {
             // 2 layers x 9 tensors + embed, norm, lm_head
@@ -99,7 +99,7 @@ class CheckpointTest {
 
     @Test
     void a_truncated_shard_is_named_once_in_the_message() throws IOException {
-        Path src = SharedFixtures.require("hf-tiny/llama/model");
+        Path src = TestData.require("hf-tiny/llama/model");
         Path dir = Files.createDirectory(tmp.resolve("cut"));
         Files.copy(src.resolve("config.json"), dir.resolve("config.json"));
         byte[] full = Files.readAllBytes(src.resolve("model.safetensors"));
