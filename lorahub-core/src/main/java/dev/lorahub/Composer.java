@@ -194,8 +194,8 @@ public final class Composer {
             String path = l0.modulePath();
             for (int i = 0; i < n; i++) {
                 LoraLayer li = modules.get(i).layers().get(path);
-                as[i] = li.loraAView();
-                bs[i] = li.loraBView();
+                as[i] = li.sharedA();
+                bs[i] = li.sharedB();
                 ranks[i] = li.rank();
                 scalings[i] = li.scaling();
             }

@@ -28,8 +28,8 @@ final class ContentHash {
             head.putInt(l.rank()).putInt(l.inFeatures()).putInt(l.outFeatures());
             head.putDouble(l.scaling()).putInt(l.fanInFanOut() ? 1 : 0);
             md.update(head.array());
-            update(md, l.loraAView());
-            update(md, l.loraBView());
+            update(md, l.sharedA());
+            update(md, l.sharedB());
         }
         return HexFormat.of().formatHex(md.digest());
     }

@@ -1,8 +1,5 @@
 package dev.lorahub;
 
-import dev.lorahub.io.SafetensorsReader;
-import dev.lorahub.io.TensorInfo;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -14,12 +11,12 @@ import java.util.Objects;
  * B @ A}, shape {@code [out, in]}; with {@code fanInFanOut} (GPT-2 Conv1D) the base weight is
  * stored {@code [in, out]} and the update is the transpose.
  *
- * <p>Instances are immutable: the constructor copies the arrays and the accessors return copies.
- * Code on a hot path uses {@link #loraAView()} / {@link #loraBView()}, which return the internal
- * arrays and must not be modified. Two paths skip the constructor's copy because the arrays they
- * hand over were just allocated and are referenced nowhere else: {@link #read(SafetensorsReader,
- * String, String, String, double, boolean)}, which decodes a file's tensors into arrays only the
- * layer sees (how {@link LoraModule#load} loads), and merge results inside this package.
+ * <p>Instances are immutable: the constructor copies the arrays, {@link #loraA()} / {@link
+ * #loraB()} return copies and {@link #copyLoraA(float[], int)} / {@link #copyLoraB(float[], int)}
+ * copy into a buffer the caller owns (for hot paths that pack many layers into one array). No
+ * method hands out the internal arrays. Merge results inside this package skip the constructor's
+ * copy because their arrays were just allocated and are referenced nowhere else. Reading and
+ * writing files is {@code dev.lorahub.io}'s work ({@link dev.lorahub.io.PeftAdapters}).
  */
 public final class LoraLayer {
     private final String modulePath;
@@ -52,79 +49,6 @@ public final class LoraLayer {
             double scaling,
             boolean fanInFanOut) {
         this(modulePath, rank, inFeatures, outFeatures, loraA, loraB, scaling, fanInFanOut, true);
-    }
-
-    /**
-     * Decodes one layer's factors from a safetensors file into arrays the layer owns: the reader
-     * allocates them ({@link SafetensorsReader#readFloat32(String)}, F32 as is, F16/BF16 exactly,
-     * F64 rounded) and nothing else ever references them, so unlike the public constructor this
-     * makes no second copy.
-     *
-     * @param reader an open reader
-     * @param modulePath the layer's module path, e.g. {@code model.layers.0.self_attn.q_proj}
-     * @param keyA the lora_A tensor, {@code [rank, inFeatures]}
-     * @param keyB the lora_B tensor, {@code [outFeatures, rank]}
-     * @param scaling s in {@code deltaW = s * B @ A}
-     * @param fanInFanOut whether the base layer stores its weight as {@code [in, out]}
-     * @return the layer
-     * @throws IllegalArgumentException if a key is absent or not a float tensor, a tensor is not
-     *     2-D, a dimension is 0 or too large for a {@code float[]}, or B's columns are not A's rows
-     *     (the message names both keys and shapes)
-     * @throws IOException if the file cannot be read
-     */
-    public static LoraLayer read(
-            SafetensorsReader reader,
-            String modulePath,
-            String keyA,
-            String keyB,
-            double scaling,
-            boolean fanInFanOut)
-            throws IOException {
-        long[] a = shape2d(reader, keyA);
-        long[] b = shape2d(reader, keyB);
-        if (b[1] != a[0]) {
-            throw new IllegalArgumentException(
-                    "layer '"
-                            + modulePath
-                            + "': '"
-                            + keyA
-                            + "' is "
-                            + Arrays.toString(a)
-                            + " but '"
-                            + keyB
-                            + "' is "
-                            + Arrays.toString(b)
-                            + " (lora_A is [r, in], lora_B is [out, r])");
-        }
-        return owning(
-                modulePath,
-                (int) a[0],
-                (int) a[1],
-                (int) b[0],
-                reader.readFloat32(keyA),
-                reader.readFloat32(keyB),
-                scaling,
-                fanInFanOut);
-    }
-
-    private static long[] shape2d(SafetensorsReader reader, String key) {
-        TensorInfo t =
-                reader.tensor(key)
-                        .orElseThrow(
-                                () ->
-                                        new IllegalArgumentException(
-                                                reader.file() + ": no tensor '" + key + "'"));
-        long[] s = t.shape();
-        if (s.length != 2 || s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    reader.file()
-                            + ": tensor '"
-                            + key
-                            + "' is "
-                            + Arrays.toString(s)
-                            + "; a LoRA factor is 2-D with dimensions that fit an int");
-        }
-        return s;
     }
 
     /**
@@ -252,16 +176,34 @@ public final class LoraLayer {
     }
 
     /**
-     * @return the internal lora_A array; callers must not modify it
+     * Copies lora_A into a caller's buffer, without allocating.
+     *
+     * @param dest the buffer, with room for {@code rank * inFeatures} values from {@code destPos}
+     * @param destPos where the first value goes
+     * @throws IndexOutOfBoundsException if {@code dest} is too short
      */
-    public float[] loraAView() {
-        return loraA;
+    public void copyLoraA(float[] dest, int destPos) {
+        System.arraycopy(loraA, 0, dest, destPos, loraA.length);
     }
 
     /**
-     * @return the internal lora_B array; callers must not modify it
+     * Copies lora_B into a caller's buffer, without allocating.
+     *
+     * @param dest the buffer, with room for {@code outFeatures * rank} values from {@code destPos}
+     * @param destPos where the first value goes
+     * @throws IndexOutOfBoundsException if {@code dest} is too short
      */
-    public float[] loraBView() {
+    public void copyLoraB(float[] dest, int destPos) {
+        System.arraycopy(loraB, 0, dest, destPos, loraB.length);
+    }
+
+    /** The internal lora_A, for this package's merge and hash code only; never modified. */
+    float[] sharedA() {
+        return loraA;
+    }
+
+    /** The internal lora_B, for this package's merge and hash code only; never modified. */
+    float[] sharedB() {
         return loraB;
     }
 

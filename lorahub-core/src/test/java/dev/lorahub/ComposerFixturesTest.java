@@ -47,15 +47,15 @@ class ComposerFixturesTest {
         for (LoraLayer e : expected.layers().values()) {
             LoraLayer a = actual.layers().get(e.modulePath());
             assertThat(a.rank()).as(e.modulePath()).isEqualTo(e.rank());
-            float[] aa = a.loraAView();
-            float[] ea = e.loraAView();
+            float[] aa = a.loraA();
+            float[] ea = e.loraA();
             for (int i = 0; i < ea.length; i++) {
                 assertThat((double) aa[i])
                         .as("%s lora_A[%d]", e.modulePath(), i)
                         .isCloseTo(ea[i], within(FACTOR_ATOL));
             }
-            float[] ab = a.loraBView();
-            float[] eb = e.loraBView();
+            float[] ab = a.loraB();
+            float[] eb = e.loraB();
             for (int i = 0; i < eb.length; i++) {
                 assertThat((double) ab[i])
                         .as("%s lora_B[%d]", e.modulePath(), i)
@@ -173,12 +173,12 @@ class ComposerFixturesTest {
             LoraModule expected = LoraModule.load(c.merged().resolve(v[1]));
             for (LoraLayer e : expected.layers().values()) {
                 LoraLayer o = ours.layers().get(e.modulePath());
-                assertThat(o.loraAView())
+                assertThat(o.loraA())
                         .as("%s %s", v[0], e.modulePath())
-                        .containsExactly(e.loraAView());
-                assertThat(o.loraBView())
+                        .containsExactly(e.loraA());
+                assertThat(o.loraB())
                         .as("%s %s", v[0], e.modulePath())
-                        .containsExactly(e.loraBView());
+                        .containsExactly(e.loraB());
             }
         }
     }

@@ -153,7 +153,7 @@ class ComposerPropertiesTest {
             assertThat(svdErr)
                     .as("seed %d %s", seed, l.modulePath())
                     .isLessThanOrEqualTo(linErr + 1e-6);
-            float[] a = l.loraAView();
+            float[] a = l.loraA();
             int in = l.inFeatures();
             for (int i = 0; i < l.rank(); i++) {
                 for (int j = 0; j < l.rank(); j++) {
@@ -181,15 +181,15 @@ class ComposerPropertiesTest {
         for (LoraLayer l : merged.layers().values()) {
             String p = l.modulePath();
             LoraLayer l0 = ms.get(0).layers().get(p);
-            float[] sumA = new float[l0.loraAView().length];
-            float[] sumB = new float[l0.loraBView().length];
+            float[] sumA = new float[l0.loraA().length];
+            float[] sumB = new float[l0.loraB().length];
             for (int i = 0; i < 3; i++) {
                 LoraLayer li = ms.get(i).layers().get(p);
                 for (int k = 0; k < sumA.length; k++) {
-                    sumA[k] += (float) (w[i] * li.loraAView()[k]);
+                    sumA[k] += (float) (w[i] * li.loraA()[k]);
                 }
                 for (int k = 0; k < sumB.length; k++) {
-                    sumB[k] += (float) (w[i] * li.loraBView()[k]);
+                    sumB[k] += (float) (w[i] * li.loraB()[k]);
                 }
             }
             double[] expected =
@@ -227,17 +227,17 @@ class ComposerPropertiesTest {
         for (LoraLayer l : merged.layers().values()) {
             String p = l.modulePath();
             LoraLayer l0 = ms.get(0).layers().get(p);
-            double[] sa = new double[l0.loraAView().length];
-            double[] sb = new double[l0.loraBView().length];
+            double[] sa = new double[l0.loraA().length];
+            double[] sb = new double[l0.loraB().length];
             for (int i = 0; i < 3; i++) {
                 LoraLayer li = ms.get(i).layers().get(p);
                 double c = w[i] * li.scaling();
                 double root = Math.sqrt(Math.abs(c));
                 for (int k = 0; k < sa.length; k++) {
-                    sa[k] += Math.signum(c) * root * li.loraAView()[k];
+                    sa[k] += Math.signum(c) * root * li.loraA()[k];
                 }
                 for (int k = 0; k < sb.length; k++) {
-                    sb[k] += root * li.loraBView()[k];
+                    sb[k] += root * li.loraB()[k];
                 }
             }
             double[] expected = new double[l0.outFeatures() * l0.inFeatures()];
@@ -264,12 +264,12 @@ class ComposerPropertiesTest {
             LoraModule b = c.merge("b", ms, w);
             LoraModule other = c.seed(seed + 1000).merge("c", ms, w);
             String p = RandomModules.PATHS.get(0);
-            assertThat(b.layers().get(p).loraAView())
+            assertThat(b.layers().get(p).loraA())
                     .as("seed %d %s", seed, s)
-                    .containsExactly(a.layers().get(p).loraAView());
-            assertThat(other.layers().get(p).loraAView())
+                    .containsExactly(a.layers().get(p).loraA());
+            assertThat(other.layers().get(p).loraA())
                     .as("seed %d %s", seed, s)
-                    .isNotEqualTo(a.layers().get(p).loraAView());
+                    .isNotEqualTo(a.layers().get(p).loraA());
         }
     }
 
@@ -293,7 +293,7 @@ class ComposerPropertiesTest {
                     LoraLayer r = back.layers().get(l.modulePath());
                     assertThat(r.rank()).as("seed %d %s", seed, s).isEqualTo(l.rank());
                     assertThat(r.scaling()).as("seed %d %s", seed, s).isEqualTo(l.scaling());
-                    assertThat(r.loraAView()).containsExactly(l.loraAView());
+                    assertThat(r.loraA()).containsExactly(l.loraA());
                 }
             }
         } finally {

@@ -42,6 +42,19 @@ class LoraLayerTest {
     }
 
     @Test
+    void copy_into_fills_the_callers_buffer_at_the_offset_and_later_writes_do_not_reach_the_layer() {
+        LoraLayer l = new LoraLayer("q", 2, 3, 2, A, B, 1.0, false);
+        float[] buf = new float[2 + A.length + B.length];
+        l.copyLoraA(buf, 2);
+        l.copyLoraB(buf, 2 + A.length);
+        assertThat(buf).containsExactly(0, 0, 1, 2, 3, 4, 5, 6, 1, 2, 3, 4);
+        java.util.Arrays.fill(buf, 100);
+        assertThat(l.deltaWeight()).containsExactly(BA);
+        assertThatThrownBy(() -> l.copyLoraA(new float[A.length], 1))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
     void with_scaling_keeps_the_factors_and_changes_only_the_scaling() {
         LoraLayer l = new LoraLayer("q", 2, 3, 2, A, B, 1.0, true).withScaling(3.0);
         assertThat(l.scaling()).isEqualTo(3.0);

@@ -84,8 +84,8 @@ final class RandomModules {
     /** deltaW of a layer in double. */
     static double[] delta(LoraLayer l) {
         return product(
-                l.loraBView(),
-                l.loraAView(),
+                l.loraB(),
+                l.loraA(),
                 l.outFeatures(),
                 l.rank(),
                 l.inFeatures(),

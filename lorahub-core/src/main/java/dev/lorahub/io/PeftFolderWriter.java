@@ -81,13 +81,13 @@ final class PeftFolderWriter {
                         TensorData.ofFloats(
                                 base + PeftAdapters.A_SUFFIX,
                                 new long[] {l.rank(), l.inFeatures()},
-                                l.loraAView(),
+                                l.loraA(),
                                 t.loraA()));
                 tensors.add(
                         TensorData.ofFloats(
                                 base + PeftAdapters.B_SUFFIX,
                                 new long[] {l.outFeatures(), l.rank()},
-                                l.loraBView(),
+                                l.loraB(),
                                 t.loraB()));
             }
             SafetensorsWriter.write(

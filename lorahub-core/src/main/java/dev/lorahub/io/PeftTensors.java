@@ -110,7 +110,7 @@ final class PeftTensors {
                                     + shape(b));
                 }
                 layers.add(
-                        LoraLayer.read(
+                        readLayer(
                                 reader,
                                 path,
                                 a.name(),
@@ -124,6 +124,77 @@ final class PeftTensors {
             }
             return new PeftAdapters.Contents(config, layers, dtypes, hash);
         }
+    }
+
+    /**
+     * Decodes one layer's factors from a safetensors file: F32 as is, F16/BF16 exactly, F64
+     * rounded ({@link SafetensorsReader#readFloat32(String)}).
+     *
+     * @param reader an open reader
+     * @param modulePath the layer's module path, e.g. {@code model.layers.0.self_attn.q_proj}
+     * @param keyA the lora_A tensor, {@code [rank, inFeatures]}
+     * @param keyB the lora_B tensor, {@code [outFeatures, rank]}
+     * @param scaling s in {@code deltaW = s * B @ A}
+     * @param fanInFanOut whether the base layer stores its weight as {@code [in, out]}
+     * @return the layer
+     * @throws IllegalArgumentException if a key is absent or not a float tensor, a tensor is not
+     *     2-D, a dimension is 0 or too large for a {@code float[]}, or B's columns are not A's rows
+     *     (the message names both keys and shapes)
+     * @throws IOException if the file cannot be read
+     */
+    static LoraLayer readLayer(
+            SafetensorsReader reader,
+            String modulePath,
+            String keyA,
+            String keyB,
+            double scaling,
+            boolean fanInFanOut)
+            throws IOException {
+        long[] a = shape2d(reader, keyA);
+        long[] b = shape2d(reader, keyB);
+        if (b[1] != a[0]) {
+            throw new IllegalArgumentException(
+                    "layer '"
+                            + modulePath
+                            + "': '"
+                            + keyA
+                            + "' is "
+                            + Arrays.toString(a)
+                            + " but '"
+                            + keyB
+                            + "' is "
+                            + Arrays.toString(b)
+                            + " (lora_A is [r, in], lora_B is [out, r])");
+        }
+        return new LoraLayer(
+                modulePath,
+                (int) a[0],
+                (int) a[1],
+                (int) b[0],
+                reader.readFloat32(keyA),
+                reader.readFloat32(keyB),
+                scaling,
+                fanInFanOut);
+    }
+
+    private static long[] shape2d(SafetensorsReader reader, String key) {
+        TensorInfo t =
+                reader.tensor(key)
+                        .orElseThrow(
+                                () ->
+                                        new IllegalArgumentException(
+                                                reader.file() + ": no tensor '" + key + "'"));
+        long[] s = t.shape();
+        if (s.length != 2 || s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    reader.file()
+                            + ": tensor '"
+                            + key
+                            + "' is "
+                            + Arrays.toString(s)
+                            + "; a LoRA factor is 2-D with dimensions that fit an int");
+        }
+        return s;
     }
 
     private static TensorInfo check(Path file, TensorInfo t) {

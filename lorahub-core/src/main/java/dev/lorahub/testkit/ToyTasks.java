@@ -132,8 +132,8 @@ public final class ToyTasks {
             }
         } else {
             for (LoraLayer first : modules.get(0).layers().values()) {
-                float[] a = new float[first.loraAView().length];
-                float[] b = new float[first.loraBView().length];
+                float[] a = new float[first.rank() * first.inFeatures()];
+                float[] b = new float[first.outFeatures() * first.rank()];
                 for (int m = 0; m < modules.size(); m++) {
                     LoraLayer layer =
                             modules.get(m)
@@ -143,8 +143,8 @@ public final class ToyTasks {
                                                     new IllegalArgumentException(
                                                             "a module lacks "
                                                                     + first.modulePath()));
-                    axpy(a, layer.loraAView(), weights[m]);
-                    axpy(b, layer.loraBView(), weights[m]);
+                    axpy(a, layer.loraA(), weights[m]);
+                    axpy(b, layer.loraB(), weights[m]);
                 }
                 LoraLayer merged =
                         new LoraLayer(

@@ -281,7 +281,9 @@ public final class MergeBenchmark {
         double s = 0;
         for (LoraModule m : modules) {
             for (LoraLayer l : m.layers().values()) {
-                s += l.loraAView()[l.loraAView().length - 1] + l.loraBView()[0];
+                float[] b = new float[l.outFeatures() * l.rank()];
+                l.copyLoraB(b, 0);
+                s += b[0] + b[b.length - 1];
             }
         }
         return s;

@@ -57,8 +57,8 @@ public final class Generator {
                 throw new IllegalArgumentException(
                         "layer '" + l.modulePath() + "' is fan_in_fan_out; llama layers are not");
             }
-            NDArray a = manager.create(l.loraAView(), new Shape(l.rank(), l.inFeatures()));
-            NDArray b = manager.create(l.loraBView(), new Shape(l.outFeatures(), l.rank()));
+            NDArray a = manager.create(l.loraA(), new Shape(l.rank(), l.inFeatures()));
+            NDArray b = manager.create(l.loraB(), new Shape(l.outFeatures(), l.rank()));
             pairs.put(l.modulePath(), new LoraPair(a, b, (float) l.scaling()));
         }
         return pairs;

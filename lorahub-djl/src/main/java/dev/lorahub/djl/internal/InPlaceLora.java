@@ -208,16 +208,17 @@ public final class InPlaceLora implements AutoCloseable {
         for (int l = 0; l < n; l++) {
             LoraLayer layer = layers.get(l);
             float s = (float) layer.scaling();
-            float[] a = layer.loraAView(); // [r, layer.in]
-            float[] b = layer.loraBView(); // [layer.out, r]
             int lo = l * out * rank;
             int ro = l * rank * in;
             if (!layer.fanInFanOut()) { // weight [layer.out, layer.in]
-                for (int i = 0; i < out * rank; i++) {
-                    left[lo + i] = s * b[i];
+                layer.copyLoraB(left, lo); // B is [layer.out, r]
+                for (int i = lo; i < lo + out * rank; i++) {
+                    left[i] *= s;
                 }
-                System.arraycopy(a, 0, right, ro, rank * in);
+                layer.copyLoraA(right, ro); // A is [r, layer.in]
             } else { // weight [layer.in, layer.out]: deltaW^T = A^T @ B^T
+                float[] a = layer.loraA(); // [r, layer.in]
+                float[] b = layer.loraB(); // [layer.out, r]
                 for (int o = 0; o < out; o++) {
                     for (int k = 0; k < rank; k++) {
                         left[lo + o * rank + k] = s * a[k * out + o];

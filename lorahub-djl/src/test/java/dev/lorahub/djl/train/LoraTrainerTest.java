@@ -70,10 +70,10 @@ class LoraTrainerTest {
             LoraModule m = LoraTrainer.of(cfg).train(model, task(4, 2), "toy", "tiny");
             LoraLayer q = m.layer(TinyLm.Q).orElseThrow();
             float bound = (float) (1 / Math.sqrt(16));
-            for (float a : q.loraAView()) {
+            for (float a : q.loraA()) {
                 assertThat(Math.abs(a)).isLessThanOrEqualTo(bound);
             }
-            for (float b : q.loraBView()) {
+            for (float b : q.loraB()) {
                 assertThat(Math.abs(b)).isLessThan(1e-20f);
             }
         }
