@@ -11,7 +11,6 @@ import dev.lorahub.LoraModule;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.llama.LlamaConfig;
 import dev.lorahub.djl.llama.LlamaModel;
-import dev.lorahub.djl.llama.RopeStyle;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.SafetensorsWriter;
@@ -171,24 +170,14 @@ class DjlBackendTest {
     @Test
     void qwen2_biases_and_tied_embeddings_survive_save_and_load() throws IOException {
         LlamaConfig qwen =
-                new LlamaConfig(
-                        "qwen2",
-                        50,
-                        16,
-                        32,
-                        2,
-                        4,
-                        2,
-                        1e-6,
-                        1e6,
-                        RopeStyle.ROTATE_HALF,
-                        true,
-                        true,
-                        -1,
-                        3,
-                        0,
-                        0.02,
-                        512);
+                LlamaConfig.builder("qwen2")
+                        .sizes(50, 16, 32, 2, 4, 2)
+                        .ropeTheta(1e6)
+                        .tieWordEmbeddings(true)
+                        .attentionBias(true)
+                        .tokenIds(-1, 3, 0)
+                        .maxPositionEmbeddings(512)
+                        .build();
         Path dir = tmp.resolve("qwen");
         float[] expected;
         int[] ids = {4, 8, 15, 16, 23, 42};
@@ -236,24 +225,11 @@ class DjlBackendTest {
     void text_examples_are_prompt_plus_target_plus_eos_with_the_prompt_unlabelled()
             throws IOException {
         LlamaConfig c =
-                new LlamaConfig(
-                        "llama",
-                        5,
-                        16,
-                        24,
-                        1,
-                        2,
-                        2,
-                        1e-6,
-                        1e4,
-                        RopeStyle.ROTATE_HALF,
-                        false,
-                        false,
-                        0,
-                        4,
-                        -1,
-                        0.02,
-                        64);
+                LlamaConfig.builder("llama")
+                        .sizes(5, 16, 24, 1, 2, 2)
+                        .tokenIds(0, 4, -1)
+                        .maxPositionEmbeddings(64)
+                        .build();
         Path dir = tmp.resolve("worded");
         try (NDManager root = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.create(c, 5, root)) {

@@ -88,25 +88,7 @@ public final class LlamaEvalBenchmark {
             } else {
                 System.out.println("hf-tiny: lorahub-core/src/test/fixtures not found (run from the checkout), skipped");
             }
-            LlamaConfig big =
-                    new LlamaConfig(
-                            "llama",
-                            32000,
-                            512,
-                            1376,
-                            8,
-                            8,
-                            4,
-                            1e-6,
-                            10000.0,
-                            dev.lorahub.djl.llama.RopeStyle.ROTATE_HALF,
-                            false,
-                            false,
-                            1,
-                            2,
-                            -1,
-                            0.02,
-                            2048);
+            LlamaConfig big = LlamaConfig.of(32000, 512, 1376, 8, 8, 4);
             try (LlamaModel model = LlamaModel.create(big, 1, root)) {
                 List<LoraModule> modules = randomModules(big, 20, 16, 2);
                 // LoraHub-style examples: 48 prompt tokens (label -100) then 16 target tokens

@@ -132,25 +132,29 @@ public final class GgufLlama {
         boolean tied = gguf.tensor("output.weight").isEmpty();
         int vocab = ((List<?>) required(gguf, "tokenizer.ggml.tokens")).size();
         try {
-            return new LlamaConfig(
-                    "llama",
-                    vocab,
-                    hidden,
-                    intKey(gguf, "llama.feed_forward_length", null),
-                    intKey(gguf, "llama.block_count", null),
-                    heads,
-                    intKey(gguf, "llama.attention.head_count_kv", heads),
-                    ((Number) required(gguf, "llama.attention.layer_norm_rms_epsilon"))
-                            .doubleValue(),
-                    m.get("llama.rope.freq_base") instanceof Number n ? n.doubleValue() : 10000.0,
-                    RopeStyle.INTERLEAVED,
-                    tied,
-                    false,
-                    intKey(gguf, "tokenizer.ggml.bos_token_id", -1),
-                    intKey(gguf, "tokenizer.ggml.eos_token_id", -1),
-                    padId(m),
-                    0.02,
-                    intKey(gguf, "llama.context_length", 2048));
+            return LlamaConfig.builder("llama")
+                    .sizes(
+                            vocab,
+                            hidden,
+                            intKey(gguf, "llama.feed_forward_length", null),
+                            intKey(gguf, "llama.block_count", null),
+                            heads,
+                            intKey(gguf, "llama.attention.head_count_kv", heads))
+                    .rmsNormEps(
+                            ((Number) required(gguf, "llama.attention.layer_norm_rms_epsilon"))
+                                    .doubleValue())
+                    .ropeTheta(
+                            m.get("llama.rope.freq_base") instanceof Number n
+                                    ? n.doubleValue()
+                                    : 10000.0)
+                    .ropeStyle(RopeStyle.INTERLEAVED)
+                    .tieWordEmbeddings(tied)
+                    .tokenIds(
+                            intKey(gguf, "tokenizer.ggml.bos_token_id", -1),
+                            intKey(gguf, "tokenizer.ggml.eos_token_id", -1),
+                            padId(m))
+                    .maxPositionEmbeddings(intKey(gguf, "llama.context_length", 2048))
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(gguf.file(), e.getMessage(), e);
         }

@@ -7,15 +7,22 @@ import ai.djl.ndarray.types.Shape;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The additive attention mask of HF's eager LLaMA attention: 0 where query {@code past + i} may
- * attend key {@code j} ({@code j <= past + i} and the key's attention mask is 1), {@code
- * -Float.MAX_VALUE} (HF's {@code finfo.min}) elsewhere. Built in Java, made in the call's manager.
+ * The additive attention mask of HF's eager LLaMA attention: 0 where query slot {@code p = past +
+ * i} may attend key slot {@code j} ({@code j <= p}, {@code j > p - W} under a sliding window W, and
+ * the key's attention mask is 1), {@code -Float.MAX_VALUE} (HF's {@code finfo.min}) elsewhere.
+ * Slots, not positions: as in transformers 4.36 Mistral ({@code _make_causal_mask} with {@code
+ * sliding_window}), left padding counts against the window. Built in Java, made in the call's
+ * manager.
  */
 final class AttentionMask {
     private AttentionMask() {}
 
-    /** {@code [B, 1, T, past + T]}: 0 where allowed, -MAX where the key is future or padding. */
-    static NDArray additive(NDManager m, @Nullable NDArray attentionMask, int b, int t, int past) {
+    /**
+     * {@code [B, 1, T, past + T]}: 0 where allowed, -MAX where the key is future, padding or (with
+     * {@code window > 0}) {@code window} or more slots back.
+     */
+    static NDArray additive(
+            NDManager m, @Nullable NDArray attentionMask, int b, int t, int past, int window) {
         int keys = past + t;
         int[] keep = null;
         if (attentionMask != null) {
@@ -36,7 +43,11 @@ final class AttentionMask {
         for (int r = 0; r < rows; r++) {
             for (int i = 0; i < t; i++) {
                 for (int j = 0; j < keys; j++) {
-                    boolean allowed = j <= past + i && (keep == null || keep[r * keys + j] != 0);
+                    int p = past + i;
+                    boolean allowed =
+                            j <= p
+                                    && (window < 1 || j > p - window)
+                                    && (keep == null || keep[r * keys + j] != 0);
                     mask[(r * t + i) * keys + j] = allowed ? 0f : -Float.MAX_VALUE;
                 }
             }

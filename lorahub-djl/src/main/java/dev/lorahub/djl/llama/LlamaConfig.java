@@ -31,6 +31,10 @@ import org.jspecify.annotations.Nullable;
  * @param initializerRange standard deviation of the random init
  * @param maxPositionEmbeddings the context the model was trained for
  * @param ropeScaling {@code rope_scaling} ({@link RopeScaling#NONE} when absent)
+ * @param slidingWindow Mistral's {@code sliding_window} W: query slot {@code p} attends key slots
+ *     {@code j} with {@code p - W < j <= p} only (W keys, itself included, counted in cache slots
+ *     as HF's eager attention does); -1 for none
+ * @param mlpBias whether gate/up/down projections have biases (llama's {@code mlp_bias})
  */
 public record LlamaConfig(
         String modelType,
@@ -50,70 +54,12 @@ public record LlamaConfig(
         int padTokenId,
         double initializerRange,
         int maxPositionEmbeddings,
-        RopeScaling ropeScaling) {
+        RopeScaling ropeScaling,
+        int slidingWindow,
+        boolean mlpBias) {
 
     /** The {@code model_type} values this family loads. */
     public static final Set<String> MODEL_TYPES = Set.of("llama", "mistral", "qwen2");
-
-    /**
-     * A config without RoPE scaling (the other components as the canonical constructor).
-     *
-     * @param modelType {@code llama}, {@code mistral} or {@code qwen2}
-     * @param vocabSize V
-     * @param hiddenSize d
-     * @param intermediateSize MLP width
-     * @param numLayers decoder layers
-     * @param numHeads query heads
-     * @param numKvHeads key/value heads
-     * @param rmsNormEps RMSNorm epsilon
-     * @param ropeTheta RoPE base
-     * @param ropeStyle which dimensions RoPE pairs
-     * @param tieWordEmbeddings whether the LM head reuses the embedding
-     * @param attentionBias whether attention projections have biases
-     * @param bosTokenId BOS id, -1 if none
-     * @param eosTokenId EOS id, -1 if none
-     * @param padTokenId pad id, -1 if none
-     * @param initializerRange standard deviation of the random init
-     * @param maxPositionEmbeddings the trained context
-     */
-    public LlamaConfig(
-            String modelType,
-            int vocabSize,
-            int hiddenSize,
-            int intermediateSize,
-            int numLayers,
-            int numHeads,
-            int numKvHeads,
-            double rmsNormEps,
-            double ropeTheta,
-            RopeStyle ropeStyle,
-            boolean tieWordEmbeddings,
-            boolean attentionBias,
-            int bosTokenId,
-            int eosTokenId,
-            int padTokenId,
-            double initializerRange,
-            int maxPositionEmbeddings) {
-        this(
-                modelType,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numLayers,
-                numHeads,
-                numKvHeads,
-                rmsNormEps,
-                ropeTheta,
-                ropeStyle,
-                tieWordEmbeddings,
-                attentionBias,
-                bosTokenId,
-                eosTokenId,
-                padTokenId,
-                initializerRange,
-                maxPositionEmbeddings,
-                RopeScaling.NONE);
-    }
 
     /** Validates sizes and divisibility. */
     public LlamaConfig {
@@ -157,6 +103,10 @@ public record LlamaConfig(
                             + " is not a multiple of num_key_value_heads "
                             + numKvHeads);
         }
+        if (slidingWindow == 0 || slidingWindow < -1) {
+            throw new IllegalArgumentException(
+                    "sliding_window must be >= 1 (or absent), got " + slidingWindow);
+        }
         if (!(rmsNormEps > 0) || !(ropeTheta > 0)) {
             throw new IllegalArgumentException(
                     "rms_norm_eps "
@@ -195,24 +145,28 @@ public record LlamaConfig(
      */
     public static LlamaConfig of(
             int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads) {
-        return new LlamaConfig(
-                "llama",
-                vocab,
-                hidden,
-                intermediate,
-                layers,
-                heads,
-                kvHeads,
-                1e-6,
-                10000.0,
-                RopeStyle.ROTATE_HALF,
-                false,
-                false,
-                1,
-                2,
-                -1,
-                0.02,
-                2048);
+        return builder("llama")
+                .sizes(vocab, hidden, intermediate, layers, heads, kvHeads)
+                .build();
+    }
+
+    /**
+     * A builder with Hugging Face's defaults for everything but the sizes (which must be set):
+     * eps 1e-6, theta 10000, rotate-half RoPE, untied, no biases, bos 1, eos 2, no pad, init 0.02,
+     * 2048 positions, no RoPE scaling, no sliding window.
+     *
+     * @param modelType {@code llama}, {@code mistral} or {@code qwen2}
+     * @return the builder
+     */
+    public static Builder builder(String modelType) {
+        return new Builder(modelType);
+    }
+
+    /**
+     * @return a builder holding this config's values, to derive a variant
+     */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /**
@@ -256,25 +210,29 @@ public record LlamaConfig(
                                 + heads
                                 + ": not supported");
             }
-            return new LlamaConfig(
-                    type,
-                    required(file, n, "vocab_size"),
-                    hidden,
-                    required(file, n, "intermediate_size"),
-                    required(file, n, "num_hidden_layers"),
-                    heads,
-                    n.path("num_key_value_heads").asInt(heads),
-                    n.path("rms_norm_eps").asDouble(1e-6),
-                    n.path("rope_theta").asDouble(10000.0),
-                    RopeStyle.ROTATE_HALF,
-                    n.path("tie_word_embeddings").asBoolean(false),
-                    type.equals("qwen2") || n.path("attention_bias").asBoolean(false),
-                    tokenId(n, "bos_token_id"),
-                    tokenId(n, "eos_token_id"),
-                    tokenId(n, "pad_token_id"),
-                    n.path("initializer_range").asDouble(0.02),
-                    n.path("max_position_embeddings").asInt(2048),
-                    ropeScaling(file, n.get("rope_scaling")));
+            return builder(type)
+                    .sizes(
+                            required(file, n, "vocab_size"),
+                            hidden,
+                            required(file, n, "intermediate_size"),
+                            required(file, n, "num_hidden_layers"),
+                            heads,
+                            n.path("num_key_value_heads").asInt(heads))
+                    .rmsNormEps(n.path("rms_norm_eps").asDouble(1e-6))
+                    .ropeTheta(n.path("rope_theta").asDouble(10000.0))
+                    .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(false))
+                    .attentionBias(
+                            type.equals("qwen2") || n.path("attention_bias").asBoolean(false))
+                    .mlpBias(n.path("mlp_bias").asBoolean(false))
+                    .tokenIds(
+                            tokenId(n, "bos_token_id"),
+                            tokenId(n, "eos_token_id"),
+                            tokenId(n, "pad_token_id"))
+                    .initializerRange(n.path("initializer_range").asDouble(0.02))
+                    .maxPositionEmbeddings(n.path("max_position_embeddings").asInt(2048))
+                    .ropeScaling(ropeScaling(file, n.get("rope_scaling")))
+                    .slidingWindow(slidingWindow(file, type, n))
+                    .build();
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, e.getMessage(), e);
         }
@@ -304,6 +262,32 @@ public record LlamaConfig(
                                     + "' is not supported (default, linear,"
                                     + " llama3); refusing rather than computing wrong positions");
         };
+    }
+
+    /**
+     * Mistral's {@code sliding_window} (null = none). Qwen2 reads it only with {@code
+     * use_sliding_window}, which HF applies to some layers only depending on the version: refused.
+     * LLaMA has none.
+     */
+    private static int slidingWindow(Path file, String type, JsonNode n) {
+        JsonNode w = n.get("sliding_window");
+        if (type.equals("qwen2") && n.path("use_sliding_window").asBoolean(false)) {
+            throw new ModelFormatException(
+                    file,
+                    "use_sliding_window true (sliding_window "
+                            + w
+                            + ", max_window_layers "
+                            + n.get("max_window_layers")
+                            + ") is not supported for qwen2; refusing rather than attending wrong"
+                            + " keys");
+        }
+        if (!type.equals("mistral") || w == null || w.isNull()) {
+            return -1;
+        }
+        if (!w.canConvertToInt() || w.asInt() < 1) {
+            throw new ModelFormatException(file, "sliding_window " + w + " is not an integer >= 1");
+        }
+        return w.asInt();
     }
 
     private static int required(Path file, JsonNode n, String key) {
@@ -346,6 +330,14 @@ public record LlamaConfig(
         n.put("rope_theta", ropeTheta);
         n.put("tie_word_embeddings", tieWordEmbeddings);
         n.put("attention_bias", attentionBias);
+        n.put("mlp_bias", mlpBias);
+        if (modelType.equals("mistral")) {
+            if (slidingWindow > 0) {
+                n.put("sliding_window", slidingWindow);
+            } else {
+                n.putNull("sliding_window");
+            }
+        }
         putId(n, "bos_token_id", bosTokenId);
         putId(n, "eos_token_id", eosTokenId);
         putId(n, "pad_token_id", padTokenId);
@@ -372,6 +364,205 @@ public record LlamaConfig(
             n.put(key, id);
         } else {
             n.putNull(key);
+        }
+    }
+
+    /**
+     * Builds a {@link LlamaConfig} one named value at a time (the record has too many components
+     * for a readable positional call). Validation happens in {@link #build()}.
+     */
+    public static final class Builder {
+        private String modelType;
+        private int vocabSize;
+        private int hiddenSize;
+        private int intermediateSize;
+        private int numLayers;
+        private int numHeads;
+        private int numKvHeads;
+        private double rmsNormEps = 1e-6;
+        private double ropeTheta = 10000.0;
+        private RopeStyle ropeStyle = RopeStyle.ROTATE_HALF;
+        private boolean tieWordEmbeddings;
+        private boolean attentionBias;
+        private int bosTokenId = 1;
+        private int eosTokenId = 2;
+        private int padTokenId = -1;
+        private double initializerRange = 0.02;
+        private int maxPositionEmbeddings = 2048;
+        private RopeScaling ropeScaling = RopeScaling.NONE;
+        private int slidingWindow = -1;
+        private boolean mlpBias;
+
+        private Builder(String modelType) {
+            this.modelType = java.util.Objects.requireNonNull(modelType, "modelType");
+        }
+
+        private Builder(LlamaConfig c) {
+            this(c.modelType);
+            sizes(c.vocabSize, c.hiddenSize, c.intermediateSize, c.numLayers, c.numHeads,
+                    c.numKvHeads);
+            rmsNormEps = c.rmsNormEps;
+            ropeTheta = c.ropeTheta;
+            ropeStyle = c.ropeStyle;
+            tieWordEmbeddings = c.tieWordEmbeddings;
+            attentionBias = c.attentionBias;
+            tokenIds(c.bosTokenId, c.eosTokenId, c.padTokenId);
+            initializerRange = c.initializerRange;
+            maxPositionEmbeddings = c.maxPositionEmbeddings;
+            ropeScaling = c.ropeScaling;
+            slidingWindow = c.slidingWindow;
+            mlpBias = c.mlpBias;
+        }
+
+        /**
+         * @param vocab V
+         * @param hidden d
+         * @param intermediate MLP width
+         * @param layers decoder layers
+         * @param heads query heads
+         * @param kvHeads key/value heads
+         * @return this builder
+         */
+        public Builder sizes(
+                int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads) {
+            vocabSize = vocab;
+            hiddenSize = hidden;
+            intermediateSize = intermediate;
+            numLayers = layers;
+            numHeads = heads;
+            numKvHeads = kvHeads;
+            return this;
+        }
+
+        /**
+         * @param value RMSNorm epsilon
+         * @return this builder
+         */
+        public Builder rmsNormEps(double value) {
+            rmsNormEps = value;
+            return this;
+        }
+
+        /**
+         * @param value RoPE base
+         * @return this builder
+         */
+        public Builder ropeTheta(double value) {
+            ropeTheta = value;
+            return this;
+        }
+
+        /**
+         * @param value which dimensions RoPE pairs
+         * @return this builder
+         */
+        public Builder ropeStyle(RopeStyle value) {
+            ropeStyle = java.util.Objects.requireNonNull(value, "ropeStyle");
+            return this;
+        }
+
+        /**
+         * @param value whether the LM head reuses the embedding
+         * @return this builder
+         */
+        public Builder tieWordEmbeddings(boolean value) {
+            tieWordEmbeddings = value;
+            return this;
+        }
+
+        /**
+         * @param value whether attention projections have biases
+         * @return this builder
+         */
+        public Builder attentionBias(boolean value) {
+            attentionBias = value;
+            return this;
+        }
+
+        /**
+         * @param value whether MLP projections have biases
+         * @return this builder
+         */
+        public Builder mlpBias(boolean value) {
+            mlpBias = value;
+            return this;
+        }
+
+        /**
+         * @param bos BOS id, -1 if none
+         * @param eos EOS id, -1 if none
+         * @param pad pad id, -1 if none
+         * @return this builder
+         */
+        public Builder tokenIds(int bos, int eos, int pad) {
+            bosTokenId = bos;
+            eosTokenId = eos;
+            padTokenId = pad;
+            return this;
+        }
+
+        /**
+         * @param value standard deviation of the random init
+         * @return this builder
+         */
+        public Builder initializerRange(double value) {
+            initializerRange = value;
+            return this;
+        }
+
+        /**
+         * @param value the trained context
+         * @return this builder
+         */
+        public Builder maxPositionEmbeddings(int value) {
+            maxPositionEmbeddings = value;
+            return this;
+        }
+
+        /**
+         * @param value RoPE scaling
+         * @return this builder
+         */
+        public Builder ropeScaling(RopeScaling value) {
+            ropeScaling = java.util.Objects.requireNonNull(value, "ropeScaling");
+            return this;
+        }
+
+        /**
+         * @param value the sliding window W (keys per query, itself included), -1 for none
+         * @return this builder
+         */
+        public Builder slidingWindow(int value) {
+            slidingWindow = value;
+            return this;
+        }
+
+        /**
+         * @return the validated config
+         * @throws IllegalArgumentException naming the values that do not fit
+         */
+        public LlamaConfig build() {
+            return new LlamaConfig(
+                    modelType,
+                    vocabSize,
+                    hiddenSize,
+                    intermediateSize,
+                    numLayers,
+                    numHeads,
+                    numKvHeads,
+                    rmsNormEps,
+                    ropeTheta,
+                    ropeStyle,
+                    tieWordEmbeddings,
+                    attentionBias,
+                    bosTokenId,
+                    eosTokenId,
+                    padTokenId,
+                    initializerRange,
+                    maxPositionEmbeddings,
+                    ropeScaling,
+                    slidingWindow,
+                    mlpBias);
         }
     }
 }

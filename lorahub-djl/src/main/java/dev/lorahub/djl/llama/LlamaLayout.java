@@ -11,7 +11,7 @@ import java.util.Map;
  * H*D]}, {@code post_attention_layernorm.weight [d]}, {@code mlp.gate_proj}/{@code up_proj [I, d]},
  * {@code mlp.down_proj [d, I]}; plus {@code model.embed_tokens.weight [V, d]}, {@code
  * model.norm.weight [d]} and, when untied, {@code lm_head.weight [V, d]}. Biases {@code .bias}
- * follow {@link LlamaConfig#attentionBias()}.
+ * follow {@link LlamaConfig#attentionBias()} and {@link LlamaConfig#mlpBias()}.
  */
 public final class LlamaLayout {
     private LlamaLayout() {}
@@ -56,6 +56,11 @@ public final class LlamaLayout {
             s.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), d});
             s.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), d});
             s.put(p + "mlp.down_proj.weight", new long[] {d, c.intermediateSize()});
+            if (c.mlpBias()) {
+                s.put(p + "mlp.gate_proj.bias", new long[] {c.intermediateSize()});
+                s.put(p + "mlp.up_proj.bias", new long[] {c.intermediateSize()});
+                s.put(p + "mlp.down_proj.bias", new long[] {d});
+            }
         }
         s.put("model.norm.weight", new long[] {d});
         if (!c.tieWordEmbeddings()) {

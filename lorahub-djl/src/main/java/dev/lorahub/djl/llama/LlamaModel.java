@@ -297,7 +297,8 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
                 Embedding.embedding(
                                 ids, weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
                         .singletonOrThrow();
-        NDArray mask = AttentionMask.additive(m, attentionMask, (int) b, t, past);
+        NDArray mask =
+                AttentionMask.additive(m, attentionMask, (int) b, t, past, config.slidingWindow());
         NDArray[] cosSin = rotary.cosSin(m, positionIds, t, past);
         for (int i = 0; i < config.numLayers(); i++) {
             String p = "model.layers." + i + ".";

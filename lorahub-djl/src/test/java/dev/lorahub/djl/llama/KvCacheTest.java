@@ -16,9 +16,15 @@ class KvCacheTest {
     @EnumSource(RopeStyle.class)
     void cached_steps_give_the_logits_of_the_full_forward(RopeStyle style) {
         LlamaConfig c =
-                new LlamaConfig(
-                        "mistral", 30, 24, 40, 2, 6, 2, 1e-5, 500.0, style, true, false, 1, 2, -1,
-                        0.2, 64);
+                LlamaConfig.builder("mistral")
+                        .sizes(30, 24, 40, 2, 6, 2)
+                        .rmsNormEps(1e-5)
+                        .ropeTheta(500.0)
+                        .ropeStyle(style)
+                        .tieWordEmbeddings(true)
+                        .initializerRange(0.2)
+                        .maxPositionEmbeddings(64)
+                        .build();
         Random rnd = new Random(17);
         int b = 2;
         int t = 7;

@@ -16,40 +16,63 @@ import dev.lorahub.spi.ModelBackend;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class LlamaBaseModelTest {
+    private static final Map<String, HfTinyFixture> FIXTURES = new HashMap<>();
+    private static final Map<String, BaseModel> MODELS = new HashMap<>();
     private static HfTinyFixture fx;
     private static BaseModel model;
 
     @BeforeAll
     static void load() throws IOException {
-        fx = new HfTinyFixture();
-        ModelBackend backend =
-                ServiceLoader.load(ModelBackend.class).stream()
-                        .map(ServiceLoader.Provider::get)
-                        .filter(b -> b.supports(fx.model()))
-                        .findFirst()
-                        .orElseThrow();
-        model = backend.load(fx.model());
+        fx = fixture("llama");
+        model = model("llama");
+    }
+
+    private static HfTinyFixture fixture(String name) throws IOException {
+        HfTinyFixture f = FIXTURES.get(name);
+        if (f == null) {
+            f = new HfTinyFixture(name);
+            FIXTURES.put(name, f);
+        }
+        return f;
+    }
+
+    /** The case's model, loaded once through the service-loaded backend (as users get it). */
+    private static BaseModel model(String name) throws IOException {
+        BaseModel m = MODELS.get(name);
+        if (m == null) {
+            java.nio.file.Path dir = fixture(name).model();
+            ModelBackend backend =
+                    ServiceLoader.load(ModelBackend.class).stream()
+                            .map(ServiceLoader.Provider::get)
+                            .filter(b -> b.supports(dir))
+                            .findFirst()
+                            .orElseThrow();
+            m = backend.load(dir);
+            MODELS.put(name, m);
+        }
+        return m;
     }
 
     @AfterAll
     static void close() {
-        if (model != null) {
-            model.close();
-        }
+        MODELS.values().forEach(BaseModel::close);
+        MODELS.clear();
     }
 
     /** HF's greedy ids up to the first step whose recorded top-2 margin is <= 1e-3. */
-    private static int[] trusted(String key, int row, int promptLen) {
+    private static int[] trusted(HfTinyFixture fx, String key, int row, int promptLen) {
         JsonNode ids = fx.results.get("generate").get(key).get(row);
         JsonNode margins = fx.results.get("generate_top2_margins").get(key);
         int n = ids.size() - promptLen;
@@ -67,16 +90,19 @@ class LlamaBaseModelTest {
         return out;
     }
 
-    @ParameterizedTest
-    @MethodSource("dev.lorahub.djl.HfTinyReference#variants")
-    void greedy_ids_match_hf_unpadded_and_left_padded(String variant) throws IOException {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("dev.lorahub.djl.llama.HfTinyFixture#casesAndVariants")
+    void greedy_ids_match_hf_unpadded_and_left_padded(String name, String variant)
+            throws IOException {
+        HfTinyFixture fx = fixture(name);
+        BaseModel model = model(name);
         LoraModule a = fx.adapter(variant);
         int[][] gen = HfTinyFixture.ints(fx.inputs.get("gen_input_ids"));
         List<int[]> out = model.generate(a, List.of(gen[0], gen[1]), GenerationConfig.greedy(5));
         for (int r = 0; r < 2; r++) {
-            int[] want = trusted(variant, r, 5);
+            int[] want = trusted(fx, variant, r, 5);
             assertThat(Arrays.copyOf(out.get(r), want.length))
-                    .as(variant + " row " + r)
+                    .as(name + " " + variant + " row " + r)
                     .containsExactly(want);
         }
         // left padding: row 1 is [1, 12, 200] behind two pads; the backend pads on its own
@@ -87,11 +113,11 @@ class LlamaBaseModelTest {
                         List.of(left[0], Arrays.copyOfRange(left[1], 2, 5)),
                         GenerationConfig.greedy(5));
         for (int r = 0; r < 2; r++) {
-            int[] want = trusted(variant + "__leftpad", r, 5);
+            int[] want = trusted(fx, variant + "__leftpad", r, 5);
             int[] got = outLeft.get(r);
             int cmp = Math.min(want.length, got.length);
             assertThat(Arrays.copyOf(got, cmp))
-                    .as(variant + " left row " + r)
+                    .as(name + " " + variant + " left row " + r)
                     .containsExactly(Arrays.copyOf(want, cmp));
             // a row ends early only at EOS (2), as HF's does
             if (got.length < want.length) {
@@ -108,18 +134,25 @@ class LlamaBaseModelTest {
                                 GenerationConfig.greedy(5));
         JsonNode hf = fx.results.get("generate").get(variant + "__leftpad");
         for (int r = 0; r < 2; r++) {
-            int[] want = trusted(variant + "__leftpad", r, 5);
+            int[] want = trusted(fx, variant + "__leftpad", r, 5);
             for (int i = 0; i < want.length && 5 + i < padded[r].length; i++) {
                 assertThat(padded[r][5 + i])
-                        .as(variant + " padded row " + r + " step " + i)
+                        .as(name + " " + variant + " padded row " + r + " step " + i)
                         .isEqualTo(hf.get(r).get(5 + i).asInt());
             }
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"base", "adapter_1", "lorahub", "awa_svd"})
-    void loss_of_pre_tokenized_examples_matches_hf(String variant) throws IOException {
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "llama, base", "llama, adapter_1", "llama, lorahub", "llama, awa_svd",
+        "qwen2, base", "qwen2, adapter_2", "qwen2, awa_cat",
+        "mistral, base", "mistral, adapter_0", "mistral, awa_linear_absw"
+    })
+    void loss_of_pre_tokenized_examples_matches_hf(String name, String variant)
+            throws IOException {
+        HfTinyFixture fx = fixture(name);
+        BaseModel model = model(name);
         int[][] ids = HfTinyFixture.ints(fx.inputs.get("input_ids"));
         int[][] labels = HfTinyFixture.ints(fx.inputs.get("labels"));
         List<FewShotExample> examples = new ArrayList<>();
@@ -132,7 +165,7 @@ class LlamaBaseModelTest {
             assertThat(batch.labelledTokens()).isEqualTo(7 + 5);
             double loss = model.loss(fx.adapter(variant), batch);
             double ref = fx.results.get("losses").get(variant).asDouble();
-            assertThat(Math.abs(loss - ref) / ref).as(variant).isLessThan(1e-5);
+            assertThat(Math.abs(loss - ref) / ref).as(name + " " + variant).isLessThan(1e-5);
             // evaluations restore the base: the base loss is unchanged afterwards
             double base = model.loss(fx.adapter("base"), batch);
             double refBase = fx.results.get("losses").get("base").asDouble();

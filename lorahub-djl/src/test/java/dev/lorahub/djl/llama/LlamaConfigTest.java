@@ -36,6 +36,9 @@ class LlamaConfigTest {
         assertThat(m.tieWordEmbeddings()).isFalse();
         assertThat(m.attentionBias()).isFalse();
         assertThat(m.padTokenId()).isEqualTo(-1);
+        assertThat(m.slidingWindow()).isEqualTo(4096);
+        assertThat(m.mlpBias()).isFalse();
+        assertThat(LlamaConfig.read(write(m.toJson().toString()))).isEqualTo(m);
         LlamaConfig q =
                 LlamaConfig.read(
                         write(
@@ -47,6 +50,7 @@ class LlamaConfigTest {
         assertThat(q.tieWordEmbeddings()).isTrue();
         assertThat(q.numKvHeads()).isEqualTo(2);
         assertThat(q.eosTokenId()).isEqualTo(7);
+        assertThat(q.slidingWindow()).isEqualTo(-1);
         assertThat(LlamaConfig.read(write(q.toJson().toString()))).isEqualTo(q);
     }
 
@@ -72,5 +76,38 @@ class LlamaConfigTest {
         assertThatThrownBy(() -> LlamaConfig.read(bert))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("'bert'");
+    }
+
+    @Test
+    void reads_mlp_bias_and_refuses_a_qwen2_sliding_window() throws IOException {
+        String sizes =
+                "\"vocab_size\":10,\"hidden_size\":8,\"intermediate_size\":8,"
+                        + "\"num_hidden_layers\":1,\"num_attention_heads\":2";
+        LlamaConfig l =
+                LlamaConfig.read(write("{\"model_type\":\"llama\"," + sizes + ",\"mlp_bias\":true}"));
+        assertThat(l.mlpBias()).isTrue();
+        assertThat(LlamaLayout.shapes(l)).containsKeys("model.layers.0.mlp.down_proj.bias");
+        assertThat(LlamaConfig.read(write(l.toJson().toString()))).isEqualTo(l);
+        // llama has no window, whatever the file says
+        assertThat(
+                        LlamaConfig.read(
+                                        write(
+                                                "{\"model_type\":\"llama\","
+                                                        + sizes
+                                                        + ",\"sliding_window\":3}"))
+                                .slidingWindow())
+                .isEqualTo(-1);
+        Path qwen =
+                write(
+                        "{\"model_type\":\"qwen2\","
+                                + sizes
+                                + ",\"use_sliding_window\":true,\"sliding_window\":4}");
+        assertThatThrownBy(() -> LlamaConfig.read(qwen))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("use_sliding_window");
+        Path zero = write("{\"model_type\":\"mistral\"," + sizes + ",\"sliding_window\":0}");
+        assertThatThrownBy(() -> LlamaConfig.read(zero))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("sliding_window 0");
     }
 }
