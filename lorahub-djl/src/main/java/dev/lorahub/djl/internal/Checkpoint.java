@@ -2,16 +2,24 @@ package dev.lorahub.djl.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.LoraHubException;
 import dev.lorahub.djl.ModelFormatException;
+import dev.lorahub.io.DType;
+import dev.lorahub.io.FloatCodec;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.TensorInfo;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,14 +28,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The weights of a Hugging Face model folder: {@code model.safetensors}, or the shards named by
  * {@code model.safetensors.index.json} ({@code {"weight_map": {tensor: file}}}).
  *
- * <p>Tensors are read through the core {@link SafetensorsReader} (memory-mapped) and converted to
- * float32 in Java: F16 and BF16 never become NDArrays of their own type (a BF16 NDArray aborts the
- * JVM in DJL 0.36). Failures name the file and the tensor ({@link ModelFormatException}). Closing
+ * <p>Headers are validated by the core {@link SafetensorsReader}; {@link #load} streams each
+ * tensor's bytes with positional reads through a 16 MiB staging buffer straight into libtorch
+ * memory, converting F16, BF16 and F64 to float32 on the way (F16 and BF16 never become NDArrays
+ * of their own type: a BF16 NDArray aborts the JVM in DJL 0.36). So loading costs the float32
+ * weights once, plus the staging buffer: no Java copy, no second native copy, and no memory-mapped
+ * pages counted in the process's resident memory. Not thread-safe. Failures name the file and the tensor ({@link ModelFormatException}). Closing
  * the checkpoint closes the readers; NDArrays already loaded belong to their manager.
  */
 public final class Checkpoint implements AutoCloseable {
@@ -40,6 +52,14 @@ public final class Checkpoint implements AutoCloseable {
     private final Path directory;
     private final List<SafetensorsReader> readers;
     private final Map<String, SafetensorsReader> byName;
+    private final Map<Path, FileChannel> channels = new LinkedHashMap<>();
+    private @Nullable ByteBuffer staging;
+    private @Nullable ByteBuffer rawStaging;
+
+    /** Bytes of float32 values staged per copy into native memory (16 MiB). */
+    static final int STAGING_BYTES = 16 << 20;
+
+    private int stagingBytes = STAGING_BYTES;
 
     private Checkpoint(
             Path directory, List<SafetensorsReader> readers, Map<String, SafetensorsReader> map) {
@@ -206,7 +226,103 @@ public final class Checkpoint implements AutoCloseable {
      * @throws ModelFormatException if it is missing or not a float type
      */
     public NDArray load(String name, NDManager manager) throws IOException {
-        return manager.create(readFloats(name), new Shape(shape(name)));
+        SafetensorsReader r = reader(name);
+        TensorInfo info = r.tensor(name).orElseThrow();
+        if (!info.dtype().isConvertibleToFloat32()) {
+            throw new ModelFormatException(
+                    r.file(),
+                    "tensor '" + name + "' is " + info.dtype() + ", expected a float type");
+        }
+        NDArray out = manager.create(new Shape(info.shape()), DataType.FLOAT32);
+        try {
+            if (info.numel() > 0) {
+                fill(r, info, out);
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Streams a tensor's bytes into {@code out} (libtorch memory) through one reused staging
+     * buffer: positional reads, never the memory map, so the file's pages are not counted in
+     * this process's resident memory, and no Java array of the tensor is made. Peak extra memory
+     * is {@link #STAGING_BYTES} per checkpoint, whatever the model's size.
+     */
+    private void fill(SafetensorsReader r, TensorInfo info, NDArray out) throws IOException {
+        NDManager m = out.getManager();
+        int size = info.dtype().byteSize();
+        long start = r.dataStart() + info.begin();
+        boolean direct = info.dtype() == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        FileChannel ch = channel(r.file());
+        try (NDArray flat = out.reshape(info.numel())) {
+            long done = 0;
+            while (done < info.numel()) {
+                // the raw bytes of an F64 chunk take twice the floats' room
+                int n = (int) Math.min(stagingBytes / Math.max(Float.BYTES, size), info.numel() - done);
+                ByteBuffer floats = staging().clear().limit(n * Float.BYTES);
+                if (direct) {
+                    readFully(ch, floats, start + done * size, r.file());
+                } else {
+                    ByteBuffer raw = rawStaging().clear().limit(n * size);
+                    readFully(ch, raw, start + done * size, r.file());
+                    raw.flip();
+                    FloatCodec.decode(
+                            raw, info.dtype(), floats.order(ByteOrder.nativeOrder()).asFloatBuffer(), n);
+                }
+                try (NDArray chunk =
+                        m.create(floats.position(0).slice(), new Shape(n), DataType.FLOAT32)) {
+                    flat.set(new NDIndex("{}:{}", done, done + n), chunk);
+                }
+                done += n;
+            }
+        }
+    }
+
+    /** Tests: a smaller staging buffer, so small tensors cross chunk boundaries. */
+    Checkpoint stagingBytes(int bytes) {
+        if (bytes < Double.BYTES || bytes % Double.BYTES != 0 || staging != null) {
+            throw new IllegalArgumentException("staging bytes " + bytes + ": a multiple of 8, set before loading");
+        }
+        this.stagingBytes = bytes;
+        return this;
+    }
+
+    private ByteBuffer staging() {
+        if (staging == null) {
+            staging = ByteBuffer.allocateDirect(stagingBytes).order(ByteOrder.nativeOrder());
+        }
+        return staging;
+    }
+
+    private ByteBuffer rawStaging() {
+        if (rawStaging == null) {
+            rawStaging = ByteBuffer.allocate(stagingBytes).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        return rawStaging;
+    }
+
+    private FileChannel channel(Path file) throws IOException {
+        FileChannel ch = channels.get(file);
+        if (ch == null) {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+            channels.put(file, ch);
+        }
+        return ch;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer dst, long position, Path file)
+            throws IOException {
+        long pos = position;
+        while (dst.hasRemaining()) {
+            int read = ch.read(dst, pos);
+            if (read < 0) {
+                throw new ModelFormatException(file, "data truncated at byte " + pos);
+            }
+            pos += read;
+        }
     }
 
     /**
@@ -249,6 +365,18 @@ public final class Checkpoint implements AutoCloseable {
     @Override
     public void close() throws IOException {
         IOException first = closeAll(readers, null);
+        for (FileChannel ch : channels.values()) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        channels.clear();
         if (first != null) {
             throw first;
         }
