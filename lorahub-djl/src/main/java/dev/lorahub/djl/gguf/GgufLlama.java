@@ -10,6 +10,10 @@ import dev.lorahub.djl.llama.LlamaLayout;
 import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.djl.llama.RopeStyle;
 import dev.lorahub.djl.tokenizers.SentencePieceBpe;
+import dev.lorahub.io.AdapterFormatException;
+import dev.lorahub.io.gguf.GgufFile;
+import dev.lorahub.io.gguf.GgufTensor;
+import dev.lorahub.io.gguf.LlamaCppNames;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,8 +31,15 @@ import org.jspecify.annotations.Nullable;
  * model.layers.N.input_layernorm}, {@code attn_q/k/v/output} = {@code self_attn.q/k/v/o_proj},
  * {@code ffn_norm} = {@code post_attention_layernorm}, {@code ffn_gate/up/down} = {@code
  * mlp.gate/up/down_proj}, {@code output_norm} = {@code model.norm}, {@code output} = {@code
- * lm_head} (absent: tied). RoPE is {@link RopeStyle#INTERLEAVED} (GGUF converters permute HF's q/k
- * for it). Hyper-parameters come from {@code llama.*} metadata: {@code embedding_length}, {@code
+ * lm_head} (absent: tied).
+ *
+ * <p>q/k rows: GGUF files hold {@code attn_q}/{@code attn_k} in llama.cpp's order for its
+ * adjacent-pair RoPE, whether llama.cpp's converter permuted them from a Hugging Face checkpoint or
+ * they came so from a llama2.c/Meta checkpoint. They are put back in Hugging Face's order on load
+ * ({@link LlamaCppNames#toHfRows}) and run with {@link RopeStyle#ROTATE_HALF}, which computes the
+ * same function: so the loaded model is the Hugging Face model, PEFT adapters written for it apply
+ * as they are, and llama.cpp adapters are read into the same convention. Tensors of every type
+ * {@link GgufFile} decodes are converted to float32 (ggml's exact values). Hyper-parameters come from {@code llama.*} metadata: {@code embedding_length}, {@code
  * feed_forward_length}, {@code block_count}, {@code attention.head_count(_kv)}, {@code
  * attention.layer_norm_rms_epsilon}, {@code rope.freq_base} (default 10000), {@code
  * context_length}; BOS/EOS from {@code tokenizer.ggml.*}.
@@ -40,10 +51,25 @@ public final class GgufLlama {
      * @param file a {@code .gguf} file
      * @return the model with its tokenizer; the caller closes it
      * @throws IOException if the file cannot be read
-     * @throws ModelFormatException for another architecture or tokenizer, missing metadata or
-     *     tensors, a shape mismatch or a truncated file; nothing stays allocated then
+     * @throws ModelFormatException for an invalid GGUF file, another architecture or tokenizer,
+     *     missing metadata or tensors, a tensor type that is not converted, a shape mismatch or a
+     *     truncated file; nothing stays allocated then
      */
     public static LlamaBaseModel load(Path file) throws IOException {
+        try {
+            return loadChecked(file);
+        } catch (AdapterFormatException e) {
+            // the reader's message already starts with the file: keep it once
+            String problem = String.valueOf(e.getMessage());
+            String prefix = file + ": ";
+            throw new ModelFormatException(
+                    file,
+                    problem.startsWith(prefix) ? problem.substring(prefix.length()) : problem,
+                    e);
+        }
+    }
+
+    private static LlamaBaseModel loadChecked(Path file) throws IOException {
         GgufFile gguf = GgufFile.open(file);
         LlamaConfig config = config(gguf);
         SentencePieceBpe tokenizer = tokenizer(gguf, config);
@@ -52,7 +78,8 @@ public final class GgufLlama {
             NDManager weights = root.newSubManager();
             Map<String, NDArray> w = new LinkedHashMap<>();
             for (Map.Entry<String, long[]> e : LlamaLayout.shapes(config).entrySet()) {
-                String ggufName = ggufName(e.getKey());
+                String hfName = e.getKey();
+                String ggufName = ggufName(hfName);
                 GgufTensor t =
                         gguf.tensor(ggufName)
                                 .orElseThrow(
@@ -69,9 +96,14 @@ public final class GgufLlama {
                                     + ", expected "
                                     + Arrays.toString(e.getValue()));
                 }
-                w.put(
-                        e.getKey(),
-                        weights.create(gguf.readFloats(ggufName), new Shape(e.getValue())));
+                float[] values = gguf.readFloats(ggufName);
+                String module = hfName.substring(0, hfName.length() - ".weight".length());
+                if (LlamaCppNames.isRopePermuted(module)) {
+                    int rows = Math.toIntExact(e.getValue()[0]);
+                    int cols = Math.toIntExact(e.getValue()[1]);
+                    values = LlamaCppNames.toHfRows(values, rows, cols, config.headDim());
+                }
+                w.put(hfName, weights.create(values, new Shape(e.getValue())));
             }
             return new LlamaBaseModel(new LlamaModel(config, w, weights), tokenizer, root);
         } catch (RuntimeException e) {
@@ -81,33 +113,10 @@ public final class GgufLlama {
     }
 
     static String ggufName(String hf) {
-        if (hf.equals("model.embed_tokens.weight")) {
-            return "token_embd.weight";
-        }
-        if (hf.equals("model.norm.weight")) {
-            return "output_norm.weight";
-        }
-        if (hf.equals("lm_head.weight")) {
-            return "output.weight";
-        }
-        String rest = hf.substring("model.layers.".length());
-        int dot = rest.indexOf('.');
-        String layer = rest.substring(0, dot);
-        String suffix = rest.substring(dot + 1);
-        String mapped =
-                switch (suffix.substring(0, suffix.lastIndexOf('.'))) {
-                    case "input_layernorm" -> "attn_norm";
-                    case "self_attn.q_proj" -> "attn_q";
-                    case "self_attn.k_proj" -> "attn_k";
-                    case "self_attn.v_proj" -> "attn_v";
-                    case "self_attn.o_proj" -> "attn_output";
-                    case "post_attention_layernorm" -> "ffn_norm";
-                    case "mlp.gate_proj" -> "ffn_gate";
-                    case "mlp.up_proj" -> "ffn_up";
-                    case "mlp.down_proj" -> "ffn_down";
-                    default -> throw new IllegalArgumentException("no GGUF name for " + hf);
-                };
-        return "blk." + layer + "." + mapped + suffix.substring(suffix.lastIndexOf('.'));
+        String module = hf.substring(0, hf.lastIndexOf('.'));
+        return LlamaCppNames.toGguf(module)
+                        .orElseThrow(() -> new IllegalArgumentException("no GGUF name for " + hf))
+                + hf.substring(hf.lastIndexOf('.'));
     }
 
     static LlamaConfig config(GgufFile gguf) {
@@ -147,7 +156,7 @@ public final class GgufLlama {
                             m.get("llama.rope.freq_base") instanceof Number n
                                     ? n.doubleValue()
                                     : 10000.0)
-                    .ropeStyle(RopeStyle.INTERLEAVED)
+                    .ropeStyle(RopeStyle.ROTATE_HALF)
                     .tieWordEmbeddings(tied)
                     .tokenIds(
                             intKey(gguf, "tokenizer.ggml.bos_token_id", -1),
