@@ -8,6 +8,7 @@ import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.ModelBackends;
+import dev.lorahub.spi.ModelClosedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -55,6 +56,14 @@ final class LoraHubRun {
             Map<String, Double> singleLosses = new LinkedHashMap<>();
             List<LoraModule> selected = select(model, singleLosses);
             return search(model, optimizer, selected, singleLosses);
+        } catch (ObjectiveException e) {
+            // a model closed under the run is misuse, not a failure of the objective
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                if (c instanceof ModelClosedException closed) {
+                    throw closed;
+                }
+            }
+            throw e;
         } finally {
             batches.forEach(EncodedBatch::close);
             if (given == null) {

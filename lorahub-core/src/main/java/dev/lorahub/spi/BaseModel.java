@@ -14,7 +14,12 @@ import java.util.Optional;
  * deltaW = scaling * B @ A} to the targeted base weight in place, runs the forward pass without
  * gradients and with dropout off, and restores the base weights bit-exactly from a kept copy of
  * only the targeted matrices. No full-model copy per evaluation, no re-reading of files.
- * Implementations are not thread-safe unless they say so.
+ *
+ * <p>Threads: implementations say in their Javadoc whether one instance may be shared. This
+ * library's are: the LLaMA and T5 models of {@code lorahub-djl} serialise calls per model (one
+ * patched forward at a time, each with the same result as alone), and the toy model never patches.
+ * Every call after {@link #close()} throws {@link ModelClosedException}; {@code close()} waits for
+ * a call in progress rather than freeing memory under it.
  */
 public interface BaseModel extends AutoCloseable {
     /**
@@ -108,7 +113,7 @@ public interface BaseModel extends AutoCloseable {
         return out;
     }
 
-    /** Frees native memory. */
+    /** Frees native memory; later calls throw {@link ModelClosedException}. Idempotent. */
     @Override
     void close();
 }

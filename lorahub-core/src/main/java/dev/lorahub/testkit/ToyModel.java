@@ -10,6 +10,7 @@ import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.ModelClosedException;
 import dev.lorahub.spi.TextTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,8 +41,9 @@ import java.util.SplittableRandom;
  *
  * <p>An adapter's {@code deltaW = scaling * B @ A} is added to a scratch copy of each targeted
  * weight for the evaluation; the base weights are never modified, so the model is safe to share
- * between threads. Weights are a pure function of {@link ToyModelConfig}; {@link #save(Path)}
- * writes only that config, which {@link #load(Path)} and {@link ToyBackend} read back.
+ * between threads (after {@link #close()}, calls throw {@link ModelClosedException}, as every
+ * backend's do). Weights are a pure function of {@link ToyModelConfig}; {@link #save(Path)} writes
+ * only that config, which {@link #load(Path)} and {@link ToyBackend} read back.
  */
 public final class ToyModel implements BaseModel {
     /** The {@code model_type} in a toy model's {@code config.json}. */
@@ -54,6 +56,7 @@ public final class ToyModel implements BaseModel {
     private final Map<String, float[]> weights;
     private final Map<String, LinearShape> shapes;
     private final ToyTokenizer tokenizer;
+    private volatile boolean closed;
 
     private ToyModel(ToyModelConfig config) {
         this.config = config;
@@ -168,11 +171,13 @@ public final class ToyModel implements BaseModel {
 
     @Override
     public EncodedBatch encode(List<FewShotExample> examples) {
+        requireOpen("encode examples");
         return ToyBatch.encode(examples, tokenizer, config.vocabSize());
     }
 
     @Override
     public double loss(LoraModule adapter, EncodedBatch batch) {
+        requireOpen("compute a loss");
         if (!(batch instanceof ToyBatch toy)) {
             throw new IllegalArgumentException(
                     "batch " + batch.getClass().getName() + " was not encoded by a toy model");
@@ -311,6 +316,7 @@ public final class ToyModel implements BaseModel {
 
     @Override
     public List<int[]> generate(LoraModule adapter, List<int[]> promptIds, GenerationConfig cfg) {
+        requireOpen("generate");
         Map<String, float[]> w = effectiveWeights(adapter);
         SplittableRandom rnd = new SplittableRandom(cfg.seed());
         List<int[]> out = new ArrayList<>();
@@ -334,9 +340,17 @@ public final class ToyModel implements BaseModel {
         return out;
     }
 
-    /** Nothing to free: the toy model lives on the Java heap. */
+    /** Nothing to free (the toy model lives on the Java heap); later calls are refused. */
     @Override
-    public void close() {}
+    public void close() {
+        closed = true;
+    }
+
+    private void requireOpen(String what) {
+        if (closed) {
+            throw new ModelClosedException("the toy model is closed; cannot " + what);
+        }
+    }
 
     @Override
     public String toString() {

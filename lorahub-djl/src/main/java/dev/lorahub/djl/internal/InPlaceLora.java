@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.ModelClosedException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -40,7 +42,15 @@ import java.util.function.Supplier;
  * copies are the truth for restore: the weights must not be changed by anything else while this
  * object lives (close it before, for instance, pretraining the base weights).
  *
- * <p>The weights stay owned by the model; this class never closes them. Not thread-safe.
+ * <p>The weights stay owned by the model; this class never closes them.
+ *
+ * <p>Threads: {@link #with(LoraModule, Supplier)} and {@link #locked(Supplier)} are safe to call
+ * from any number of threads. They hold one lock per instance (so per model) from apply through the
+ * body to restore: calls run one at a time in full, and each sees the base weights plus its own
+ * adapter only. {@link #close()} takes the same lock, so it waits for the call in progress; calls
+ * after it (or waiting for the lock when it ran) throw {@link ModelClosedException}. {@link
+ * #apply(LoraModule)} and {@link #restore()} on their own are for a single owner that does not
+ * share the instance (benchmarks): between the two, the lock is not held.
  */
 public final class InPlaceLora implements AutoCloseable {
     /**
@@ -57,6 +67,9 @@ public final class InPlaceLora implements AutoCloseable {
     private final NDManager copyManager;
     private final Map<String, NDArray> originals = new HashMap<>();
     private final List<String> applied = new ArrayList<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final String owner;
+    private boolean closed;
 
     /**
      * @param targets the targetable weights by module path, each {@code [out, in]} float32, in
@@ -64,6 +77,17 @@ public final class InPlaceLora implements AutoCloseable {
      * @param manager the manager under which the kept copies live (a sub-manager is made)
      */
     public InPlaceLora(Map<String, NDArray> targets, NDManager manager) {
+        this(targets, manager, "model");
+    }
+
+    /**
+     * @param targets the targetable weights by module path, each {@code [out, in]} float32, in
+     *     model order; the map is copied, the arrays are shared with the model
+     * @param manager the manager under which the kept copies live (a sub-manager is made)
+     * @param owner what the weights belong to, for messages (e.g. {@code llama model})
+     */
+    public InPlaceLora(Map<String, NDArray> targets, NDManager manager, String owner) {
+        this.owner = Objects.requireNonNull(owner, "owner");
         Map<String, NDArray> t = new LinkedHashMap<>();
         Map<String, LinearShape> s = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : targets.entrySet()) {
@@ -150,6 +174,16 @@ public final class InPlaceLora implements AutoCloseable {
      *     gradients (as after pretraining with {@code setRequiresGradient(true)})
      */
     public void apply(LoraModule module) {
+        lock.lock();
+        try {
+            applyLocked(module);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void applyLocked(LoraModule module) {
+        requireOpen("apply '" + module.name() + "'");
         if (isApplied()) {
             throw new IllegalStateException(
                     "a module is already applied; restore() before applying '"
@@ -189,7 +223,7 @@ public final class InPlaceLora implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            restore();
+            restoreLocked();
             throw e;
         }
     }
@@ -254,6 +288,15 @@ public final class InPlaceLora implements AutoCloseable {
      * next {@link #apply(LoraModule)}.
      */
     public void restore() {
+        lock.lock();
+        try {
+            restoreLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void restoreLocked() {
         for (String path : applied) {
             // a native copy_ into the whole weight: bit-exact, no trip through the Java heap
             targets.get(path).set(ALL, originals.get(path));
@@ -273,28 +316,87 @@ public final class InPlaceLora implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} with the module applied and restores afterwards, also on failure.
+     * Runs {@code body} with the module applied and restores afterwards, also on failure; holds
+     * this instance's lock throughout, so concurrent calls run one after another.
      *
      * @param module the module to apply
      * @param body what to compute while it is applied
      * @param <T> the result type
      * @return the body's result
+     * @throws ModelClosedException if {@link #close()} ran before this call got the lock
      */
     public <T> T with(LoraModule module, Supplier<T> body) {
-        apply(module);
+        lock.lock();
         try {
-            return body.get();
+            applyLocked(module);
+            try {
+                return body.get();
+            } finally {
+                restoreLocked();
+            }
         } finally {
-            restore();
+            lock.unlock();
         }
     }
 
-    /** Restores any applied module and frees the kept copies; the weights stay with the model. */
+    /**
+     * Runs {@code body} under this instance's lock with no module applied: for work on the model
+     * that must not overlap a patched forward or {@link #close()} (encoding with a native
+     * tokenizer, a plain forward).
+     *
+     * @param what the call, for the message when closed (e.g. {@code encode examples})
+     * @param body the work
+     * @param <T> the result type
+     * @return the body's result
+     * @throws ModelClosedException if {@link #close()} ran before this call got the lock
+     */
+    public <T> T locked(String what, Supplier<T> body) {
+        lock.lock();
+        try {
+            requireOpen(what);
+            return body.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void requireOpen(String what) {
+        if (closed) {
+            throw new ModelClosedException("the " + owner + " is closed; cannot " + what);
+        }
+    }
+
+    /**
+     * @return true once {@link #close()} has run
+     */
+    public boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits for the call in progress, if any, restores any applied module and frees the kept
+     * copies; the weights stay with the model. Later calls throw {@link ModelClosedException}.
+     * Idempotent.
+     */
     @Override
     public void close() {
-        restore();
-        originals.clear();
-        copyManager.close();
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            restoreLocked();
+            originals.clear();
+            copyManager.close();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private static String abbreviate(Iterable<String> names) {

@@ -30,6 +30,15 @@ import org.jspecify.annotations.Nullable;
  * semantics). Rows are right-padded with the pad id (else EOS, else 0), mask 0 and label -100
  * there. The loss is HF's {@code LlamaForCausalLM} loss: logits[t] scored against labels[t + 1],
  * token-mean over the batch.
+ *
+ * <p>Threads: safe to share. {@link #loss}, {@link #losses}, {@link #generate}, {@link
+ * #generatePadded}, {@link #logits} and {@link #encode} hold one lock per model while they patch,
+ * run and restore (see {@link InPlaceLora}), so calls from several threads run one after another,
+ * each on the base weights plus its own adapter, with the same result as alone (bit for bit).
+ * Sharing gives no parallel speed-up; for throughput across cores load one model per worker, each
+ * costing the model's memory again (docs/reliability.md). {@link #close()} waits for the call in
+ * progress; any call after it throws {@link dev.lorahub.spi.ModelClosedException}. {@link #model()}
+ * gives the unguarded model: whoever uses it directly serialises on their own.
  */
 public final class LlamaBaseModel implements BaseModel {
     private final NDManager root;
@@ -48,7 +57,8 @@ public final class LlamaBaseModel implements BaseModel {
         this.root = Objects.requireNonNull(root, "root");
         this.model = Objects.requireNonNull(model, "model");
         this.tokenizer = tokenizer;
-        this.lora = new InPlaceLora(model.linearWeights(), root);
+        this.lora =
+                new InPlaceLora(model.linearWeights(), root, model.config().modelType() + " model");
     }
 
     /**
@@ -75,6 +85,10 @@ public final class LlamaBaseModel implements BaseModel {
 
     @Override
     public EncodedBatch encode(List<FewShotExample> examples) {
+        return lora.locked("encode examples", () -> encodeUnlocked(examples));
+    }
+
+    private EncodedBatch encodeUnlocked(List<FewShotExample> examples) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no examples to encode");
         }
@@ -206,8 +220,15 @@ public final class LlamaBaseModel implements BaseModel {
                 });
     }
 
+    /**
+     * Waits for the call in progress, restores the base weights and frees the model, its tokenizer
+     * and native memory. Later calls throw {@link dev.lorahub.spi.ModelClosedException}.
+     */
     @Override
     public void close() {
+        if (lora.isClosed()) {
+            return;
+        }
         try {
             lora.close();
             if (tokenizer instanceof AutoCloseable c) {

@@ -37,7 +37,12 @@ import org.jspecify.annotations.Nullable;
  * DenseReluDense) through {@link InPlaceLora} and restored bit-exactly afterwards. Every evaluation
  * runs in a sub-manager that is closed before it returns.
  *
- * <p>Not thread-safe: one evaluation at a time.
+ * <p>Threads: safe to share. {@link #loss}, {@link #losses}, {@link #generate}, {@link #logits} and
+ * {@link #encode} hold one lock per model while they patch, run and restore (see {@link
+ * InPlaceLora}), so calls from several threads run one after another, each on the base weights plus
+ * its own adapter, with the same result as alone (bit for bit). {@link #close()} waits for the call
+ * in progress; any call after it throws {@link dev.lorahub.spi.ModelClosedException}. {@link
+ * #weights()} and {@link #forward(Map)} are unguarded: whoever uses them serialises on their own.
  */
 public final class T5Model implements BaseModel {
     private final NDManager manager;
@@ -59,7 +64,7 @@ public final class T5Model implements BaseModel {
         for (String module : T5Weights.linearModules(weights.config()).keySet()) {
             targets.put(module, weights.get(module + ".weight"));
         }
-        this.lora = new InPlaceLora(targets, manager);
+        this.lora = new InPlaceLora(targets, manager, weights.config().modelType() + " model");
         this.tokenizer = tokenizer;
     }
 
@@ -140,6 +145,10 @@ public final class T5Model implements BaseModel {
      */
     @Override
     public T5Batch encode(List<FewShotExample> examples) {
+        return lora.locked("encode examples", () -> encodeUnlocked(examples));
+    }
+
+    private T5Batch encodeUnlocked(List<FewShotExample> examples) {
         List<int[]> inputs = new ArrayList<>();
         List<int[]> labels = new ArrayList<>();
         for (FewShotExample ex : examples) {
@@ -209,9 +218,15 @@ public final class T5Model implements BaseModel {
                 "batch " + batch.getClass().getName() + " was not made by a T5 model's encode()");
     }
 
-    /** Restores any applied adapter and frees the weights and the tokenizer. */
+    /**
+     * Waits for the call in progress, restores any applied adapter and frees the weights and the
+     * tokenizer. Later calls throw {@link dev.lorahub.spi.ModelClosedException}. Idempotent.
+     */
     @Override
     public void close() {
+        if (lora.isClosed()) {
+            return;
+        }
         lora.close();
         if (tokenizer != null) {
             tokenizer.close();
