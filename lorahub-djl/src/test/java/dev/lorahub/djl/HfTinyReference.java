@@ -14,8 +14,8 @@ import java.util.List;
  * One hf-tiny reference fixture (transformers + PEFT, see the fixtures' README): {@code model/},
  * {@code adapters/adapter_i}, {@code ref/merged/<name>}, {@code ref/inputs.json}, {@code
  * ref/results.json} and {@code ref/logits.safetensors} keyed by variant. The LLaMA and T5 fixture
- * helpers of the tests extend it. Constructing one skips the calling test when the fixture is
- * absent.
+ * helpers of the tests extend it. Constructing one fails the calling test when the fixture is
+ * absent ({@link TestData#require}).
  */
 public class HfTinyReference {
     /** The variants with reference logits and losses: the base model, 3 adapters, 4 merges. */
@@ -109,5 +109,43 @@ public class HfTinyReference {
             }
         }
         return out;
+    }
+
+    /**
+     * Asserts that tokens drawn independently follow {@code softmax(logits[off .. off + vocab) /
+     * temperature)}: each token's count within 5 binomial sigmas plus 3 draws of its expected
+     * count (the 3 draws keep a token of probability 1e-5 from failing on one lucky draw). A
+     * uniform or greedy sampler fails it wherever the softmax is not flat.
+     *
+     * @param draws the drawn tokens
+     * @param logits reference logits, row-major
+     * @param off where the row starts
+     * @param vocab the row's length
+     * @param temperature the sampling temperature
+     */
+    public static void assertSampledFromSoftmax(
+            int[] draws, float[] logits, int off, int vocab, double temperature) {
+        double[] p = new double[vocab];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, logits[off + i] / temperature);
+        }
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            p[i] = Math.exp(logits[off + i] / temperature - max);
+            sum += p[i];
+        }
+        int[] counts = new int[vocab];
+        for (int d : draws) {
+            counts[d]++;
+        }
+        int n = draws.length;
+        for (int i = 0; i < vocab; i++) {
+            double expected = n * p[i] / sum;
+            double slack = 5 * Math.sqrt(expected * (1 - p[i] / sum)) + 3;
+            org.assertj.core.api.Assertions.assertThat((double) counts[i])
+                    .as("count of token %d in %d draws, T %s", i, n, temperature)
+                    .isBetween(expected - slack, expected + slack);
+        }
     }
 }

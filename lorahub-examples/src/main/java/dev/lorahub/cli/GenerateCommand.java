@@ -54,6 +54,20 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default 0).")
     long seed;
 
+    @Option(
+            names = "--top-k",
+            defaultValue = "0",
+            description = "Sample only among the K most likely tokens (default 0: off).")
+    int topK;
+
+    @Option(
+            names = "--top-p",
+            defaultValue = "1",
+            description =
+                    "Sample only among the most likely tokens whose mass reaches P (default 1:"
+                            + " off).")
+    double topP;
+
     @Option(names = "--json", description = "Print {\"ids\": [...], \"text\": \"...\"}.")
     boolean json;
 
@@ -64,7 +78,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationConfig config = new GenerationConfig(maxNewTokens, temperature, seed);
+        GenerationConfig config =
+                new GenerationConfig(maxNewTokens, temperature, seed, topK, topP);
         try (BaseModel m = modelOptions.load()) {
             LoraModule module = modelOptions.adapterFor(m);
             Optional<TextTokenizer> tok = m.tokenizer();

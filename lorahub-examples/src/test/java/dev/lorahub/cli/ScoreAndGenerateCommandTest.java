@@ -87,6 +87,62 @@ class ScoreAndGenerateCommandTest {
     }
 
     @Test
+    void top_k_1_sampling_gives_hf_greedy_ids_at_any_temperature() throws IOException {
+        // GIVEN top-k 1: only the argmax survives the filter, so sampling at T = 5 is greedy
+        Path llama = TestData.require("hf-tiny/llama");
+        JsonNode want =
+                JSON.readTree(llama.resolve("ref/results.json").toFile())
+                        .get("generate")
+                        .get("adapter_2")
+                        .get(0);
+        CliRun run =
+                CliRun.of(
+                        "generate",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--adapter",
+                        llama.resolve("adapters/adapter_2").toString(),
+                        "--input-ids",
+                        "1,45,77,3,190",
+                        "--max-new-tokens",
+                        "5",
+                        "--temperature",
+                        "5",
+                        "--seed",
+                        "7",
+                        "--top-k",
+                        "1",
+                        "--json");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        JsonNode ids = JSON.readTree(run.out()).get("ids");
+        assertThat(ids).hasSize(5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(ids.get(i).asInt()).as("token %d", i).isEqualTo(want.get(5 + i).asInt());
+        }
+    }
+
+    @Test
+    void a_top_p_outside_0_1_is_refused_in_one_line_naming_the_value() throws IOException {
+        Path llama = TestData.require("hf-tiny/llama");
+        CliRun run =
+                CliRun.of(
+                        "generate",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--input-ids",
+                        "1,45",
+                        "--max-new-tokens",
+                        "2",
+                        "--temperature",
+                        "1",
+                        "--top-p",
+                        "0");
+        assertThat(run.exitCode()).as(run.toString()).isNotZero();
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.err()).contains("topP must be in (0, 1]", "got 0.0");
+    }
+
+    @Test
     void generate_from_text_with_the_gguf_tokenizer() throws IOException {
         Path dir = TestData.require("stories260K");
         JsonNode c = JSON.readTree(dir.resolve("expected.json").toFile()).get("cases").get(1);

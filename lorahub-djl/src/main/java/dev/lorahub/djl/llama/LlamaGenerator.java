@@ -4,13 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.lorahub.djl.internal.DecodingLoop;
 import dev.lorahub.djl.internal.TokenIds;
 import dev.lorahub.spi.GenerationConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Batched autoregressive generation with a KV cache, as Hugging Face's {@code generate} does for a
@@ -18,12 +19,12 @@ import java.util.Random;
  *
  * <p>Prompts are left-padded; {@code position_ids = cumsum(mask) - 1} with padded slots set to 1,
  * so every row's real tokens sit at positions 0, 1, 2, ... Each step feeds only the new token, with
- * the mask extended by 1 and the position advanced by 1. Greedy takes the first index of the
- * maximum logit; sampling draws from {@code softmax(logits / temperature)} with one {@link Random}
- * seeded by {@link GenerationConfig#seed()}, rows in order. Once a row emits EOS its later tokens
- * are {@code pad} (HF pads with EOS when there is no pad token); generation stops when every row
- * has finished or after {@code maxNewTokens}. Every step runs in a sub-manager that is closed; only
- * the cache survives between steps, in the generation's own sub-manager.
+ * the mask extended by 1 and the position advanced by 1. The loop and the token choice (greedy,
+ * temperature, top-k, top-p, one seeded random source) are {@link DecodingLoop} and {@link
+ * dev.lorahub.spi.TokenChooser}, shared with T5. Once a row emits EOS its later tokens are {@code
+ * pad} (HF pads with EOS when there is no pad token); generation stops when every row has finished
+ * or after {@code maxNewTokens}. Every step runs in a sub-manager that is closed; only the cache
+ * survives between steps, in the generation's own sub-manager.
  */
 public final class LlamaGenerator {
     private LlamaGenerator() {}
@@ -56,19 +57,11 @@ public final class LlamaGenerator {
             Arrays.fill(mask[r], len - p.length, len, 1);
         }
         int[][] full = generatePadded(model, ids, mask, config);
-        int eos = model.config().eosTokenId();
-        List<int[]> out = new ArrayList<>();
-        for (int[] row : full) {
-            int end = row.length;
-            for (int i = len; i < row.length; i++) {
-                if (row[i] == eos) {
-                    end = i + 1;
-                    break;
-                }
-            }
-            out.add(Arrays.copyOfRange(row, len, end));
+        int[][] news = new int[b][];
+        for (int r = 0; r < b; r++) {
+            news[r] = Arrays.copyOfRange(full[r], len, full[r].length);
         }
-        return out;
+        return DecodingLoop.untilEos(news, model.config().eosTokenId());
     }
 
     /**
@@ -89,69 +82,20 @@ public final class LlamaGenerator {
         int b = inputIds.length;
         int len = inputIds[0].length;
         int maxLen = len + config.maxNewTokens();
-        int[][] seq = new int[b][];
-        int[] lastPos = new int[b];
-        int[] posIds = new int[b * len];
-        for (int r = 0; r < b; r++) {
-            seq[r] = Arrays.copyOf(inputIds[r], maxLen);
-            int count = 0;
-            for (int i = 0; i < len; i++) {
-                count += attentionMask[r][i];
-                posIds[r * len + i] = attentionMask[r][i] == 0 ? 1 : count - 1;
-            }
-            lastPos[r] = count - 1;
-        }
-        int[] maskFlat = new int[b * maxLen];
-        for (int r = 0; r < b; r++) {
-            System.arraycopy(attentionMask[r], 0, maskFlat, r * maxLen, len);
-        }
-        Random random = new Random(config.seed());
-        boolean[] done = new boolean[b];
-        int pad = padId(c);
-        int produced = 0;
+        int[][] generated;
         try (NDManager gen = model.manager().newSubManager()) {
-            KvCache cache = new KvCache(c.numLayers());
-            int[] stepIds = flatten(inputIds);
-            int[] stepPos = posIds;
-            int stepLen = len;
-            while (produced < config.maxNewTokens()) {
-                int keys = len + produced;
-                float[] last;
-                try (NDManager step = gen.newSubManager()) {
-                    NDArray ids = step.create(stepIds, new Shape(b, stepLen));
-                    NDArray mask =
-                            step.create(slice(maskFlat, b, maxLen, keys), new Shape(b, keys));
-                    NDArray pos = step.create(stepPos, new Shape(b, stepLen));
-                    NDArray logits = model.forward(ids, mask, pos, cache, Map.of());
-                    last = logits.get(new NDIndex(":, -1, :")).toFloatArray();
-                    cache.attachAll(gen);
-                }
-                int[] next = new int[b];
-                boolean allDone = true;
-                for (int r = 0; r < b; r++) {
-                    if (done[r]) {
-                        next[r] = pad;
-                    } else {
-                        next[r] = choose(last, r * c.vocabSize(), c.vocabSize(), config, random);
-                        done[r] = next[r] == c.eosTokenId();
-                    }
-                    allDone &= done[r];
-                    seq[r][len + produced] = next[r];
-                    maskFlat[r * maxLen + len + produced] = 1;
-                    lastPos[r]++;
-                }
-                produced++;
-                if (allDone) {
-                    break;
-                }
-                stepIds = next;
-                stepPos = lastPos.clone();
-                stepLen = 1;
-            }
+            generated =
+                    DecodingLoop.run(
+                            b,
+                            c.eosTokenId(),
+                            padId(c),
+                            config,
+                            new CachedSteps(model, gen, inputIds, attentionMask, maxLen));
         }
         int[][] out = new int[b][];
         for (int r = 0; r < b; r++) {
-            out[r] = Arrays.copyOf(seq[r], len + produced);
+            out[r] = Arrays.copyOf(inputIds[r], len + generated[r].length);
+            System.arraycopy(generated[r], 0, out[r], len, generated[r].length);
         }
         return out;
     }
@@ -163,32 +107,71 @@ public final class LlamaGenerator {
         return c.padTokenId() >= 0 ? c.padTokenId() : Math.max(c.eosTokenId(), 0);
     }
 
-    private static int choose(
-            float[] logits, int off, int vocab, GenerationConfig config, Random random) {
-        int best = 0;
-        for (int i = 1; i < vocab; i++) {
-            if (logits[off + i] > logits[off + best]) {
-                best = i;
+    /**
+     * The model behind {@link DecodingLoop}: the first call runs the padded prompt with {@code
+     * position_ids = cumsum(mask) - 1} (padded slots at 1), each later call one token per row with
+     * the mask extended by 1 and the positions advanced by 1, reading and growing the cache.
+     */
+    private static final class CachedSteps implements DecodingLoop.Step {
+        private final LlamaModel model;
+        private final NDManager gen;
+        private final KvCache cache;
+        private final int[][] prompt;
+        private final int b;
+        private final int len;
+        private final int maxLen;
+        private final int[] maskFlat;
+        private final int[] promptPos;
+        private final int[] lastPos;
+        private int produced;
+
+        CachedSteps(
+                LlamaModel model, NDManager gen, int[][] prompt, int[][] mask, int maxLen) {
+            this.model = model;
+            this.gen = gen;
+            this.cache = new KvCache(model.config().numLayers());
+            this.prompt = prompt;
+            this.b = prompt.length;
+            this.len = prompt[0].length;
+            this.maxLen = maxLen;
+            this.maskFlat = new int[b * maxLen];
+            this.promptPos = new int[b * len];
+            this.lastPos = new int[b];
+            for (int r = 0; r < b; r++) {
+                System.arraycopy(mask[r], 0, maskFlat, r * maxLen, len);
+                int count = 0;
+                for (int i = 0; i < len; i++) {
+                    count += mask[r][i];
+                    promptPos[r * len + i] = mask[r][i] == 0 ? 1 : count - 1;
+                }
+                lastPos[r] = count - 1;
             }
         }
-        if (config.temperature() == 0) {
-            return best;
-        }
-        double max = logits[off + best];
-        double[] p = new double[vocab];
-        double z = 0;
-        for (int i = 0; i < vocab; i++) {
-            p[i] = Math.exp((logits[off + i] - max) / config.temperature());
-            z += p[i];
-        }
-        double u = random.nextDouble() * z;
-        for (int i = 0; i < vocab; i++) {
-            u -= p[i];
-            if (u < 0) {
-                return i;
+
+        @Override
+        public float[] logits(int @Nullable [] fed) {
+            if (fed != null) {
+                // the previous step's tokens join the mask and advance the positions
+                for (int r = 0; r < b; r++) {
+                    maskFlat[r * maxLen + len + produced] = 1;
+                    lastPos[r]++;
+                }
+                produced++;
+            }
+            int stepLen = fed == null ? len : 1;
+            int keys = len + produced;
+            try (NDManager step = gen.newSubManager()) {
+                NDArray ids =
+                        step.create(fed == null ? flatten(prompt) : fed, new Shape(b, stepLen));
+                NDArray mask = step.create(slice(maskFlat, b, maxLen, keys), new Shape(b, keys));
+                NDArray pos =
+                        step.create(fed == null ? promptPos : lastPos.clone(), new Shape(b, stepLen));
+                NDArray logits = model.forward(ids, mask, pos, cache, Map.of());
+                float[] last = logits.get(new NDIndex(":, -1, :")).toFloatArray();
+                cache.attachAll(gen);
+                return last;
             }
         }
-        return best;
     }
 
     private static int[] flatten(int[][] rows) {

@@ -4,22 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.lorahub.spi.GenerationConfig;
-import java.util.ArrayList;
+import dev.lorahub.djl.internal.DecodingLoop;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Greedy or seeded-sampling generation for a T5 model, as HF's {@code generate} with {@code
  * num_beams = 1}: the encoder runs once; the decoder starts from {@code decoder_start_token_id} and
  * advances one position per step with a {@link T5DecoderCache} (self-attention keys and values
- * grown, cross-attention keys and values computed once). A row that has emitted EOS is finished: HF
- * would feed it pad tokens; here it simply stops, and generation ends when every row has finished
- * or {@code maxNewTokens} is reached.
- *
- * <p>Greedy picks the first index of the largest logit. Sampling draws from {@code softmax(logits /
- * temperature)} with a {@link SplittableRandom} seeded by the config, one draw per unfinished row
- * per step in row order, so a seed gives the same ids on every run.
+ * grown, cross-attention keys and values computed once). The loop and the token choice (greedy,
+ * temperature, top-k, top-p, one seeded random source) are {@link DecodingLoop} and {@link
+ * dev.lorahub.spi.TokenChooser}, shared with LLaMA: a row that has emitted EOS is fed pad tokens, as
+ * HF does, and its result ends at the EOS; generation ends when every row has finished or {@code
+ * maxNewTokens} is reached.
  *
  * <p>Memory: each step runs in its own sub-manager; only the cache moves to the generation's
  * manager, and the arrays it replaces are freed at once.
@@ -44,51 +41,36 @@ final class T5Generator {
             return List.of();
         }
         T5Batch layout = T5Batch.ofPrompts(prompts, c);
-        List<List<Integer>> out = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            out.add(new ArrayList<>());
-        }
-        boolean[] finished = new boolean[batch];
-        SplittableRandom random = new SplittableRandom(gen.seed());
+        int[][] generated;
         try (NDManager m = parent.newSubManager()) {
             NDArray maskBias = layout.maskBias(m);
             NDArray encoded = forward.encode(layout.inputIds(m), maskBias);
             T5DecoderCache cache = new T5DecoderCache(c.numDecoderLayers());
-            long[] next = new long[batch];
-            Arrays.fill(next, c.decoderStartTokenId());
-            int unfinished = batch;
-            for (int step = 0; step < gen.maxNewTokens() && unfinished > 0; step++) {
-                float[] logits;
-                try (NDManager stepManager = m.newSubManager()) {
-                    NDArray ids = stepManager.create(next, new Shape(batch, 1));
-                    NDArray[] before = snapshot(cache);
-                    logits = forward.decode(ids, encoded, maskBias, cache).toFloatArray();
-                    keep(cache, before, m);
-                }
-                int vocab = logits.length / batch;
-                for (int b = 0; b < batch; b++) {
-                    if (finished[b]) {
-                        next[b] = c.padTokenId();
-                        continue;
-                    }
-                    int token =
-                            gen.temperature() == 0
-                                    ? argmax(logits, b * vocab, vocab)
-                                    : sample(logits, b * vocab, vocab, gen.temperature(), random);
-                    out.get(b).add(token);
-                    next[b] = token;
-                    if (token == c.eosTokenId()) {
-                        finished[b] = true;
-                        unfinished--;
-                    }
-                }
-            }
+            int[] start = new int[batch];
+            Arrays.fill(start, c.decoderStartTokenId());
+            generated =
+                    DecodingLoop.run(
+                            batch,
+                            c.eosTokenId(),
+                            c.padTokenId(),
+                            gen,
+                            fed -> {
+                                try (NDManager step = m.newSubManager()) {
+                                    long[] next =
+                                            Arrays.stream(fed == null ? start : fed)
+                                                    .asLongStream()
+                                                    .toArray();
+                                    NDArray ids = step.create(next, new Shape(batch, 1));
+                                    NDArray[] before = snapshot(cache);
+                                    float[] logits =
+                                            forward.decode(ids, encoded, maskBias, cache)
+                                                    .toFloatArray();
+                                    keep(cache, before, m);
+                                    return logits;
+                                }
+                            });
         }
-        List<int[]> result = new ArrayList<>();
-        for (List<Integer> row : out) {
-            result.add(row.stream().mapToInt(Integer::intValue).toArray());
-        }
-        return result;
+        return DecodingLoop.untilEos(generated, c.eosTokenId());
     }
 
     private static NDArray[] snapshot(T5DecoderCache cache) {
@@ -119,41 +101,5 @@ final class T5Generator {
                 previous.close();
             }
         }
-    }
-
-    /**
-     * @return the first index of the largest value in {@code v[off .. off + n)}
-     */
-    static int argmax(float[] v, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (v[off + i] > v[off + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    /** One draw from {@code softmax(v[off .. off + n) / temperature)}. */
-    static int sample(float[] v, int off, int n, double temperature, SplittableRandom random) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, v[off + i] / temperature);
-        }
-        double[] p = new double[n];
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            p[i] = Math.exp(v[off + i] / temperature - max);
-            sum += p[i];
-        }
-        double u = random.nextDouble() * sum;
-        double acc = 0;
-        for (int i = 0; i < n; i++) {
-            acc += p[i];
-            if (u < acc) {
-                return i;
-            }
-        }
-        return n - 1;
     }
 }

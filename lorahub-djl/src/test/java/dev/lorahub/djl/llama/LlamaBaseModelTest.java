@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.HfTinyReference;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
@@ -223,6 +224,56 @@ class LlamaBaseModelTest {
                         new GenerationConfig(8, 1.0, 43));
         // near-uniform logits (|logit| < 1): two seeds agreeing on 8 tokens of 256 is ~impossible
         assertThat(other.get(0)).isNotEqualTo(a.get(0));
+    }
+
+    @Test
+    void sampled_first_tokens_follow_the_tempered_softmax_of_hf_logits() throws IOException {
+        // GIVEN mistral's right-padded row 0: HF's logits at position 4 are the next-token logits
+        // of its first 5 ids (causal), and they span about 2.7 (llama's stay below 1)
+        HfTinyFixture fx = fixture("mistral");
+        int[] prompt = Arrays.copyOf(HfTinyFixture.ints(fx.inputs.get("input_ids"))[0], 5);
+        float[] ref = fx.logits("base");
+        int off = 4 * 256; // row 0, position 4
+        double temperature = 0.5;
+        // WHEN 4000 identical rows each draw one token (one seeded stream, rows in order)
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < 4000; i++) {
+            prompts.add(prompt);
+        }
+        List<int[]> out =
+                model("mistral")
+                        .generate(
+                                adapterUnchecked(),
+                                prompts,
+                                new GenerationConfig(1, temperature, 99));
+        int[] draws = out.stream().mapToInt(r -> r[0]).toArray();
+        // THEN the frequencies are softmax(logits / T)
+        HfTinyReference.assertSampledFromSoftmax(draws, ref, off, 256, temperature);
+    }
+
+    @Test
+    void top_k_sampling_draws_only_the_k_most_likely_first_tokens() throws IOException {
+        HfTinyFixture fx = fixture("mistral");
+        int[] prompt = Arrays.copyOf(HfTinyFixture.ints(fx.inputs.get("input_ids"))[0], 5);
+        float[] row = Arrays.copyOfRange(fx.logits("base"), 4 * 256, 5 * 256);
+        float[] sorted = row.clone();
+        Arrays.sort(sorted);
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            prompts.add(prompt);
+        }
+        List<int[]> out =
+                model("mistral")
+                        .generate(
+                                adapterUnchecked(),
+                                prompts,
+                                new GenerationConfig(1, 2.0, 5).withTopK(3));
+        java.util.Set<Integer> seen = new java.util.TreeSet<>();
+        for (int[] r : out) {
+            seen.add(r[0]);
+            assertThat(row[r[0]]).isGreaterThanOrEqualTo(sorted[256 - 3]);
+        }
+        assertThat(seen).hasSize(3);
     }
 
     private static LoraModule adapterUnchecked() {
