@@ -170,14 +170,15 @@ public final class LoraModule {
 
     /**
      * Loads a PEFT adapter folder ({@code adapter_config.json} + {@code
-     * adapter_model.safetensors}); see {@link PeftAdapters} for what is accepted and refused.
+     * adapter_model.safetensors}, or a pickled {@code adapter_model.bin} read without running
+     * anything from it); see {@link PeftAdapters} for what is accepted and refused.
      *
-     * @param dir folder with adapter_config.json and adapter_model.safetensors
+     * @param dir folder with adapter_config.json and adapter_model.safetensors (or .bin)
      * @return the module, named after the folder
      * @throws java.nio.file.NoSuchFileException if the folder does not exist
-     * @throws AdapterFormatException if the folder holds {@code adapter_model.bin} only (a pickle:
-     *     the message says how to convert it), or a file is invalid; the message names the file,
-     *     the key and the shapes
+     * @throws AdapterFormatException if a file is invalid, or a pickle holds anything {@code
+     *     torch.load(weights_only=True)} refuses; the message names the file, the key and the
+     *     shapes, or the forbidden global, opcode or record
      * @throws IOException if the files cannot be read
      */
     public static LoraModule load(Path dir) throws IOException {

@@ -19,11 +19,16 @@ import java.util.Set;
  * <p>Reading accepts exactly the tensors of plain LoRA on linear layers, {@code
  * base_model.model.<path>.lora_A.weight} {@code [r, in]} and {@code .lora_B.weight} {@code [out,
  * r]} in F32, F16, BF16 or F64, and refuses, with an {@link AdapterFormatException} naming the
- * file, the key and the shapes, everything it cannot represent faithfully: a pickled {@code
- * adapter_model.bin}, DoRA ({@code use_dora} or {@code lora_magnitude_vector}), embedding LoRA
+ * file, the key and the shapes, everything it cannot represent faithfully: DoRA ({@code use_dora} or {@code lora_magnitude_vector}), embedding LoRA
  * ({@code lora_embedding_A/B}), {@code modules_to_save} copies, trained biases, keys that still
  * hold an adapter name, a factor without its partner, A and B ranks that differ, a rank other than
  * the config's for that module, and tensors that are not 2-D.
+ *
+ * <p>A folder without {@code adapter_model.safetensors} but with a pickled {@code adapter_model.bin}
+ * (PEFT's {@code safe_serialization=False}, older PEFT releases) is read through {@link
+ * PytorchReader}, which runs nothing from the file and refuses whatever {@code
+ * torch.load(weights_only=True)} refuses; when both files exist, the safetensors one is read, as
+ * PEFT does.
  */
 public final class PeftAdapters {
     /** The config file of a PEFT folder. */
@@ -32,7 +37,7 @@ public final class PeftAdapters {
     /** The weights file of a PEFT folder. */
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
 
-    /** The pickled weights file of old PEFT folders, which this library refuses to unpickle. */
+    /** The pickled weights file of old PEFT folders, read when there is no safetensors file. */
     public static final String PICKLE_FILE = "adapter_model.bin";
 
     /** The {@code __metadata__} PEFT writes. */
@@ -50,14 +55,15 @@ public final class PeftAdapters {
      * @param config the parsed adapter_config.json
      * @param layers the layers in the order their lora_A tensors appear in the file's header
      * @param dtypes the stored element types of each layer's factors, by module path
-     * @param weightsHash the SHA-256 of adapter_model.safetensors as it was read, computed on first
-     *     use
+     * @param weightsHash the SHA-256 of the weights file as it was read, computed on first use
+     * @param format the format the weights file was read in
      */
     public record Contents(
             AdapterConfig config,
             List<LoraLayer> layers,
             Map<String, StoredDtypes> dtypes,
-            FileHash weightsHash) {
+            FileHash weightsHash,
+            WeightsFormat format) {
         /** Copies the collections. */
         public Contents {
             layers = List.copyOf(layers);
@@ -71,7 +77,8 @@ public final class PeftAdapters {
      * @param dir the folder
      * @return its config, layers, stored dtypes and (lazy) weights hash
      * @throws NoSuchFileException if the folder does not exist
-     * @throws AdapterFormatException if a file is missing, pickled or invalid (see class doc)
+     * @throws AdapterFormatException if a file is missing or invalid, or a pickle is refused (see
+     *     class doc)
      * @throws IOException if a file cannot be read
      */
     public static Contents read(Path dir) throws IOException {
@@ -86,14 +93,7 @@ public final class PeftAdapters {
                             + " and "
                             + WEIGHTS_FILE);
         }
-        Path weights = dir.resolve(WEIGHTS_FILE);
-        if (!Files.exists(weights)) {
-            Path pickle = dir.resolve(PICKLE_FILE);
-            if (Files.exists(pickle)) {
-                throw new AdapterFormatException(pickle, pickleMessage());
-            }
-            throw new AdapterFormatException(dir, "no " + WEIGHTS_FILE + " in the folder");
-        }
+        Path weights = weightsFile(dir);
         Path configFile = dir.resolve(CONFIG_FILE);
         if (!Files.exists(configFile)) {
             throw new AdapterFormatException(dir, "no " + CONFIG_FILE + " in the folder");
@@ -109,17 +109,24 @@ public final class PeftAdapters {
     }
 
     /**
-     * The refusal for {@code adapter_model.bin}: why, and how to convert it.
+     * The weights file of a PEFT folder: {@code adapter_model.safetensors}, else {@code
+     * adapter_model.bin}.
      *
-     * @return the message
+     * @param dir an adapter folder
+     * @return the file {@link #read(Path)} reads
+     * @throws AdapterFormatException if the folder has neither
      */
-    static String pickleMessage() {
-        return "adapter_model.bin is a Python pickle; loading it would run arbitrary code from the"
-                + " file, so lorahub never unpickles adapters. Convert it once, in a trusted"
-                + " Python environment, inside the adapter folder: python -c \"from"
-                + " safetensors.torch import save_file; import torch;"
-                + " save_file(torch.load('adapter_model.bin'), 'adapter_model.safetensors',"
-                + " metadata={'format':'pt'})\"";
+    public static Path weightsFile(Path dir) {
+        Path weights = dir.resolve(WEIGHTS_FILE);
+        if (Files.exists(weights)) {
+            return weights;
+        }
+        Path pickle = dir.resolve(PICKLE_FILE);
+        if (Files.exists(pickle)) {
+            return pickle;
+        }
+        throw new AdapterFormatException(
+                dir, "no " + WEIGHTS_FILE + " (nor " + PICKLE_FILE + ") in the folder");
     }
 
     /**

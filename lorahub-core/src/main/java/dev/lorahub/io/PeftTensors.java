@@ -10,16 +10,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Reads and validates the tensors of adapter_model.safetensors against the adapter config. */
+/**
+ * Reads and validates the tensors of adapter_model.safetensors (or a pickled adapter_model.bin)
+ * against the adapter config.
+ */
 final class PeftTensors {
     private PeftTensors() {}
 
     static PeftAdapters.Contents read(Path file, AdapterConfig config) throws IOException {
         FileHash hash = FileHash.snapshot(file);
-        try (SafetensorsReader reader = SafetensorsReader.open(file)) {
-            Map<String, TensorInfo> aByPath = new LinkedHashMap<>();
-            Map<String, TensorInfo> bByPath = new LinkedHashMap<>();
-            for (TensorInfo t : reader.tensors()) {
+        try (TensorFile reader = TensorFile.open(file)) {
+            Map<String, TensorEntry> aByPath = new LinkedHashMap<>();
+            Map<String, TensorEntry> bByPath = new LinkedHashMap<>();
+            for (TensorEntry t : reader.entries()) {
                 Optional<String> a = PeftAdapters.modulePathOf(t.name(), PeftAdapters.A_SUFFIX);
                 Optional<String> b = PeftAdapters.modulePathOf(t.name(), PeftAdapters.B_SUFFIX);
                 if (a.isPresent()) {
@@ -30,7 +33,7 @@ final class PeftTensors {
                     throw new AdapterFormatException(file, unsupported(t));
                 }
             }
-            for (Map.Entry<String, TensorInfo> e : bByPath.entrySet()) {
+            for (Map.Entry<String, TensorEntry> e : bByPath.entrySet()) {
                 if (!aByPath.containsKey(e.getKey())) {
                     throw new AdapterFormatException(
                             file,
@@ -45,10 +48,10 @@ final class PeftTensors {
             }
             List<LoraLayer> layers = new ArrayList<>();
             Map<String, StoredDtypes> dtypes = new LinkedHashMap<>();
-            for (Map.Entry<String, TensorInfo> e : aByPath.entrySet()) {
+            for (Map.Entry<String, TensorEntry> e : aByPath.entrySet()) {
                 String path = e.getKey();
-                TensorInfo a = e.getValue();
-                TensorInfo b = bByPath.get(path);
+                TensorEntry a = e.getValue();
+                TensorEntry b = bByPath.get(path);
                 if (b == null) {
                     throw new AdapterFormatException(
                             file,
@@ -122,13 +125,13 @@ final class PeftTensors {
             if (layers.isEmpty()) {
                 throw new AdapterFormatException(file, "holds no lora_A / lora_B tensors");
             }
-            return new PeftAdapters.Contents(config, layers, dtypes, hash);
+            return new PeftAdapters.Contents(config, layers, dtypes, hash, reader.format());
         }
     }
 
     /**
-     * Decodes one layer's factors from a safetensors file: F32 as is, F16/BF16 exactly, F64
-     * rounded ({@link SafetensorsReader#readFloat32(String)}).
+     * Decodes one layer's factors from a tensor file: F32 as is, F16/BF16 exactly, F64
+     * rounded ({@link TensorFile#readFloat32(String)}).
      *
      * @param reader an open reader
      * @param modulePath the layer's module path, e.g. {@code model.layers.0.self_attn.q_proj}
@@ -143,7 +146,7 @@ final class PeftTensors {
      * @throws IOException if the file cannot be read
      */
     static LoraLayer readLayer(
-            SafetensorsReader reader,
+            TensorFile reader,
             String modulePath,
             String keyA,
             String keyB,
@@ -177,9 +180,9 @@ final class PeftTensors {
                 fanInFanOut);
     }
 
-    private static long[] shape2d(SafetensorsReader reader, String key) {
-        TensorInfo t =
-                reader.tensor(key)
+    private static long[] shape2d(TensorFile reader, String key) {
+        TensorEntry t =
+                reader.entry(key)
                         .orElseThrow(
                                 () ->
                                         new IllegalArgumentException(
@@ -197,7 +200,7 @@ final class PeftTensors {
         return s;
     }
 
-    private static TensorInfo check(Path file, TensorInfo t) {
+    private static TensorEntry check(Path file, TensorEntry t) {
         if (!t.dtype().isConvertibleToFloat32()) {
             throw new AdapterFormatException(
                     file,
@@ -233,7 +236,7 @@ final class PeftTensors {
         return t;
     }
 
-    private static String unsupported(TensorInfo t) {
+    private static String unsupported(TensorEntry t) {
         String n = t.name();
         String what;
         if (n.contains("lora_magnitude_vector")) {
@@ -260,7 +263,7 @@ final class PeftTensors {
         return PeftAdapters.PREFIX + path + suffix;
     }
 
-    private static String shape(TensorInfo t) {
+    private static String shape(TensorEntry t) {
         return Arrays.toString(t.shape());
     }
 }

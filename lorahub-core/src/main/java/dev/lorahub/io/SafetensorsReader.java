@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe for {@link #close()} racing reads; reads may run concurrently.
  */
-public final class SafetensorsReader implements AutoCloseable {
+public final class SafetensorsReader implements TensorFile {
     /** Largest piece mapped at once for files over 2 GB; a multiple of every element size. */
     static final int PIECE = 1 << 30;
 
@@ -134,6 +134,7 @@ public final class SafetensorsReader implements AutoCloseable {
     /**
      * @return the file this reader reads (or the name given to {@link #parse})
      */
+    @Override
     public Path file() {
         return file;
     }
@@ -157,6 +158,25 @@ public final class SafetensorsReader implements AutoCloseable {
      */
     public Map<String, String> metadata() {
         return header.metadata();
+    }
+
+    @Override
+    public WeightsFormat format() {
+        return WeightsFormat.SAFETENSORS;
+    }
+
+    @Override
+    public List<TensorEntry> entries() {
+        List<TensorEntry> out = new java.util.ArrayList<>();
+        for (TensorInfo t : tensors()) {
+            out.add(new TensorEntry(t.name(), t.dtype(), t.shape()));
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<TensorEntry> entry(String name) {
+        return tensor(name).map(t -> new TensorEntry(t.name(), t.dtype(), t.shape()));
     }
 
     /**

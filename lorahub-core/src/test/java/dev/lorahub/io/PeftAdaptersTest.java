@@ -73,18 +73,15 @@ class PeftAdaptersTest {
     }
 
     @Test
-    void refuses_a_pickled_adapter_saying_why_and_how_to_convert() throws IOException {
+    void reads_a_pickled_adapter_when_there_is_no_safetensors_file_and_refuses_a_broken_one()
+            throws IOException {
         Path dir = Files.createDirectory(tmp.resolve("pickled"));
         Files.writeString(dir.resolve("adapter_config.json"), CONFIG);
         Files.write(dir.resolve("adapter_model.bin"), new byte[] {(byte) 0x80, 2, 'c'});
         assertThatThrownBy(() -> LoraModule.load(dir))
                 .isInstanceOf(AdapterFormatException.class)
                 .hasMessageStartingWith(dir.resolve("adapter_model.bin").toString())
-                .hasMessageContaining("pickle")
-                .hasMessageContaining("arbitrary code")
-                .hasMessageContaining(
-                        "save_file(torch.load('adapter_model.bin'),"
-                                + " 'adapter_model.safetensors', metadata={'format':'pt'})");
+                .hasMessageContaining("magic number: pickle truncated");
     }
 
     @Test

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
-import dev.lorahub.io.SafetensorsReader;
-import dev.lorahub.io.TensorInfo;
+import dev.lorahub.io.PeftAdapters;
+import dev.lorahub.io.TensorEntry;
+import dev.lorahub.io.TensorFile;
+import dev.lorahub.io.WeightsFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -29,14 +31,17 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Show a PEFT LoRA adapter folder: base model, rank, alpha, scaling, targets, tensors,"
-                    + " dtypes, parameters and the SHA-256 of adapter_model.safetensors.",
+                    + " dtypes, parameters, the weights file's format (safetensors or PyTorch"
+                    + " pickle) and its SHA-256.",
         })
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(
             paramLabel = "DIR",
-            description = "Adapter folder (adapter_config.json + adapter_model.safetensors).")
+            description =
+                    "Adapter folder (adapter_config.json + adapter_model.safetensors, or a"
+                            + " pickled adapter_model.bin).")
     Path dir = Path.of(".");
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
@@ -63,8 +68,9 @@ final class InspectCommand implements Callable<Integer> {
      *
      * @param dir the folder, absolute
      * @param module the loaded adapter
-     * @param weightsFile its adapter_model.safetensors
-     * @param tensors every tensor in the file's header, in file order
+     * @param weightsFile its adapter_model.safetensors (or adapter_model.bin)
+     * @param format the format the weights file was read in
+     * @param tensors every tensor in the file, in file order
      * @param sha256 lower-case hex SHA-256 of the weights file
      * @param fileBytes size of the weights file
      */
@@ -72,7 +78,8 @@ final class InspectCommand implements Callable<Integer> {
             Path dir,
             LoraModule module,
             Path weightsFile,
-            List<TensorInfo> tensors,
+            WeightsFormat format,
+            List<TensorEntry> tensors,
             String sha256,
             long fileBytes) {
 
@@ -80,14 +87,16 @@ final class InspectCommand implements Callable<Integer> {
         static Report of(Path dir) throws IOException {
             Path abs = dir.toAbsolutePath().normalize();
             LoraModule module = LoraModule.load(abs);
-            Path weights = abs.resolve("adapter_model.safetensors");
-            List<TensorInfo> tensors;
-            try (SafetensorsReader reader = SafetensorsReader.open(weights)) {
-                tensors = reader.tensors();
+            Path weights = PeftAdapters.weightsFile(abs);
+            List<TensorEntry> tensors;
+            WeightsFormat format;
+            try (TensorFile reader = TensorFile.open(weights)) {
+                tensors = reader.entries();
+                format = reader.format();
             }
             // a loaded module always has its weights file to hash
             String sha256 = module.sha256().orElseThrow();
-            return new Report(abs, module, weights, tensors, sha256, Files.size(weights));
+            return new Report(abs, module, weights, format, tensors, sha256, Files.size(weights));
         }
 
         /**
@@ -103,7 +112,7 @@ final class InspectCommand implements Callable<Integer> {
          * @return the number of elements over all tensors of the file
          */
         long parameters() {
-            return tensors.stream().mapToLong(TensorInfo::numel).sum();
+            return tensors.stream().mapToLong(TensorEntry::numel).sum();
         }
 
         /**
@@ -162,6 +171,7 @@ final class InspectCommand implements Callable<Integer> {
             m.put("parameters", parameters());
             m.put("file", weightsFile.toString());
             m.put("file_bytes", fileBytes);
+            m.put("format", format.name().toLowerCase(Locale.ROOT));
             m.put("sha256", sha256);
             return m;
         }
@@ -203,6 +213,7 @@ final class InspectCommand implements Callable<Integer> {
                     "file",
                     weightsFile.getFileName()
                             + String.format(Locale.ROOT, " (%,d bytes)", fileBytes));
+            row(out, "format", format.description());
             row(out, "sha256", sha256);
             if (rank < 0 || Double.isNaN(scaling)) {
                 out.println("per module:");
