@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Reads PyTorch checkpoints ({@code pytorch_model.bin}, {@code adapter_model.bin}) without Python
@@ -431,6 +432,27 @@ public final class PytorchReader implements TensorFile {
         return t;
     }
 
+    /**
+     * Present for a contiguous view of a little-endian storage (what {@code torch.save} writes for
+     * a state dict of ordinary parameters, tied ones included); empty for a strided view or a
+     * big-endian file.
+     */
+    @Override
+    public OptionalLong contiguousOffset(String name) {
+        Py.Tensor t = require(name);
+        if (order != ByteOrder.LITTLE_ENDIAN || !isContiguous(t)) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(start(t));
+    }
+
+    /** The file offset of the view's first element. */
+    private static long start(Py.Tensor t) {
+        Py.Storage root = t.storage.root == null ? t.storage : t.storage.root;
+        long base = root.dataOffset + (t.storage.root == null ? 0 : t.storage.rootByteOffset);
+        return base + t.offset * t.dtype.byteSize();
+    }
+
     @Override
     public float[] readFloat32(String name) throws IOException {
         Py.Tensor t = require(name);
@@ -448,9 +470,7 @@ public final class PytorchReader implements TensorFile {
             return out;
         }
         int esize = t.dtype.byteSize();
-        Py.Storage root = t.storage.root == null ? t.storage : t.storage.root;
-        long base = root.dataOffset + (t.storage.root == null ? 0 : t.storage.rootByteOffset);
-        long start = base + t.offset * esize;
+        long start = start(t);
         if (isContiguous(t)) {
             int perPiece = PIECE / esize;
             for (int done = 0; done < out.length; ) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -163,6 +164,12 @@ public final class SafetensorsReader implements TensorFile {
     @Override
     public WeightsFormat format() {
         return WeightsFormat.SAFETENSORS;
+    }
+
+    /** Always present: safetensors stores every tensor contiguous and little-endian. */
+    @Override
+    public OptionalLong contiguousOffset(String name) {
+        return OptionalLong.of(header.dataStart() + require(name).begin());
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A read-only file of named tensors, whatever its format: {@link SafetensorsReader} or {@link
@@ -45,6 +46,20 @@ public interface TensorFile extends Closeable {
      * @throws IOException if the file cannot be read
      */
     float[] readFloat32(String name) throws IOException;
+
+    /**
+     * Where a tensor's elements lie in {@link #file()} when they can be streamed as they are
+     * stored: contiguous, row-major, little-endian, {@code numel * dtype.byteSize()} bytes from the
+     * returned offset. A backend may then copy them into its own memory in small pieces (decoding
+     * with {@link FloatCodec}) instead of going through {@link #readFloat32(String)}'s array.
+     *
+     * @param name a tensor's key
+     * @return the byte offset of its first element in the file, or empty when the tensor must be
+     *     read through {@link #readFloat32(String)} (a strided view of a pickle's storage, a
+     *     big-endian pickle)
+     * @throws IllegalArgumentException when the tensor is absent
+     */
+    OptionalLong contiguousOffset(String name);
 
     /**
      * Opens a tensor file: {@code *.safetensors} as a {@link SafetensorsReader}; {@code *.bin},

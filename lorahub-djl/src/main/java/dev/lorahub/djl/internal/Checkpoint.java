@@ -11,8 +11,8 @@ import dev.lorahub.LoraHubException;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.io.DType;
 import dev.lorahub.io.FloatCodec;
-import dev.lorahub.io.SafetensorsReader;
-import dev.lorahub.io.TensorInfo;
+import dev.lorahub.io.TensorEntry;
+import dev.lorahub.io.TensorFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,20 +27,27 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The weights of a Hugging Face model folder: {@code model.safetensors}, or the shards named by
- * {@code model.safetensors.index.json} ({@code {"weight_map": {tensor: file}}}).
+ * The weights of a Hugging Face model folder, looked for in transformers' order: {@code
+ * model.safetensors}, the shards named by {@code model.safetensors.index.json} ({@code
+ * {"weight_map": {tensor: file}}}), {@code pytorch_model.bin}, the shards named by {@code
+ * pytorch_model.bin.index.json}.
  *
- * <p>Headers are validated by the core {@link SafetensorsReader}; {@link #load} streams each
- * tensor's bytes with positional reads through a 16 MiB staging buffer straight into libtorch
- * memory, converting F16, BF16 and F64 to float32 on the way (F16 and BF16 never become NDArrays
- * of their own type: a BF16 NDArray aborts the JVM in DJL 0.36). So loading costs the float32
- * weights once, plus the staging buffer: no Java copy, no second native copy, and no memory-mapped
- * pages counted in the process's resident memory. Not thread-safe. Failures name the file and the tensor ({@link ModelFormatException}). Closing
- * the checkpoint closes the readers; NDArrays already loaded belong to their manager.
+ * <p>Files are opened and validated by the core {@link TensorFile} readers (safetensors; PyTorch
+ * pickles through the restricted unpickler of {@link dev.lorahub.io.PytorchReader}, which runs
+ * nothing from the file). {@link #load} streams each tensor's bytes with positional reads through
+ * a 16 MiB staging buffer straight into libtorch memory, converting F16, BF16 and F64 to float32
+ * on the way (F16 and BF16 never become NDArrays of their own type: a BF16 NDArray aborts the JVM
+ * in DJL 0.36). So loading costs the float32 weights once, plus the staging buffer: no Java copy,
+ * no second native copy, and no memory-mapped pages counted in the process's resident memory. The
+ * one exception is a pickled tensor that is a strided view of its storage, or a big-endian pickle
+ * ({@link TensorFile#contiguousOffset} empty): it is gathered into a Java array first. Not
+ * thread-safe. Failures name the file and the tensor ({@link ModelFormatException}). Closing the
+ * checkpoint closes the readers; NDArrays already loaded belong to their manager.
  */
 public final class Checkpoint implements AutoCloseable {
     /** The single-file weights name. */
@@ -49,9 +56,21 @@ public final class Checkpoint implements AutoCloseable {
     /** The shard index name. */
     public static final String INDEX = "model.safetensors.index.json";
 
+    /** The single-file PyTorch pickle weights name. */
+    public static final String PICKLE_SINGLE = "pytorch_model.bin";
+
+    /** The PyTorch pickle shard index name. */
+    public static final String PICKLE_INDEX = "pytorch_model.bin.index.json";
+
+    /** Weights files in the order transformers looks for them. */
+    private static final List<String> CANDIDATES =
+            List.of(SINGLE, INDEX, PICKLE_SINGLE, PICKLE_INDEX);
+
     private final Path directory;
-    private final List<SafetensorsReader> readers;
-    private final Map<String, SafetensorsReader> byName;
+    /** The weights file or shard index the checkpoint was opened from. */
+    private final Path source;
+    private final List<TensorFile> readers;
+    private final Map<String, TensorFile> byName;
     private final Map<Path, FileChannel> channels = new LinkedHashMap<>();
     private @Nullable ByteBuffer staging;
     private @Nullable ByteBuffer rawStaging;
@@ -62,45 +81,56 @@ public final class Checkpoint implements AutoCloseable {
     private int stagingBytes = STAGING_BYTES;
 
     private Checkpoint(
-            Path directory, List<SafetensorsReader> readers, Map<String, SafetensorsReader> map) {
+            Path directory,
+            Path source,
+            List<TensorFile> readers,
+            Map<String, TensorFile> map) {
         this.directory = directory;
+        this.source = source;
         this.readers = readers;
         this.byName = Collections.unmodifiableMap(map);
     }
 
     /**
      * @param dir a model folder
-     * @return true when it holds {@code model.safetensors} or a shard index
+     * @return true when it holds one of the weights files or shard indexes
      */
     public static boolean isCheckpoint(Path dir) {
-        return Files.isRegularFile(dir.resolve(SINGLE)) || Files.isRegularFile(dir.resolve(INDEX));
+        return CANDIDATES.stream().anyMatch(c -> Files.isRegularFile(dir.resolve(c)));
     }
 
     /**
-     * Opens the weights of a model folder (the single file is preferred over an index).
+     * Opens the weights of a model folder (safetensors before pickles, a single file before an
+     * index, as transformers does).
      *
      * @param dir the folder
      * @return the open checkpoint
      * @throws IOException if a file cannot be read
      * @throws ModelFormatException if there are no weights, the index is malformed or names a
-     *     missing shard, a file is not valid safetensors, or a tensor appears in two shards
+     *     missing shard, a file is not valid in its format, or a tensor appears in two shards
      */
     public static Checkpoint open(Path dir) throws IOException {
-        List<SafetensorsReader> readers = new ArrayList<>();
-        Map<String, SafetensorsReader> map = new LinkedHashMap<>();
+        List<TensorFile> readers = new ArrayList<>();
+        Map<String, TensorFile> map = new LinkedHashMap<>();
         try {
-            if (Files.isRegularFile(dir.resolve(SINGLE))) {
-                SafetensorsReader r = openShard(dir.resolve(SINGLE));
+            String found =
+                    CANDIDATES.stream()
+                            .filter(c -> Files.isRegularFile(dir.resolve(c)))
+                            .findFirst()
+                            .orElseThrow(
+                                    () ->
+                                            new ModelFormatException(
+                                                    dir, "no weights: none of " + CANDIDATES));
+            if (found.endsWith(".json")) {
+                openShards(dir, dir.resolve(found), readers, map);
+            } else {
+                TensorFile r = openShard(dir.resolve(found));
                 readers.add(r);
-                for (TensorInfo t : r.tensors()) {
+                for (TensorEntry t : r.entries()) {
                     map.put(t.name(), r);
                 }
-            } else if (Files.isRegularFile(dir.resolve(INDEX))) {
-                openShards(dir, readers, map);
-            } else {
-                throw new ModelFormatException(dir, "no " + SINGLE + " and no " + INDEX);
             }
-            return new Checkpoint(dir, readers, map);
+            return new Checkpoint(dir, dir.resolve(found), readers, map);
         } catch (IOException | RuntimeException e) {
             closeAll(readers, e);
             throw e;
@@ -108,9 +138,8 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static void openShards(
-            Path dir, List<SafetensorsReader> readers, Map<String, SafetensorsReader> map)
+            Path dir, Path index, List<TensorFile> readers, Map<String, TensorFile> map)
             throws IOException {
-        Path index = dir.resolve(INDEX);
         JsonNode weightMap;
         try {
             weightMap = new ObjectMapper().readTree(index.toFile()).get("weight_map");
@@ -120,7 +149,7 @@ public final class Checkpoint implements AutoCloseable {
         if (weightMap == null || !weightMap.isObject()) {
             throw new ModelFormatException(index, "no \"weight_map\" object");
         }
-        Map<String, SafetensorsReader> shards = new LinkedHashMap<>();
+        Map<String, TensorFile> shards = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String shardName = e.getValue().asText();
@@ -130,23 +159,28 @@ public final class Checkpoint implements AutoCloseable {
                         index,
                         "tensor '" + e.getKey() + "' maps to missing shard '" + shardName + "'");
             }
-            SafetensorsReader r = shards.get(shardName);
+            TensorFile r = shards.get(shardName);
             if (r == null) {
                 r = openShard(shard);
                 readers.add(r);
                 shards.put(shardName, r);
             }
-            if (r.tensor(e.getKey()).isEmpty()) {
+            if (r.entry(e.getKey()).isEmpty()) {
                 throw new ModelFormatException(
-                        shard, "tensor '" + e.getKey() + "' listed in " + INDEX + " is absent");
+                        shard,
+                        "tensor '"
+                                + e.getKey()
+                                + "' listed in "
+                                + index.getFileName()
+                                + " is absent");
             }
             map.put(e.getKey(), r);
         }
     }
 
-    private static SafetensorsReader openShard(Path file) throws IOException {
+    private static TensorFile openShard(Path file) throws IOException {
         try {
-            return SafetensorsReader.open(file);
+            return TensorFile.open(file);
         } catch (LoraHubException e) {
             if (e instanceof ModelFormatException) {
                 throw e;
@@ -198,7 +232,7 @@ public final class Checkpoint implements AutoCloseable {
      * @throws ModelFormatException if it is missing
      */
     public long[] shape(String name) {
-        return reader(name).tensor(name).orElseThrow().shape();
+        return reader(name).entry(name).orElseThrow().shape();
     }
 
     /**
@@ -208,8 +242,8 @@ public final class Checkpoint implements AutoCloseable {
      * @throws ModelFormatException if it is missing or of another type
      */
     public float[] readFloats(String name) throws IOException {
-        SafetensorsReader r = reader(name);
-        TensorInfo info = r.tensor(name).orElseThrow();
+        TensorFile r = reader(name);
+        TensorEntry info = r.entry(name).orElseThrow();
         if (!info.dtype().isConvertibleToFloat32()) {
             throw new ModelFormatException(
                     r.file(),
@@ -226,8 +260,8 @@ public final class Checkpoint implements AutoCloseable {
      * @throws ModelFormatException if it is missing or not a float type
      */
     public NDArray load(String name, NDManager manager) throws IOException {
-        SafetensorsReader r = reader(name);
-        TensorInfo info = r.tensor(name).orElseThrow();
+        TensorFile r = reader(name);
+        TensorEntry info = r.entry(name).orElseThrow();
         if (!info.dtype().isConvertibleToFloat32()) {
             throw new ModelFormatException(
                     r.file(),
@@ -236,7 +270,13 @@ public final class Checkpoint implements AutoCloseable {
         NDArray out = manager.create(new Shape(info.shape()), DataType.FLOAT32);
         try {
             if (info.numel() > 0) {
-                fill(r, info, out);
+                OptionalLong start = r.contiguousOffset(name);
+                if (start.isPresent()) {
+                    fill(r, info, start.getAsLong(), out);
+                } else {
+                    // a strided view of a pickle's storage: gathered in Java, then copied once
+                    out.set(r.readFloat32(name));
+                }
             }
             return out;
         } catch (IOException | RuntimeException e) {
@@ -250,11 +290,14 @@ public final class Checkpoint implements AutoCloseable {
      * buffer: positional reads, never the memory map, so the file's pages are not counted in
      * this process's resident memory, and no Java array of the tensor is made. Peak extra memory
      * is {@link #STAGING_BYTES} per checkpoint, whatever the model's size.
+     *
+     * @param start the file offset of the tensor's first element ({@link
+     *     TensorFile#contiguousOffset})
      */
-    private void fill(SafetensorsReader r, TensorInfo info, NDArray out) throws IOException {
+    private void fill(TensorFile r, TensorEntry info, long start, NDArray out)
+            throws IOException {
         NDManager m = out.getManager();
         int size = info.dtype().byteSize();
-        long start = r.dataStart() + info.begin();
         boolean direct = info.dtype() == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
         FileChannel ch = channel(r.file());
         try (NDArray flat = out.reshape(info.numel())) {
@@ -348,11 +391,10 @@ public final class Checkpoint implements AutoCloseable {
         return load(name, manager);
     }
 
-    private SafetensorsReader reader(String name) {
-        SafetensorsReader r = byName.get(name);
+    private TensorFile reader(String name) {
+        TensorFile r = byName.get(name);
         if (r == null) {
-            Path where = readers.size() == 1 ? readers.get(0).file() : directory.resolve(INDEX);
-            throw new ModelFormatException(where, "missing tensor '" + name + "'");
+            throw new ModelFormatException(source, "missing tensor '" + name + "'");
         }
         return r;
     }
@@ -382,9 +424,9 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
-    private static IOException closeAll(List<SafetensorsReader> readers, Throwable primary) {
+    private static IOException closeAll(List<TensorFile> readers, Throwable primary) {
         IOException first = null;
-        for (SafetensorsReader r : readers) {
+        for (TensorFile r : readers) {
             try {
                 r.close();
             } catch (IOException e) {

@@ -7,16 +7,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.io.DType;
+import dev.lorahub.io.PytorchReader;
+import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
+import dev.lorahub.io.TensorEntry;
+import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,5 +94,58 @@ class CheckpointStreamingTest {
                     .hasMessageContaining("model.safetensors")
                     .hasMessageContaining("truncated");
         }
+    }
+
+    /**
+     * Pickled checkpoints stream too: zip and legacy files, views at an offset into a shared
+     * storage, F16/BF16 records. Truth: the safetensors file the pickle was made from (F32), or the
+     * core reader's decode of the pickle (F16/BF16, itself checked against rounded originals in
+     * PytorchReaderTest). The zip/legacy shared-storage variants hold a transposed view, which has
+     * no contiguous offset and takes the gathered path.
+     */
+    @ParameterizedTest(name = "{0} staging {2}")
+    @CsvSource({
+        "pickles/llama/model/pytorch_model.bin, hf-tiny/llama/model/model.safetensors, 24",
+        "pickles/llama/model/pytorch_model.bin, hf-tiny/llama/model/model.safetensors, 16777216",
+        "pickles/variants/llama_adapter_0_zip_shared_storage/adapter_model.bin, hf-tiny/llama/adapters/adapter_0/adapter_model.safetensors, 24",
+        "pickles/variants/llama_adapter_0_legacy_shared_storage/adapter_model.bin, hf-tiny/llama/adapters/adapter_0/adapter_model.safetensors, 1000",
+        "pickles/variants/llama_adapter_0_legacy_fp16/adapter_model.bin, -, 24",
+        "pickles/variants/llama_adapter_0_zip_bf16/adapter_model.bin, -, 1000",
+    })
+    void pickled_tensors_load_bit_exactly_whether_streamed_or_gathered(
+            String pickle, String original, int stagingBytes) throws IOException {
+        Files.copy(TestData.require(pickle), tmp.resolve(Checkpoint.PICKLE_SINGLE));
+        int streamed = 0;
+        int gathered = 0;
+        try (Checkpoint c = Checkpoint.open(tmp).stagingBytes(stagingBytes);
+                PytorchReader p = PytorchReader.open(tmp.resolve(Checkpoint.PICKLE_SINGLE));
+                SafetensorsReader s =
+                        original.equals("-") ? null : SafetensorsReader.open(TestData.require(original));
+                NDManager m = NDManager.newBaseManager()) {
+            for (TensorEntry e : p.entries()) {
+                float[] expected = s == null ? p.readFloat32(e.name()) : s.readFloat32(e.name());
+                try (NDArray a = c.load(e.name(), m)) {
+                    assertThat(a.getShape().getShape()).as(e.name()).containsExactly(e.shape());
+                    assertThat(bits(a.toFloatArray())).as(e.name()).containsExactly(bits(expected));
+                }
+                if (p.contiguousOffset(e.name()).isPresent()) {
+                    streamed++;
+                } else {
+                    gathered++;
+                }
+            }
+        }
+        assertThat(streamed).as("tensors streamed").isPositive();
+        assertThat(gathered)
+                .as("transposed views gathered")
+                .isEqualTo(pickle.contains("shared_storage") ? 1 : 0);
+    }
+
+    private static int[] bits(float[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Float.floatToRawIntBits(v[i]);
+        }
+        return out;
     }
 }
