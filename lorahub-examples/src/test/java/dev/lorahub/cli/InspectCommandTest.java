@@ -55,6 +55,43 @@ class InspectCommandTest {
         byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(weights));
         assertThat(report.get("sha256").asText()).isEqualTo(HexFormat.of().formatHex(digest));
         assertThat(report.get("file_bytes").asLong()).isEqualTo(Files.size(weights));
+        assertThat(report.get("format").asText()).isEqualTo("safetensors");
+    }
+
+    @Test
+    void a_pickled_adapter_is_inspected_saying_which_pickle_format_was_read() throws Exception {
+        for (String[] c :
+                new String[][] {
+                    {"pickles/llama/adapter_0", "pytorch_zip", "PyTorch pickle (zip, torch >= 1.6)"},
+                    {
+                        "pickles/variants/llama_adapter_0_legacy_fp16",
+                        "pytorch_legacy",
+                        "PyTorch pickle (legacy, torch < 1.6)"
+                    }
+                }) {
+            Path dir = TestData.require(c[0]);
+            CliRun run = CliRun.of("inspect", dir.toString(), "--json");
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            JsonNode report = new ObjectMapper().readTree(run.out());
+            assertThat(report.get("format").asText()).isEqualTo(c[1]);
+            assertThat(report.get("file").asText()).endsWith("adapter_model.bin");
+            assertThat(report.get("tensor_count").asInt()).isEqualTo(8);
+            assertThat(report.get("parameters").asLong()).isEqualTo(2L * (256 + 256 + 256 + 128));
+            CliRun text = CliRun.of("inspect", dir.toString());
+            assertThat(text.exitCode()).as(text.toString()).isZero();
+            assertThat(text.out()).contains("format:     " + c[2]);
+        }
+    }
+
+    @Test
+    void a_hostile_pickle_is_refused_in_one_line_naming_the_file_and_the_global() {
+        Path dir = TestData.require("pickles/hostile/os_system_reduce");
+        CliRun run = CliRun.of("inspect", dir.toString());
+        assertThat(run.exitCode()).as(run.toString()).isNotZero();
+        assertThat(run.err().strip())
+                .doesNotContain("\n")
+                .contains(dir.resolve("adapter_model.bin").toString())
+                .contains("forbidden global 'posix.system'");
     }
 
     @Test
