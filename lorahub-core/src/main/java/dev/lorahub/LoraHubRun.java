@@ -1,5 +1,6 @@
 package dev.lorahub;
 
+import dev.lorahub.internal.Logs;
 import dev.lorahub.internal.PythonRandom;
 import dev.lorahub.optim.AskTellOptimizer;
 import dev.lorahub.optim.OptimizationListener;
@@ -21,11 +22,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** One execution of a {@link LearnStep}: checks, model, selection, search, result. */
 final class LoraHubRun {
-    private static final Logger LOG = LoggerFactory.getLogger(LoraHub.class);
+    private static final Logger LOG = Logs.get(LoraHub.class);
     private static final String MERGED_NAME = "lorahub";
 
     private final List<LoraModule> pool;

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lorahub.internal.Logs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,11 +24,10 @@ import java.util.TreeMap;
 import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Reads and writes {@link AdapterConfig} as PEFT's adapter_config.json. */
 final class AdapterConfigJson {
-    private static final Logger LOG = LoggerFactory.getLogger(AdapterConfig.class);
+    private static final Logger LOG = Logs.get(AdapterConfig.class);
 
     /** Modelled keys every PEFT version since 0.7 writes; the others only when set or read. */
     static final Set<String> STANDARD_KEYS =

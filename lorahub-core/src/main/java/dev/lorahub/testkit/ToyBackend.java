@@ -9,9 +9,13 @@ import java.nio.file.Path;
 
 /**
  * The {@link ModelBackend} of {@link ToyModel}: it supports a folder whose {@code config.json} has
- * {@code "model_type": "lorahub-toy"} (as {@link ToyModel#save(Path)} writes it). Registered in
- * {@code META-INF/services/dev.lorahub.spi.ModelBackend}, so LoraHub and the CLI resolve toy models
- * like any other backend's.
+ * {@code "model_type": "lorahub-toy"} (as {@link ToyModel#save(Path)} writes it).
+ *
+ * <p>It is not registered in lorahub-core's jar, so a production class path never carries a toy
+ * backend. A test that wants toy model folders resolved by path (by {@code LoraHub} from an
+ * adapter's {@code base_model_name_or_path}, or by the CLI) registers it in its own test resources:
+ * a file {@code src/test/resources/META-INF/services/dev.lorahub.spi.ModelBackend} containing the
+ * line {@code dev.lorahub.testkit.ToyBackend}. Otherwise pass the model with {@code .on(model)}.
  */
 public final class ToyBackend implements ModelBackend {
     private static final ObjectMapper JSON = new ObjectMapper();

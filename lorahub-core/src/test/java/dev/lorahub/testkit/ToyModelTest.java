@@ -152,4 +152,29 @@ class ToyModelTest {
             assertThat(loaded.loss(NONE, b2)).isEqualTo(m.loss(NONE, b1));
         }
     }
+
+    @Test
+    void the_main_jar_registers_no_toy_backend_only_the_test_resources_do() throws Exception {
+        // every registration of ModelBackend on this class path, and where it comes from
+        var urls =
+                java.util.Collections.list(
+                        getClass()
+                                .getClassLoader()
+                                .getResources("META-INF/services/" + ModelBackend.class.getName()));
+        assertThat(urls).isNotEmpty();
+        for (var url : urls) {
+            String text;
+            try (var in = url.openStream()) {
+                text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            boolean fromTests = url.toString().contains("/test-classes/")
+                    || url.toString().contains("-tests.jar!");
+            if (!fromTests) {
+                assertThat(text).as("registered by %s", url).doesNotContain("testkit");
+            }
+        }
+        // and ToyBackend's own class file comes from the main output, not the test resources
+        assertThat(ToyBackend.class.getProtectionDomain().getCodeSource().getLocation().toString())
+                .doesNotContain("test-classes");
+    }
 }

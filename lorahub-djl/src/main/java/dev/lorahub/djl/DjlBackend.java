@@ -88,6 +88,7 @@ public final class DjlBackend implements ModelBackend {
     }
 
     private static BaseModel loadLlama(Path dir) throws IOException {
+        DjlRuntime.start();
         NDManager root = NDManager.newBaseManager();
         TextTokenizer tok = null;
         try {

@@ -7,6 +7,7 @@ import dev.lorahub.Composer;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
+import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.internal.InPlaceLora;
 import dev.lorahub.djl.llama.LlamaConfig;
 import dev.lorahub.djl.llama.LlamaFiles;
@@ -74,6 +75,7 @@ public final class LlamaEvalBenchmark {
                 "(ms per evaluation, medians; ratio = (compose+patch+forward+restore)/fwd-alone;"
                         + " overhead = (compose+patch+restore)/fwd-alone;"
                         + " CPU = calling-thread CPU ms)");
+        DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
         try (NDManager root = NDManager.newBaseManager()) {
             Path fixture = findFixture();
             if (fixture != null) {

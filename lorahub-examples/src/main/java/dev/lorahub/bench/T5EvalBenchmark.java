@@ -10,6 +10,7 @@ import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
+import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.internal.InPlaceLora;
 import dev.lorahub.djl.t5.T5Activation;
 import dev.lorahub.djl.t5.T5Batch;
@@ -87,6 +88,7 @@ public final class T5EvalBenchmark {
                         1,
                         0);
         long t0 = System.nanoTime();
+        DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
         NDManager manager = NDManager.newBaseManager();
         T5Weights weights = randomWeights(config, manager);
         try (T5Model model = new T5Model(manager, weights, null)) {

@@ -1,5 +1,6 @@
 package dev.lorahub.cli;
 
+import dev.lorahub.djl.DjlRuntime;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,6 +55,18 @@ public final class LoraHubCli implements Runnable {
             description = "Print stack traces on errors and debug-level logs.")
     boolean verbose;
 
+    /** The global option's name for libtorch's intra-op thread count, inherited by every subcommand. */
+    static final String THREADS = "--threads";
+
+    @Option(
+            names = THREADS,
+            scope = ScopeType.INHERIT,
+            paramLabel = "N",
+            description =
+                    "Intra-op threads of the PyTorch engine for the whole run (default: half the"
+                            + " available processors, at least 1; build-hub, demo and train: 1).")
+    Integer threads;
+
     @Spec CommandSpec spec;
 
     /**
@@ -81,6 +94,12 @@ public final class LoraHubCli implements Runnable {
                         // simplelogger.properties quiets DJL to errors; --verbose shows it all
                         System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "debug");
                     }
+                    Integer n = threads(parseResult);
+                    if (n != null) {
+                        // applied when the engine starts (or now, if it has), not before: commands
+                        // that never load a model never load libtorch
+                        DjlRuntime.setThreads(n);
+                    }
                     return new CommandLine.RunLast().execute(parseResult);
                 });
         return cl;
@@ -97,6 +116,25 @@ public final class LoraHubCli implements Runnable {
             }
         }
         return false;
+    }
+
+    /**
+     * @param parseResult the root's parse result
+     * @return the last {@code --threads} given on the chain, or null
+     * @throws CommandLine.ParameterException if it is below 1
+     */
+    static Integer threads(ParseResult parseResult) {
+        Integer n = null;
+        for (ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+            if (pr.hasMatchedOption(THREADS)) {
+                n = pr.matchedOptionValue(THREADS, null);
+                if (n == null || n < 1) {
+                    throw new CommandLine.ParameterException(
+                            pr.commandSpec().commandLine(), "--threads must be at least 1, got " + n);
+                }
+            }
+        }
+        return n;
     }
 
     /** Without a subcommand: prints the usage help. */

@@ -8,6 +8,7 @@ import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
+import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.llama.LlamaFiles;
 import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.djl.train.LoraTrainer;
@@ -65,6 +66,7 @@ public final class Demo {
         }
         int total = tasks.size() * Method.values().length;
         List<DemoResult.TaskReport> reports = new ArrayList<>();
+        DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel model = LlamaFiles.load(layout.base(), manager);
                 HubBaseModel base = new HubBaseModel(model, tokenizer)) {

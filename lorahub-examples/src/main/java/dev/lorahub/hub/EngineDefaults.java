@@ -1,23 +1,23 @@
 package dev.lorahub.hub;
 
+import dev.lorahub.djl.DjlRuntime;
+
 /**
- * The DJL settings the hub commands run with unless the user set them: one intra-op thread
- * (steadier on a shared 2-core machine: two threads were measured stalling several-fold when
- * another process took a core), offline mode, and no telemetry call.
+ * The engine settings of the hub commands ({@code build-hub}, {@code demo}, {@code train}): one
+ * intra-op thread unless the user chose a count ({@code --threads}, {@code
+ * ai.djl.pytorch.num_threads}, {@code OMP_NUM_THREADS}), because one thread makes the hub's
+ * floating-point sums the same run to run (the committed hub is rebuilt bit for bit) and was the
+ * steadier choice on a shared 2-core machine. No network and quiet logs come from {@link
+ * DjlRuntime#start()}, as for every lorahub run.
  */
 public final class EngineDefaults {
     private EngineDefaults() {}
 
-    /** Sets each property that is not already set; call before DJL's engine starts. */
+    /** Chooses one thread if nobody chose, then starts the engine. */
     public static void apply() {
-        setIfAbsent("ai.djl.pytorch.num_threads", "1");
-        setIfAbsent("ai.djl.offline", "true");
-        setIfAbsent("OPT_OUT_TRACKING", "true");
-    }
-
-    private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null && System.getenv(key) == null) {
-            System.setProperty(key, value);
+        if (!DjlRuntime.threadsChosen()) {
+            DjlRuntime.setThreads(1);
         }
+        DjlRuntime.start();
     }
 }

@@ -6,6 +6,7 @@ import dev.lorahub.LoraHub;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
+import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.llama.LlamaFiles;
 import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.optim.Optimizers;
@@ -91,6 +92,7 @@ public final class HubAblation {
         double[] sum = new double[variants.size()];
         int runs = 0;
         long start = System.nanoTime();
+        DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel model = LlamaFiles.load(layout.base(), manager);
                 HubBaseModel base = new HubBaseModel(model, tokenizer)) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.llama.LlamaConfig;
 import dev.lorahub.djl.llama.LlamaFiles;
 import dev.lorahub.djl.llama.LlamaModel;
@@ -103,6 +104,7 @@ public final class HubBuilder {
         HubLayout layout = new HubLayout(root);
         CharTokenizer tokenizer = new CharTokenizer();
         Prompts prompts = new Prompts(tokenizer);
+        DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.create(modelConfig(scale), BASE_SEED, manager)) {
             PretrainingData data = new PretrainingData(prompts, DATA_SEED, scale.pretrainBatch());

@@ -286,4 +286,27 @@ class ScoreAndGenerateCommandTest {
         assertThat(run.err().strip())
                 .isEqualTo("lorahub score: " + missing + ": no such file or folder");
     }
+
+    @Test
+    void threads_sets_the_engines_intra_op_thread_count_and_refuses_zero() throws IOException {
+        Path llama = TestData.require("hf-tiny/llama");
+        try {
+            CliRun run =
+                    CliRun.of(
+                            "score",
+                            "--threads",
+                            "2",
+                            "--model",
+                            llama.resolve("model").toString(),
+                            "--examples",
+                            hfTinyExamples().toString());
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(dev.lorahub.djl.DjlRuntime.threads()).isEqualTo(2);
+        } finally {
+            dev.lorahub.djl.DjlRuntime.setThreads(1); // what the build gives every test
+        }
+        CliRun zero = CliRun.of("score", "--threads", "0", "--model", "m", "--examples", "e");
+        assertThat(zero.exitCode()).isEqualTo(LoraHubCli.EXIT_USAGE);
+        assertThat(zero.err()).contains("--threads must be at least 1, got 0");
+    }
 }

@@ -3,6 +3,7 @@ package dev.lorahub.djl.gguf;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.llama.LlamaConfig;
@@ -73,6 +74,7 @@ public final class GgufLlama {
         GgufFile gguf = GgufFile.open(file);
         LlamaConfig config = config(gguf);
         SentencePieceBpe tokenizer = tokenizer(gguf, config);
+        DjlRuntime.start();
         NDManager root = NDManager.newBaseManager();
         try {
             NDManager weights = root.newSubManager();

@@ -3,6 +3,7 @@ package dev.lorahub.djl.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
 import dev.lorahub.io.DType;
@@ -33,6 +34,7 @@ public final class LlamaFiles {
      *     truncated file; nothing stays allocated then
      */
     public static LlamaModel load(Path dir, NDManager parent) throws IOException {
+        DjlRuntime.start();
         LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
         NDManager m = parent.newSubManager();
         try (Checkpoint ckpt = Checkpoint.open(dir)) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
 import dev.lorahub.djl.internal.CrossEntropy;
@@ -80,6 +81,7 @@ public final class T5Model implements BaseModel {
      */
     public static T5Model load(Path dir) throws IOException {
         T5Config config = T5Config.read(dir.resolve("config.json"));
+        DjlRuntime.start();
         NDManager manager = NDManager.newBaseManager();
         T5Tokenizer tokenizer = null;
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {

@@ -2,6 +2,7 @@ package dev.lorahub.djl.tokenizers;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.spi.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
      * @throws IOException if it cannot be read or parsed
      */
     public static HfTextTokenizer open(Path file) throws IOException {
+        DjlRuntime.start();
         return new HfTextTokenizer(
                 HuggingFaceTokenizer.newInstance(
                         file,

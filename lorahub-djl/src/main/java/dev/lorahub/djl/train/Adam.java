@@ -3,10 +3,10 @@ package dev.lorahub.djl.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import dev.lorahub.internal.Logs;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Adam (Kingma and Ba) on NDArrays, updated in place: {@code m = b1 m + (1-b1) g}, {@code v = b2 v
@@ -32,7 +32,7 @@ final class Adam implements AutoCloseable {
     private final List<NDArray> m = new ArrayList<>();
     private final List<NDArray> v = new ArrayList<>();
     private final float clipNorm;
-    private static final Logger LOG = LoggerFactory.getLogger(Adam.class);
+    private static final Logger LOG = Logs.get(Adam.class);
     private static final int RESTORE_AFTER_SKIPS = 3;
     private static final int MAX_RESTORES = 20;
     private static final int SNAPSHOT_EVERY = 50;

@@ -9,6 +9,7 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.internal.CrossEntropy;
+import dev.lorahub.internal.Logs;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.spi.LinearShape;
 import java.util.ArrayList;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Trains a LoRA module by gradient descent on pre-tokenized causal-LM examples, the base model
@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class LoraTrainer {
-    private static final Logger LOG = LoggerFactory.getLogger(LoraTrainer.class);
+    private static final Logger LOG = Logs.get(LoraTrainer.class);
 
     private final LoraTrainingConfig config;
     private final TrainingListener listener;

@@ -3,13 +3,13 @@ package dev.lorahub.djl.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.lorahub.FewShotExample;
+import dev.lorahub.internal.Logs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Trains every parameter of a base model (the embedded hub's pretraining): Adam with warm-up and
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * so a seeded generator makes the run reproducible.
  */
 public final class Pretrainer {
-    private static final Logger LOG = LoggerFactory.getLogger(Pretrainer.class);
+    private static final Logger LOG = Logs.get(Pretrainer.class);
 
     private final PretrainingConfig config;
     private final TrainingListener listener;
