@@ -5,21 +5,58 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.io.DType;
 import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
 import dev.lorahub.testing.TestData;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointTest {
     @TempDir Path tmp;
+
+    /**
+     * Decodes every tensor of an all-F32 safetensors file straight from its bytes (u64 LE header
+     * length, JSON header, little-endian data at {@code data_offsets}), without the reader under
+     * test.
+     */
+    private static Map<String, float[]> decodeF32(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int headerLength = (int) buf.getLong(0);
+        JsonNode header =
+                new ObjectMapper()
+                        .readTree(new String(bytes, 8, headerLength, StandardCharsets.UTF_8));
+        Map<String, float[]> out = new TreeMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__")) {
+                continue;
+            }
+            assertThat(e.getValue().get("dtype").asText()).as(e.getKey()).isEqualTo("F32");
+            long begin = 8L + headerLength + e.getValue().get("data_offsets").get(0).asLong();
+            long end = 8L + headerLength + e.getValue().get("data_offsets").get(1).asLong();
+            float[] v = new float[(int) ((end - begin) / 4)];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = buf.getFloat((int) begin + 4 * i);
+            }
+            out.put(e.getKey(), v);
+        }
+        return out;
+    }
 
     @Test
     void reads_the_hf_tiny_llama_weights_as_float32_ndarrays() throws IOException {
@@ -31,7 +68,15 @@ class CheckpointTest {
             assertThat(c.shape("model.layers.0.self_attn.k_proj.weight")).containsExactly(32, 64);
             NDArray w = c.load("model.embed_tokens.weight", new long[] {256, 64}, m);
             assertThat(w.getShape().getShape()).containsExactly(256, 64);
-            assertThat(w.toFloatArray()).containsExactly(c.readFloats("model.embed_tokens.weight"));
+            // independent truth: the file's bytes decoded here from the safetensors layout
+            Map<String, float[]> raw = decodeF32(dir.resolve("model.safetensors"));
+            assertThat(raw).hasSize(21);
+            for (Map.Entry<String, float[]> e : raw.entrySet()) {
+                assertThat(c.load(e.getKey(), m).toFloatArray())
+                        .as(e.getKey())
+                        .containsExactly(e.getValue());
+                assertThat(c.readFloats(e.getKey())).as(e.getKey()).containsExactly(e.getValue());
+            }
             assertThatThrownBy(() -> c.load("lm_head.weight", new long[] {256, 32}, m))
                     .isInstanceOf(ModelFormatException.class)
                     .hasMessageContaining("model.safetensors")

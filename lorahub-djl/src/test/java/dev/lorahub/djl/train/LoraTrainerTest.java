@@ -2,6 +2,7 @@ package dev.lorahub.djl.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -61,21 +62,66 @@ class LoraTrainerTest {
     }
 
     @Test
-    void zero_steps_of_b_means_the_base_model_and_a_is_kaiming_uniform() {
+    void the_first_step_sees_the_base_model_and_a_is_kaiming_uniform() {
         try (NDManager root = NDManager.newBaseManager();
                 TinyLm model = new TinyLm(root, VOCAB, 16, 1)) {
-            // a learning rate too small to move B measurably away from its zero start in one step
+            // GIVEN one step on all 4 examples, q and v targeted at rank 8 (256 values of A), a
+            // learning rate too small to move anything measurably
+            List<FewShotExample> examples = task(4, 2);
             LoraTrainingConfig cfg =
-                    new LoraTrainingConfig(4, 8, List.of("q_proj"), 0.0, 1e-30, 1, 4, 1, 9);
-            LoraModule m = LoraTrainer.of(cfg).train(model, task(4, 2), "toy", "tiny");
-            LoraLayer q = m.layer(TinyLm.Q).orElseThrow();
-            float bound = (float) (1 / Math.sqrt(16));
-            for (float a : q.loraA()) {
+                    new LoraTrainingConfig(
+                            8, 16, List.of("q_proj", "v_proj"), 0.0, 1e-30, 1, 4, 1, 9);
+            List<Double> losses = new ArrayList<>();
+            LoraModule m =
+                    LoraTrainer.of(cfg)
+                            .listener((step, total, loss) -> losses.add(loss))
+                            .train(model, examples, "toy", "tiny");
+            // THEN the loss of step 1 (before its update) is the base model's: B starts at 0,
+            // so the LoRA branch adds nothing. Base loss computed here from the base logits:
+            // mean over the examples of -log softmax(logits[x])[y]
+            double base = 0;
+            try (NDManager scope = root.newSubManager()) {
+                for (FewShotExample e : examples) {
+                    int[] ids = e.inputIds().orElseThrow();
+                    float[] logits =
+                            model.logits(scope.create(new int[][] {ids}), Map.of()).toFloatArray();
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int v = 0; v < VOCAB; v++) {
+                        max = Math.max(max, logits[v]);
+                    }
+                    double z = 0;
+                    for (int v = 0; v < VOCAB; v++) {
+                        z += Math.exp(logits[v] - max);
+                    }
+                    base += (max + Math.log(z) - logits[ids[1]]) / examples.size();
+                }
+            }
+            assertThat(losses).hasSize(1);
+            assertThat(losses.get(0)).isCloseTo(base, offset(1e-5 * base));
+            // AND A ~ U(-1/sqrt(in), 1/sqrt(in)) (PEFT's kaiming_uniform(a = sqrt(5))): every
+            // value inside the bound, and the Kolmogorov-Smirnov distance of the 256 values to
+            // that uniform below 1.95 / sqrt(256) (the 0.1 % critical value)
+            double bound = 1 / Math.sqrt(16);
+            List<Float> values = new ArrayList<>();
+            for (LoraLayer layer : m.layers().values()) {
+                for (float a : layer.loraA()) {
+                    values.add(a);
+                }
+                for (float b : layer.loraB()) {
+                    assertThat(Math.abs(b)).as("B after one step of lr 1e-30").isLessThan(1e-20f);
+                }
+            }
+            assertThat(values).hasSize(256);
+            values.sort(null);
+            double ks = 0;
+            for (int k = 0; k < values.size(); k++) {
+                double a = values.get(k);
                 assertThat(Math.abs(a)).isLessThanOrEqualTo(bound);
+                double cdf = (a + bound) / (2 * bound);
+                double above = (k + 1.0) / values.size() - cdf;
+                ks = Math.max(ks, Math.max(above, cdf - k / (double) values.size()));
             }
-            for (float b : q.loraB()) {
-                assertThat(Math.abs(b)).isLessThan(1e-20f);
-            }
+            assertThat(ks).as("KS distance to U(-%s, %s)", bound, bound).isLessThan(1.95 / 16);
         }
     }
 
