@@ -1,5 +1,6 @@
 package dev.lorahub;
 
+import dev.lorahub.io.HfCache;
 import dev.lorahub.spi.BaseModel;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -16,7 +17,9 @@ record LearnSettings(
         int batchSize,
         LoraHubListener listener,
         ModuleSelection selection,
-        Composer composer) {
+        Composer composer,
+        @Nullable HfCache hfCache,
+        @Nullable String revision) {
 
     static LearnSettings defaults() {
         return new LearnSettings(
@@ -30,7 +33,9 @@ record LearnSettings(
                 0,
                 LoraHubListener.NONE,
                 ModuleSelection.all(),
-                Composer.of(MergeStrategy.LORAHUB));
+                Composer.of(MergeStrategy.LORAHUB),
+                null,
+                null);
     }
 
     LearnSettings withModel(BaseModel v) {
@@ -69,6 +74,14 @@ record LearnSettings(
         return with(b -> b.composer = v);
     }
 
+    LearnSettings withHfCache(HfCache v) {
+        return with(b -> b.hfCache = v);
+    }
+
+    LearnSettings withRevision(String v) {
+        return with(b -> b.revision = v);
+    }
+
     LearnSettings withBounds(double lo, double hi) {
         return with(
                 b -> {
@@ -92,7 +105,9 @@ record LearnSettings(
                 b.batchSize,
                 b.listener,
                 b.selection,
-                b.composer);
+                b.composer,
+                b.hfCache,
+                b.revision);
     }
 
     /** The fields of a settings object, mutable for the length of one {@link #with} call. */
@@ -120,6 +135,10 @@ record LearnSettings(
 
         Composer composer;
 
+        @Nullable HfCache hfCache;
+
+        @Nullable String revision;
+
         Copy(LearnSettings s) {
 
             model = s.model;
@@ -143,6 +162,10 @@ record LearnSettings(
             selection = s.selection;
 
             composer = s.composer;
+
+            hfCache = s.hfCache;
+
+            revision = s.revision;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.lorahub;
 
+import dev.lorahub.io.HfCache;
 import dev.lorahub.spi.BaseModel;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +34,30 @@ public final class LearnStep {
      */
     public LearnStep on(BaseModel model) {
         return with(settings.withModel(Objects.requireNonNull(model, "model")));
+    }
+
+    /**
+     * The Hugging Face cache in which module 0's {@code base_model_name_or_path} is looked up when
+     * it is a hub id rather than an existing path (no {@link #on(BaseModel)}). Nothing is ever
+     * downloaded.
+     *
+     * @param cache the cache (default: {@link HfCache#fromEnvironment()}, read at {@link #run()})
+     * @return a new step
+     */
+    public LearnStep hfCache(HfCache cache) {
+        return with(settings.withHfCache(Objects.requireNonNull(cache, "cache")));
+    }
+
+    /**
+     * The revision of the base model when module 0's {@code base_model_name_or_path} is a hub id
+     * (see {@link #hfCache(HfCache)}).
+     *
+     * @param revision a branch, tag or commit (default: the adapter config's {@code revision}, as
+     *     PEFT records it, else {@value HfCache#DEFAULT_REVISION})
+     * @return a new step
+     */
+    public LearnStep revision(String revision) {
+        return with(settings.withRevision(Objects.requireNonNull(revision, "revision")));
     }
 
     /**

@@ -1,7 +1,11 @@
 package dev.lorahub;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.internal.Logs;
 import dev.lorahub.internal.PythonRandom;
+import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.io.HfCache;
 import dev.lorahub.optim.AskTellOptimizer;
 import dev.lorahub.optim.OptimizationListener;
 import dev.lorahub.optim.Optimizers;
@@ -12,7 +16,6 @@ import dev.lorahub.spi.ModelBackends;
 import dev.lorahub.spi.ModelClosedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +24,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /** One execution of a {@link LearnStep}: checks, model, selection, search, result. */
@@ -99,12 +103,34 @@ final class LoraHubRun {
         return o != null ? o : Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER);
     }
 
+    /**
+     * Module 0's {@code base_model_name_or_path}: an existing path, else a hub id looked up in the
+     * Hugging Face cache at the step's revision, else the revision PEFT recorded in the adapter
+     * config ({@code "revision"}), else main.
+     */
     private BaseModel openBaseModel() {
-        String name = pool.get(0).config().baseModelNameOrPath();
+        AdapterConfig config = pool.get(0).config();
+        String name = config.baseModelNameOrPath();
+        HfCache cache = settings.hfCache() != null ? settings.hfCache() : HfCache.fromEnvironment();
+        String revision = settings.revision() != null ? settings.revision() : recordedRevision(config);
         try {
-            return ModelBackends.load(Path.of(name));
+            return ModelBackends.load(cache.locate(name, revision));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load base model '" + name + "'", e);
+        }
+    }
+
+    /** PEFT's {@code "revision"} key (the base model's revision), when it is a string. */
+    private static @Nullable String recordedRevision(AdapterConfig config) {
+        String raw = config.extraJson().get("revision");
+        if (raw == null) {
+            return null;
+        }
+        try {
+            JsonNode n = new ObjectMapper().readTree(raw);
+            return n.isTextual() && !n.asText().isEmpty() ? n.asText() : null;
+        } catch (IOException e) {
+            return null;
         }
     }
 

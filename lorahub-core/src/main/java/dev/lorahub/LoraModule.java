@@ -174,7 +174,8 @@ public final class LoraModule {
      * anything from it); see {@link PeftAdapters} for what is accepted and refused.
      *
      * @param dir folder with adapter_config.json and adapter_model.safetensors (or .bin)
-     * @return the module, named after the folder
+     * @return the module, named after the folder (after the repo, {@code org/name}, for a Hugging
+     *     Face cache snapshot: see {@link dev.lorahub.io.HfCache})
      * @throws java.nio.file.NoSuchFileException if the folder does not exist
      * @throws AdapterFormatException if a file is invalid, or a pickle holds anything {@code
      *     torch.load(weights_only=True)} refuses; the message names the file, the key and the
@@ -184,14 +185,33 @@ public final class LoraModule {
     public static LoraModule load(Path dir) throws IOException {
         PeftAdapters.Contents c = PeftAdapters.read(dir);
         Path abs = dir.toAbsolutePath().normalize();
-        Path fileName = abs.getFileName();
         return new LoraModule(
-                fileName == null ? abs.toString() : fileName.toString(),
+                nameOf(abs),
                 c.config(),
                 c.layers(),
                 c.dtypes(),
                 c.weightsHash(),
                 Set.of(abs));
+    }
+
+    /**
+     * The folder's name; for a Hugging Face cache snapshot ({@code
+     * .../models--org--name/snapshots/<commit>}) the repo id {@code org/name}, not the commit.
+     */
+    private static String nameOf(Path abs) {
+        Path fileName = abs.getFileName();
+        if (fileName == null) {
+            return abs.toString();
+        }
+        Path parent = abs.getParent();
+        Path repo = parent == null ? null : parent.getParent();
+        if (repo != null
+                && repo.getFileName() != null
+                && String.valueOf(parent.getFileName()).equals("snapshots")
+                && repo.getFileName().toString().startsWith("models--")) {
+            return repo.getFileName().toString().substring("models--".length()).replace("--", "/");
+        }
+        return fileName.toString();
     }
 
     /**

@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -41,15 +42,18 @@ final class InspectCommand implements Callable<Integer> {
             paramLabel = "DIR",
             description =
                     "Adapter folder (adapter_config.json + adapter_model.safetensors, or a"
-                            + " pickled adapter_model.bin).")
+                            + " pickled adapter_model.bin), or a Hugging Face id (org/name or"
+                            + " org/name@REV) in the cache.")
     Path dir = Path.of(".");
+
+    @Mixin HubOptions hub = new HubOptions();
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
     @Override
     public Integer call() throws IOException {
-        Report report = Report.of(dir);
+        Report report = Report.of(hub.locate(dir, null));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(

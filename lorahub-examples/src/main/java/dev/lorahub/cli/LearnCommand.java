@@ -48,9 +48,20 @@ public final class LearnCommand implements Callable<Integer> {
             names = "--model",
             paramLabel = "M",
             description =
-                    "Base model folder or .gguf file (default: the first adapter's"
-                            + " base_model_name_or_path).")
+                    "Base model folder or .gguf file, or a Hugging Face id (org/name) in the cache"
+                            + " (default: the first adapter's base_model_name_or_path, a path or an"
+                            + " id).")
     @Nullable Path model;
+
+    @Option(
+            names = "--revision",
+            paramLabel = "REV",
+            description =
+                    "Branch, tag or commit of the base model when it is an id (default: main, or"
+                            + " without --model the revision the adapter config records).")
+    @Nullable String revision;
+
+    @Mixin HubOptions hub = new HubOptions();
 
     @Option(
             names = "--modules",
@@ -58,8 +69,9 @@ public final class LearnCommand implements Callable<Integer> {
             arity = "1..*",
             paramLabel = "DIR",
             description =
-                    "PEFT adapter folders, or folders whose sub-folders are adapters (taken in"
-                            + " name order).")
+                    "PEFT adapter folders, folders whose sub-folders are adapters (taken in"
+                            + " name order), or Hugging Face ids (org/name or org/name@REV) in the"
+                            + " cache.")
     List<Path> modules = new ArrayList<>();
 
     @Option(
@@ -143,7 +155,11 @@ public final class LearnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<FewShotExample> list = ExamplesFile.read(examples);
-        List<Path> folders = adapterFolders(modules);
+        List<Path> given = new ArrayList<>();
+        for (Path m : modules) {
+            given.add(hub.locate(m, null));
+        }
+        List<Path> folders = adapterFolders(given);
         requireOutIsNoInput(folders);
         List<LoraModule> pool = new ArrayList<>();
         for (Path dir : folders) {
@@ -157,7 +173,11 @@ public final class LearnCommand implements Callable<Integer> {
                         .optimizer(optimizer)
                         .composer(composer())
                         .select(ModuleSelection.parse(select))
-                        .regularization(regularization);
+                        .regularization(regularization)
+                        .hfCache(hub.cache());
+        if (revision != null) {
+            step = step.revision(revision);
+        }
         if (batchSize != null) {
             step = step.batchSize(batchSize);
         }
@@ -170,7 +190,7 @@ public final class LearnCommand implements Callable<Integer> {
         LoraHubResult result;
         try {
             if (model != null) {
-                try (BaseModel base = ModelOptions.load(model)) {
+                try (BaseModel base = ModelOptions.load(hub.locate(model, revision))) {
                     // examples the model rejects are reported against the file, before the run
                     ExamplesFile.encode(base, list, examples).close();
                     result = step.on(base).run();

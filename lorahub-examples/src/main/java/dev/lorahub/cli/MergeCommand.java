@@ -71,8 +71,12 @@ final class MergeCommand implements Callable<Integer> {
     @Parameters(
             paramLabel = "ADAPTER_DIR",
             arity = "1..*",
-            description = "PEFT adapter folders to merge.")
+            description =
+                    "PEFT adapter folders to merge, or Hugging Face ids (org/name or org/name@REV)"
+                            + " in the cache.")
     List<Path> adapters = new ArrayList<>();
+
+    @Mixin HubOptions hub = new HubOptions();
 
     @Override
     public Integer call() throws IOException {
@@ -91,7 +95,11 @@ final class MergeCommand implements Callable<Integer> {
                             + " prunes: give --density D, the fraction of entries kept in [0, 1]");
         }
         Path target = out.toAbsolutePath().normalize();
-        for (Path dir : adapters) {
+        List<Path> folders = new ArrayList<>();
+        for (Path a : adapters) {
+            folders.add(hub.locate(a, null));
+        }
+        for (Path dir : folders) {
             if (dir.toAbsolutePath().normalize().equals(target)) {
                 throw new IllegalArgumentException(
                         "--out "
@@ -104,7 +112,7 @@ final class MergeCommand implements Callable<Integer> {
 
         long t0 = System.nanoTime();
         List<LoraModule> modules = new ArrayList<>();
-        for (Path dir : adapters) {
+        for (Path dir : folders) {
             modules.add(LoraModule.load(dir.toAbsolutePath().normalize()));
         }
         if (modules.stream().map(LoraModule::name).distinct().count() < modules.size()) {

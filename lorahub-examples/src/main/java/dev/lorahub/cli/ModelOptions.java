@@ -13,26 +13,44 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The model options {@code lorahub score} and {@code lorahub generate} share, as a picocli mixin:
  * {@code --model} (a folder or a {@code .gguf} file, loaded by the backend that accepts it) and
- * {@code --adapter} (a PEFT folder; without it the base model runs alone).
+ * {@code --adapter} (a PEFT folder; without it the base model runs alone). Either may be a Hugging
+ * Face id looked up in the local cache ({@code --revision} for the model, {@code org/name@REV} for
+ * the adapter, {@code --cache-dir}).
  */
 final class ModelOptions {
-    @Option(names = "--model", required = true, description = "Model folder or .gguf file.")
+    @Option(
+            names = "--model",
+            required = true,
+            description = "Model folder or .gguf file, or a Hugging Face id (org/name) in the cache.")
     Path model;
 
-    @Option(names = "--adapter", description = "PEFT adapter folder (default: the base model).")
+    @Option(
+            names = "--revision",
+            paramLabel = "REV",
+            description = "Branch, tag or commit of a --model given as an id (default: main).")
+    @Nullable String revision;
+
+    @Option(
+            names = "--adapter",
+            description =
+                    "PEFT adapter folder, or an id (org/name or org/name@REV) in the cache"
+                            + " (default: the base model).")
     @Nullable Path adapter;
+
+    @Mixin HubOptions hub = new HubOptions();
 
     /**
      * @return the model, loaded by the first backend that accepts {@code --model}; to be closed
      * @throws IOException if it cannot be read
      */
     BaseModel load() throws IOException {
-        return load(model);
+        return load(hub.locate(model, revision));
     }
 
     /**
@@ -60,7 +78,7 @@ final class ModelOptions {
         if (adapter == null) {
             return base();
         }
-        LoraModule module = LoraModule.load(adapter);
+        LoraModule module = LoraModule.load(hub.locate(adapter, null));
         Map<String, LinearShape> linears = m.linearModules();
         for (String path : module.layers().keySet()) {
             if (!linears.containsKey(path)) {
