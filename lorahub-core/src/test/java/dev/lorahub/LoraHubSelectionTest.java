@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.spi.GenerationConfig;
+import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.TextTokenizer;
 import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
@@ -16,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -204,11 +210,99 @@ class LoraHubSelectionTest {
     }
 
     @Test
-    void timing_splits_forward_and_composition() {
-        LoraHubResult r = step().budget(8).run();
+    void timing_puts_time_spent_in_the_backend_under_forward_and_time_merging_under_composition() {
+        // GIVEN a backend that sleeps 5 ms per loss call and a composer whose listener sleeps
+        // 40 ms per merged layer (the toy modules have two layers: 80 ms per candidate)
+        long lossSleep = 5;
+        long layerSleep = 40;
+        int[] lossCalls = {0};
+        int[] layersMerged = {0};
+        BaseModel slow =
+                new BaseModel() {
+                    @Override
+                    public String modelType() {
+                        return MODEL.modelType();
+                    }
+
+                    @Override
+                    public Map<String, LinearShape> linearModules() {
+                        return MODEL.linearModules();
+                    }
+
+                    @Override
+                    public Optional<TextTokenizer> tokenizer() {
+                        return MODEL.tokenizer();
+                    }
+
+                    @Override
+                    public EncodedBatch encode(List<FewShotExample> examples) {
+                        return MODEL.encode(examples);
+                    }
+
+                    @Override
+                    public double loss(LoraModule adapter, EncodedBatch batch) {
+                        lossCalls[0]++;
+                        sleep(lossSleep);
+                        return MODEL.loss(adapter, batch);
+                    }
+
+                    @Override
+                    public List<int[]> generate(
+                            LoraModule adapter, List<int[]> promptIds, GenerationConfig config) {
+                        return MODEL.generate(adapter, promptIds, config);
+                    }
+
+                    @Override
+                    public void close() {}
+                };
+        Composer slowMerge =
+                Composer.of(MergeStrategy.LORAHUB)
+                        .listener(
+                                (done, total, path) -> {
+                                    layersMerged[0]++;
+                                    sleep(layerSleep);
+                                });
+
+        // WHEN
+        LoraHubResult r =
+                LoraHub.compose(POOL)
+                        .fewShot(TASK.examples())
+                        .on(slow)
+                        .optimizer(new LocalRandomSearch())
+                        .composer(slowMerge)
+                        .budget(8)
+                        .run();
         LoraHubResult.Timing t = r.timing();
-        assertThat(t.forward().toNanos()).isPositive();
-        assertThat(t.composition().toNanos()).isPositive();
+
+        // THEN each part holds at least its own sleeps (a sleep never ends early), so swapping the
+        // two or dropping one fails a lower bound; and forward holds none of the composition's
+        // sleeps: timing the candidates' composition as forward would add 80 ms per candidate
+        // (all but the final merge), while the work besides the sleeps is well under a
+        // millisecond per loss call on the toy model (the bound leaves half of it, 40 ms per
+        // candidate, for scheduling noise on a loaded machine)
+        long forwardSleeps = lossCalls[0] * lossSleep;
+        long compositionSleeps = layersMerged[0] * layerSleep;
+        assertThat(lossCalls[0]).as("loss calls").isGreaterThanOrEqualTo(8);
+        assertThat(layersMerged[0]).as("layers merged").isGreaterThanOrEqualTo(8 * 2);
+        assertThat(t.forward().toMillis())
+                .as("%s", t)
+                .isGreaterThanOrEqualTo(forwardSleeps)
+                .isLessThan(forwardSleeps + compositionSleeps / 2);
+        assertThat(t.composition().toMillis())
+                .as("%s", t)
+                .isGreaterThanOrEqualTo(compositionSleeps);
+        assertThat(t.wall().toMillis())
+                .as("%s", t)
+                .isGreaterThanOrEqualTo(forwardSleeps + compositionSleeps);
         assertThat(t.other().isNegative()).as("%s", t).isFalse();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
