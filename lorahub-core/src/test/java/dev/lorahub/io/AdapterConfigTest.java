@@ -193,7 +193,14 @@ class AdapterConfigTest {
     void refuses_invalid_configs_naming_the_file(String json) {
         assertThatThrownBy(() -> parse(json))
                 .isInstanceOf(AdapterFormatException.class)
-                .hasMessageStartingWith(FILE.toString() + ": ");
+                .hasMessageStartingWith(FILE.toString() + ": ")
+                .isInstanceOfSatisfying(
+                        FileFormatException.class,
+                        e -> {
+                            assertThat(e.file()).isEqualTo(FILE);
+                            assertThat(e.getMessage()).isEqualTo(FILE + ": " + e.problem());
+                            assertThat(e.problem()).isNotBlank().doesNotContain(FILE.toString());
+                        });
     }
 
     @Test

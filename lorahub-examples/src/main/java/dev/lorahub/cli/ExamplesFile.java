@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.FewShotExample;
-import dev.lorahub.io.AdapterFormatException;
+import dev.lorahub.io.FileFormatException;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import java.io.IOException;
@@ -26,7 +26,7 @@ final class ExamplesFile {
      * @param file the examples file
      * @return the examples, in file order
      * @throws IOException if it cannot be read
-     * @throws AdapterFormatException naming the file and line when an entry is malformed
+     * @throws FileFormatException naming the file and line when an entry is malformed
      */
     static List<FewShotExample> read(Path file) throws IOException {
         ObjectMapper om = new ObjectMapper();
@@ -36,7 +36,7 @@ final class ExamplesFile {
             try {
                 om.readTree(text).forEach(nodes::add);
             } catch (JsonProcessingException e) {
-                throw new AdapterFormatException(
+                throw new FileFormatException(
                         file, "not a JSON array: " + e.getOriginalMessage(), e);
             }
         } else {
@@ -48,7 +48,7 @@ final class ExamplesFile {
                 try {
                     nodes.add(om.readTree(lines[i]));
                 } catch (JsonProcessingException e) {
-                    throw new AdapterFormatException(
+                    throw new FileFormatException(
                             file, "line " + (i + 1) + ": not JSON: " + e.getOriginalMessage(), e);
                 }
             }
@@ -58,7 +58,7 @@ final class ExamplesFile {
             out.add(example(file, i + 1, nodes.get(i)));
         }
         if (out.isEmpty()) {
-            throw new AdapterFormatException(file, "no examples");
+            throw new FileFormatException(file, "no examples");
         }
         return out;
     }
@@ -68,14 +68,14 @@ final class ExamplesFile {
      * @param examples examples read from {@code file}
      * @param file where they came from
      * @return the model's batch of them; to be closed
-     * @throws AdapterFormatException naming the file when the model rejects an example (ids outside
+     * @throws FileFormatException naming the file when the model rejects an example (ids outside
      *     its vocabulary, text without a tokenizer, misaligned labels)
      */
     static EncodedBatch encode(BaseModel m, List<FewShotExample> examples, Path file) {
         try {
             return m.encode(examples);
         } catch (IllegalArgumentException e) {
-            throw new AdapterFormatException(file, String.valueOf(e.getMessage()), e);
+            throw new FileFormatException(file, String.valueOf(e.getMessage()), e);
         }
     }
 
@@ -88,7 +88,7 @@ final class ExamplesFile {
         if (n.path("input").isTextual() && n.path("output").isTextual()) {
             return FewShotExample.of(n.get("input").asText(), n.get("output").asText());
         }
-        throw new AdapterFormatException(
+        throw new FileFormatException(
                 file,
                 "entry "
                         + entry
@@ -98,13 +98,13 @@ final class ExamplesFile {
 
     private static int[] ints(Path file, int entry, JsonNode a) {
         if (!a.isArray() || a.isEmpty()) {
-            throw new AdapterFormatException(
+            throw new FileFormatException(
                     file, "entry " + entry + ": ids must be a non-empty array");
         }
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {
             if (!a.get(i).canConvertToInt()) {
-                throw new AdapterFormatException(
+                throw new FileFormatException(
                         file, "entry " + entry + ": '" + a.get(i) + "' is not an integer id");
             }
             out[i] = a.get(i).asInt();

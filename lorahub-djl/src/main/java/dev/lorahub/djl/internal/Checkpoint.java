@@ -7,9 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lorahub.LoraHubException;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.io.DType;
+import dev.lorahub.io.FileFormatException;
 import dev.lorahub.io.FloatCodec;
 import dev.lorahub.io.TensorEntry;
 import dev.lorahub.io.TensorFile;
@@ -181,17 +181,11 @@ public final class Checkpoint implements AutoCloseable {
     private static TensorFile openShard(Path file) throws IOException {
         try {
             return TensorFile.open(file);
-        } catch (LoraHubException e) {
+        } catch (FileFormatException e) {
             if (e instanceof ModelFormatException) {
                 throw e;
             }
-            // the reader's message already starts with the file: keep it once
-            String problem = String.valueOf(e.getMessage());
-            String prefix = file + ": ";
-            if (problem.startsWith(prefix)) {
-                problem = problem.substring(prefix.length());
-            }
-            throw new ModelFormatException(file, problem, e);
+            throw new ModelFormatException(file, e.problem(), e);
         }
     }
 
