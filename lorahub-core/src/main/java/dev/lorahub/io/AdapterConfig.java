@@ -1,5 +1,6 @@
 package dev.lorahub.io;
 
+import dev.lorahub.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -214,7 +215,7 @@ public final class AdapterConfig {
      * @throws IOException if writing fails
      */
     public void write(Path file) throws IOException {
-        AdapterFiles.writeAtomically(file, toJson().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeString(file, toJson());
     }
 
     /**

@@ -1,15 +1,11 @@
 package dev.lorahub.io;
 
+import dev.lorahub.internal.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -58,28 +54,14 @@ public final class SafetensorsWriter {
         }
         List<TensorData> sorted = sorted(tensors);
         byte[] header = header(metadata, sorted);
-        Path dir = target.getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                writeFully(ch, prefix(header));
-                for (TensorData t : sorted) {
-                    writeFully(ch, t.bytes());
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(
-                        tmp,
-                        target,
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(
+                target,
+                ch -> {
+                    AtomicFiles.writeFully(ch, prefix(header));
+                    for (TensorData t : sorted) {
+                        AtomicFiles.writeFully(ch, t.bytes());
+                    }
+                });
     }
 
     /**
@@ -223,11 +205,5 @@ public final class SafetensorsWriter {
         ByteBuffer buf = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(header.length).put(header).flip();
         return buf;
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer src) throws IOException {
-        while (src.hasRemaining()) {
-            ch.write(src);
-        }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
+import dev.lorahub.internal.AtomicFiles;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
@@ -13,10 +14,8 @@ import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.ModelClosedException;
 import dev.lorahub.spi.TextTokenizer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -131,20 +130,9 @@ public final class ToyModel implements BaseModel {
         root.put("hidden_size", config.hiddenSize());
         root.put("num_layers", config.numLayers());
         root.put("seed", config.seed());
-        Path tmp = Files.createTempFile(dir, "config", ".json.tmp");
-        try {
-            Files.writeString(
-                    tmp,
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root),
-                    StandardCharsets.UTF_8);
-            Files.move(
-                    tmp,
-                    dir.resolve("config.json"),
-                    StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(
+                dir.resolve("config.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
     }
 
     /**
