@@ -1,9 +1,8 @@
 package dev.lorahub.djl;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.djl.gguf.GgufLlama;
+import dev.lorahub.djl.internal.ConfigJson;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.llama.LlamaConfig;
 import dev.lorahub.djl.llama.LlamaFiles;
@@ -109,13 +108,7 @@ public final class DjlBackend implements ModelBackend {
 
     private static String modelType(Path dir) throws IOException {
         Path config = dir.resolve("config.json");
-        JsonNode n;
-        try {
-            n = new ObjectMapper().readTree(config.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ModelFormatException(config, "not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        return n.path("model_type").asText("");
+        return ConfigJson.read(config).path("model_type").asText("");
     }
 
     private static boolean isGguf(Path file) throws IOException {

@@ -62,7 +62,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--dropout",
             defaultValue = "0",
-            description = "LoRA dropout (default: ${DEFAULT-VALUE}).")
+            description =
+                    "LoRA dropout: PEFT's lora_dropout on the LoRA branch input, training only,"
+                            + " seeded by --seed (default: ${DEFAULT-VALUE}).")
     double dropout;
 
     @Option(

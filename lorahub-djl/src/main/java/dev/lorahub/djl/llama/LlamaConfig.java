@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.djl.ModelFormatException;
+import dev.lorahub.djl.internal.ConfigJson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
@@ -179,20 +180,15 @@ public record LlamaConfig(
      *     required key is missing or invalid
      */
     public static LlamaConfig read(Path file) throws IOException {
-        JsonNode n;
-        try {
-            n = new ObjectMapper().readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ModelFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
-        }
+        JsonNode n = ConfigJson.read(file);
         String type = n.path("model_type").asText("");
         if (!MODEL_TYPES.contains(type)) {
             throw new ModelFormatException(
                     file, "unsupported model_type '" + type + "', expected one of " + MODEL_TYPES);
         }
         try {
-            int hidden = required(file, n, "hidden_size");
-            int heads = required(file, n, "num_attention_heads");
+            int hidden = ConfigJson.requiredInt(n, "hidden_size");
+            int heads = ConfigJson.requiredInt(n, "num_attention_heads");
             String act = n.path("hidden_act").asText("silu");
             if (!act.equals("silu")) {
                 throw new ModelFormatException(
@@ -212,12 +208,12 @@ public record LlamaConfig(
             }
             return builder(type)
                     .sizes(
-                            required(file, n, "vocab_size"),
+                            ConfigJson.requiredInt(n, "vocab_size"),
                             hidden,
-                            required(file, n, "intermediate_size"),
-                            required(file, n, "num_hidden_layers"),
+                            ConfigJson.requiredInt(n, "intermediate_size"),
+                            ConfigJson.requiredInt(n, "num_hidden_layers"),
                             heads,
-                            n.path("num_key_value_heads").asInt(heads))
+                            ConfigJson.intOr(n, "num_key_value_heads", heads))
                     .rmsNormEps(n.path("rms_norm_eps").asDouble(1e-6))
                     .ropeTheta(n.path("rope_theta").asDouble(10000.0))
                     .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(false))
@@ -225,11 +221,11 @@ public record LlamaConfig(
                             type.equals("qwen2") || n.path("attention_bias").asBoolean(false))
                     .mlpBias(n.path("mlp_bias").asBoolean(false))
                     .tokenIds(
-                            tokenId(n, "bos_token_id"),
-                            tokenId(n, "eos_token_id"),
-                            tokenId(n, "pad_token_id"))
+                            ConfigJson.tokenId(n, "bos_token_id", -1),
+                            ConfigJson.tokenId(n, "eos_token_id", -1),
+                            ConfigJson.tokenId(n, "pad_token_id", -1))
                     .initializerRange(n.path("initializer_range").asDouble(0.02))
-                    .maxPositionEmbeddings(n.path("max_position_embeddings").asInt(2048))
+                    .maxPositionEmbeddings(ConfigJson.intOr(n, "max_position_embeddings", 2048))
                     .ropeScaling(ropeScaling(file, n.get("rope_scaling")))
                     .slidingWindow(slidingWindow(file, type, n))
                     .build();
@@ -288,22 +284,6 @@ public record LlamaConfig(
             throw new ModelFormatException(file, "sliding_window " + w + " is not an integer >= 1");
         }
         return w.asInt();
-    }
-
-    private static int required(Path file, JsonNode n, String key) {
-        JsonNode v = n.get(key);
-        if (v == null || !v.canConvertToInt()) {
-            throw new ModelFormatException(file, "missing or invalid integer \"" + key + "\"");
-        }
-        return v.asInt();
-    }
-
-    private static int tokenId(JsonNode n, String key) {
-        JsonNode v = n.get(key);
-        if (v != null && v.isArray() && !v.isEmpty()) {
-            return v.get(0).asInt();
-        }
-        return v != null && v.canConvertToInt() ? v.asInt() : -1;
     }
 
     /**

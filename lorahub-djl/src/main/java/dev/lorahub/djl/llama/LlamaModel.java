@@ -363,13 +363,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         NDArray y =
                 (bias == null ? Linear.linear(x, w) : Linear.linear(x, w, bias)).singletonOrThrow();
         LoraPair l = lora.get(module);
-        // the LoRA branch: s * (x A^T) B^T
-        if (l != null) {
-            NDArray low = Linear.linear(x, l.a()).singletonOrThrow();
-            NDArray up = Linear.linear(low, l.b()).singletonOrThrow();
-            y = y.add(up.mul(Scalars.of(up, l.scaling())));
-        }
-        return y;
+        return l == null ? y : y.add(l.branch(x));
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {

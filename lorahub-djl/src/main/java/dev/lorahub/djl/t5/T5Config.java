@@ -1,10 +1,9 @@
 package dev.lorahub.djl.t5;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.djl.ModelFormatException;
+import dev.lorahub.djl.internal.ConfigJson;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
@@ -120,13 +119,7 @@ public record T5Config(
      *     (unknown {@code model_type}, bad value)
      */
     public static T5Config read(Path configJson) throws IOException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(configJson));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ModelFormatException(
-                    configJson, "not valid JSON: " + e.getOriginalMessage(), e);
-        }
+        JsonNode root = ConfigJson.read(configJson);
         try {
             return fromJson(root);
         } catch (IllegalArgumentException e) {
@@ -152,43 +145,25 @@ public record T5Config(
         if (ffProj.equals("gated-gelu")) {
             actName = "gelu_new"; // HF maps gated-gelu to the tanh approximation
         }
-        int numLayers = intOr(root, "num_layers", 6);
-        int pad = intOr(root, "pad_token_id", 0);
+        int numLayers = ConfigJson.intOr(root, "num_layers", 6);
+        int pad = ConfigJson.intOr(root, "pad_token_id", 0);
         return new T5Config(
                 modelType.toLowerCase(Locale.ROOT),
-                intOr(root, "vocab_size", 32128),
-                intOr(root, "d_model", 512),
-                intOr(root, "d_kv", 64),
-                intOr(root, "d_ff", 2048),
+                ConfigJson.intOr(root, "vocab_size", 32128),
+                ConfigJson.intOr(root, "d_model", 512),
+                ConfigJson.intOr(root, "d_kv", 64),
+                ConfigJson.intOr(root, "d_ff", 2048),
                 numLayers,
-                intOr(root, "num_decoder_layers", numLayers),
-                intOr(root, "num_heads", 8),
-                intOr(root, "relative_attention_num_buckets", 32),
-                intOr(root, "relative_attention_max_distance", 128),
+                ConfigJson.intOr(root, "num_decoder_layers", numLayers),
+                ConfigJson.intOr(root, "num_heads", 8),
+                ConfigJson.intOr(root, "relative_attention_num_buckets", 32),
+                ConfigJson.intOr(root, "relative_attention_max_distance", 128),
                 root.path("layer_norm_epsilon").asDouble(1e-6),
                 T5Activation.fromHfName(actName),
                 gated,
                 root.path("tie_word_embeddings").asBoolean(true),
-                intOr(root, "decoder_start_token_id", pad),
-                firstInt(root.path("eos_token_id"), 1),
+                ConfigJson.intOr(root, "decoder_start_token_id", pad),
+                ConfigJson.tokenId(root, "eos_token_id", 1),
                 pad);
-    }
-
-    private static int intOr(JsonNode root, String key, int fallback) {
-        JsonNode n = root.get(key);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.canConvertToInt() || !n.isIntegralNumber()) {
-            throw new IllegalArgumentException(key + " must be an integer, got " + n);
-        }
-        return n.intValue();
-    }
-
-    private static int firstInt(JsonNode n, int fallback) {
-        if (n.isArray() && !n.isEmpty()) {
-            return n.get(0).asInt(fallback);
-        }
-        return n.isIntegralNumber() ? n.intValue() : fallback;
     }
 }

@@ -269,11 +269,7 @@ public final class T5Forward {
     private NDArray linear(NDArray x, String module) {
         NDArray y = matmulT(x, weights.get(module + ".weight"));
         LoraPair f = lora.get(module);
-        if (f != null) {
-            NDArray up = matmulT(matmulT(x, f.a()), f.b());
-            y = y.add(up.mul(Scalars.of(up, f.scaling())));
-        }
-        return y;
+        return f == null ? y : y.add(f.branch(x));
     }
 
     private static NDArray matmulT(NDArray x, NDArray w) {

@@ -27,7 +27,10 @@ import org.slf4j.Logger;
  * <p>Initialisation is PEFT's: {@code lora_A ~ kaiming_uniform(a = sqrt(5))}, i.e. {@code U(-1 /
  * sqrt(in), 1 / sqrt(in))}, drawn from a {@link SplittableRandom} seeded by the config (so the same
  * seed gives the same module bit for bit), and {@code lora_B = 0}, so the untrained module is the
- * base model. Each targeted layer computes {@code y = x W^T + (alpha / r) * (x A^T) B^T}. The loss
+ * base model. Each targeted layer computes {@code y = x W^T + (alpha / r) * (dropout(x) A^T) B^T}
+ * ({@link LoraPair#branch}); dropout is PEFT's {@code lora_dropout}, on the branch input during
+ * training only ({@link LoraDropout}, its masks seeded by the config), and is recorded in the
+ * module's adapter config. The loss
  * is Hugging Face's token-mean cross-entropy over labelled positions; the optimizer is Adam at a
  * constant learning rate. Batches are drawn from a seeded permutation per epoch.
  *
@@ -40,6 +43,7 @@ import org.slf4j.Logger;
  */
 public final class LoraTrainer {
     private static final Logger LOG = Logs.get(LoraTrainer.class);
+    private static final long DROPOUT_SEED_MIX = 0x9E3779B97F4A7C15L;
 
     private final LoraTrainingConfig config;
     private final TrainingListener listener;
@@ -87,10 +91,6 @@ public final class LoraTrainer {
             String baseModelNameOrPath) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no training examples for module '" + name + "'");
-        }
-        if (config.dropout() > 0) {
-            throw new IllegalArgumentException(
-                    "LoRA dropout " + config.dropout() + " is not supported by this trainer yet");
         }
         Map<String, LinearShape> targets = targets(model.linearModules(), config.targetModules());
         for (NDArray p : model.parameters().values()) {
@@ -185,6 +185,9 @@ public final class LoraTrainer {
     private Map<String, LoraPair> initialise(
             Map<String, LinearShape> targets, SplittableRandom rnd, NDManager manager) {
         Map<String, LoraPair> pairs = new LinkedHashMap<>();
+        // one mask stream for the run, seeded apart from A's init and the shuffling so that a
+        // dropout of 0 leaves both as they were
+        LoraDropout dropout = LoraDropout.of(config.dropout(), config.seed() ^ DROPOUT_SEED_MIX);
         int r = config.rank();
         for (Map.Entry<String, LinearShape> e : targets.entrySet()) {
             int in = e.getValue().inFeatures();
@@ -198,7 +201,7 @@ public final class LoraTrainer {
             NDArray bArr = manager.zeros(new Shape(out, r));
             aArr.setRequiresGradient(true);
             bArr.setRequiresGradient(true);
-            pairs.put(e.getKey(), new LoraPair(aArr, bArr, (float) config.scaling()));
+            pairs.put(e.getKey(), new LoraPair(aArr, bArr, (float) config.scaling(), dropout));
         }
         return pairs;
     }
@@ -220,7 +223,10 @@ public final class LoraTrainer {
                             false));
         }
         AdapterConfig ac =
-                new AdapterConfig(base, config.rank(), config.alpha(), config.targetModules());
+                new AdapterConfig(base, config.rank(), config.alpha(), config.targetModules())
+                        .toBuilder()
+                        .loraDropout(config.dropout())
+                        .build();
         return new LoraModule(name, ac, layers);
     }
 

@@ -138,6 +138,27 @@ class LoraTrainerTest {
     }
 
     @Test
+    void dropout_trains_reproducibly_differently_and_is_recorded_in_the_adapter_config() {
+        try (NDManager root = NDManager.newBaseManager();
+                TinyLm model = new TinyLm(root, VOCAB, 16, 1)) {
+            LoraTrainingConfig plain = config(20, 5);
+            LoraTrainingConfig dropped =
+                    new LoraTrainingConfig(
+                            4, 8, List.of("q_proj", "v_proj"), 0.3, 0.05, 1, 16, 20, 5);
+            float[] a = LoraTrainer.of(dropped).train(model, task(32, 2), "toy", "tiny")
+                    .layer(TinyLm.V).orElseThrow().loraB();
+            LoraModule again = LoraTrainer.of(dropped).train(model, task(32, 2), "toy", "tiny");
+            float[] none = LoraTrainer.of(plain).train(model, task(32, 2), "toy", "tiny")
+                    .layer(TinyLm.V).orElseThrow().loraB();
+            // THEN the same seed gives the same masks, hence the same module bit for bit
+            assertThat(again.layer(TinyLm.V).orElseThrow().loraB()).containsExactly(a);
+            // AND the masks change what is learnt (same init, same batches, same seed)
+            assertThat(a).isNotEqualTo(none);
+            assertThat(again.config().loraDropout()).isEqualTo(0.3);
+        }
+    }
+
+    @Test
     void rejects_targets_the_model_lacks() {
         try (NDManager root = NDManager.newBaseManager();
                 TinyLm model = new TinyLm(root, VOCAB, 16, 1)) {

@@ -66,10 +66,7 @@ final class TinyLm implements TrainableModel, AutoCloseable {
     private NDArray linear(NDArray x, String path, Map<String, LoraPair> lora) {
         NDArray y = x.matMul(params.get(path + ".weight").transpose());
         LoraPair p = lora.get(path);
-        if (p != null) {
-            y = y.add(x.matMul(p.a().transpose()).matMul(p.b().transpose()).mul(p.scaling()));
-        }
-        return y;
+        return p == null ? y : y.add(p.branch(x));
     }
 
     @Override
