@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 record LearnSettings(
         @Nullable BaseModel model,
         @Nullable Optimizer optimizer,
+        @Nullable GradientOptimizer gradientOptimizer,
         int budget,
         long seed,
         double lowerBound,
@@ -23,6 +24,7 @@ record LearnSettings(
 
     static LearnSettings defaults() {
         return new LearnSettings(
+                null,
                 null,
                 null,
                 LoraHub.DEFAULT_BUDGET,
@@ -42,8 +44,22 @@ record LearnSettings(
         return with(b -> b.model = v);
     }
 
+    /** A gradient-free optimizer; replaces any gradient optimizer set before. */
     LearnSettings withOptimizer(Optimizer v) {
-        return with(b -> b.optimizer = v);
+        return with(
+                b -> {
+                    b.optimizer = v;
+                    b.gradientOptimizer = null;
+                });
+    }
+
+    /** A gradient optimizer; replaces any gradient-free optimizer set before. */
+    LearnSettings withGradientOptimizer(GradientOptimizer v) {
+        return with(
+                b -> {
+                    b.gradientOptimizer = v;
+                    b.optimizer = null;
+                });
     }
 
     LearnSettings withBudget(int v) {
@@ -97,6 +113,7 @@ record LearnSettings(
         return new LearnSettings(
                 b.model,
                 b.optimizer,
+                b.gradientOptimizer,
                 b.budget,
                 b.seed,
                 b.lowerBound,
@@ -116,6 +133,8 @@ record LearnSettings(
         @Nullable BaseModel model;
 
         @Nullable Optimizer optimizer;
+
+        @Nullable GradientOptimizer gradientOptimizer;
 
         int budget;
 
@@ -144,6 +163,8 @@ record LearnSettings(
             model = s.model;
 
             optimizer = s.optimizer;
+
+            gradientOptimizer = s.gradientOptimizer;
 
             budget = s.budget;
 

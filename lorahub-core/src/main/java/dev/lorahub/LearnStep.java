@@ -69,6 +69,19 @@ public final class LearnStep {
     }
 
     /**
+     * Learns the weights by gradient instead of a gradient-free search (beyond the paper). Needs a
+     * base model that gives gradients ({@link dev.lorahub.spi.DifferentiableModel}) and exact
+     * composition ({@link MergeStrategy#CAT}); the budget then counts forward-equivalents (a step
+     * costs {@value GradientOptimizer#COST_PER_STEP}).
+     *
+     * @param optimizer the gradient optimizer, e.g. {@link dev.lorahub.optim.AdamOptimizer}
+     * @return a new step
+     */
+    public LearnStep optimizer(GradientOptimizer optimizer) {
+        return with(settings.withGradientOptimizer(Objects.requireNonNull(optimizer, "optimizer")));
+    }
+
+    /**
      * @param strategy how candidates are merged (default {@link MergeStrategy#LORAHUB}, the
      *     reference); {@link MergeStrategy#CAT} is the exact {@code sum_i w_i s_i B_i A_i}. For a
      *     strategy that needs a density or other setting, use {@link #composer(Composer)}.
@@ -88,11 +101,16 @@ public final class LearnStep {
 
     /**
      * @param name an optimizer known to {@link dev.lorahub.optim.Optimizers#byName(String)}, e.g.
-     *     {@code cobyla} or {@code random}
+     *     {@code cobyla} or {@code random}, or to {@link
+     *     dev.lorahub.optim.Optimizers#gradientByName(String)} ({@code adam})
      * @return a new step
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
     public LearnStep optimizer(String name) {
+        if (dev.lorahub.optim.Optimizers.gradientNames()
+                .contains(name.toLowerCase(java.util.Locale.ROOT))) {
+            return optimizer(dev.lorahub.optim.Optimizers.gradientByName(name));
+        }
         return optimizer(dev.lorahub.optim.Optimizers.byName(name));
     }
 

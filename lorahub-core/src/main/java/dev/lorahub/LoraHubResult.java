@@ -68,6 +68,7 @@ public final class LoraHubResult {
     private final Timing timing;
     private final Provenance provenance;
     private final Map<String, Double> singleModuleLosses;
+    private final long forwardEquivalents;
 
     LoraHubResult(
             List<String> moduleNames,
@@ -79,7 +80,9 @@ public final class LoraHubResult {
             State state,
             Timing timing,
             Provenance provenance,
-            Map<String, Double> singleModuleLosses) {
+            Map<String, Double> singleModuleLosses,
+            long forwardEquivalents) {
+        this.forwardEquivalents = forwardEquivalents;
         Map<String, Double> w = new LinkedHashMap<>();
         for (int i = 0; i < weights.length; i++) {
             w.put(moduleNames.get(i), weights[i]);
@@ -172,6 +175,19 @@ public final class LoraHubResult {
      */
     public Map<String, Double> singleModuleLosses() {
         return singleModuleLosses;
+    }
+
+    /**
+     * The run's cost in forward passes over the examples ("forward-equivalents"): one per module
+     * scored alone by {@link ModuleSelection#lowestLoss(int)}, one per gradient-free evaluation,
+     * {@value GradientOptimizer#COST_PER_STEP} per value-and-gradient evaluation (a backward pass
+     * counted as two forwards). Comparable across optimizers: it is what the budget bounds, plus
+     * selection.
+     *
+     * @return forward-equivalents spent, selection included
+     */
+    public long forwardEquivalents() {
+        return forwardEquivalents;
     }
 
     /**

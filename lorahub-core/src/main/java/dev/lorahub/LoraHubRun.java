@@ -10,8 +10,10 @@ import dev.lorahub.optim.AskTellOptimizer;
 import dev.lorahub.optim.OptimizationListener;
 import dev.lorahub.optim.Optimizers;
 import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.LossGradient;
 import dev.lorahub.spi.ModelBackends;
 import dev.lorahub.spi.ModelClosedException;
 import java.io.IOException;
@@ -37,6 +39,8 @@ final class LoraHubRun {
     private final LearnSettings settings;
 
     private final List<EncodedBatch> batches = new ArrayList<>();
+    /** Forward-equivalents spent on selection (one per pool module scored alone). */
+    private long selectionCost;
 
     LoraHubRun(List<LoraModule> pool, List<FewShotExample> examples, LearnSettings settings) {
         this.pool = pool;
@@ -51,6 +55,16 @@ final class LoraHubRun {
         BaseModel model = given != null ? given : openBaseModel();
         try {
             checkTargets(model);
+            GradientOptimizer gradient = settings.gradientOptimizer();
+            if (gradient != null && !(model instanceof DifferentiableModel)) {
+                throw new IllegalArgumentException(
+                        "optimizer '"
+                                + gradient.name()
+                                + "' learns the weights by gradient, but the "
+                                + model.modelType()
+                                + " base model gives no gradients (it does not implement"
+                                + " DifferentiableModel); choose a gradient-free optimizer");
+            }
             int size = settings.batchSize() == 0 ? examples.size() : settings.batchSize();
             for (int from = 0; from < examples.size(); from += size) {
                 batches.add(
@@ -92,13 +106,35 @@ final class LoraHubRun {
                             + pool.size());
         }
         Composer composer = settings.composer();
+        GradientOptimizer gradient = settings.gradientOptimizer();
+        if (gradient != null && composer.strategy() != MergeStrategy.CAT) {
+            throw new IllegalArgumentException(
+                    "optimizer '"
+                            + gradient.name()
+                            + "' learns the weights by gradient, which needs exact composition:"
+                            + " strategy CAT, got "
+                            + composer.strategy());
+        }
+        if (gradient != null && settings.budget() < GradientOptimizer.COST_PER_STEP) {
+            throw new IllegalArgumentException(
+                    "optimizer '"
+                            + gradient.name()
+                            + "' needs a budget of at least "
+                            + GradientOptimizer.COST_PER_STEP
+                            + " forward-equivalents (one step), got "
+                            + settings.budget());
+        }
         MergeChecks.check(composer.strategy(), pool, new double[pool.size()]);
         if (composer.strategy().needsDensity()) {
             composer.merge(MERGED_NAME, pool, new double[pool.size()]); // throws without a density
         }
     }
 
+    /** The gradient-free optimizer, or null when a gradient optimizer is set. */
     private Optimizer optimizer() {
+        if (settings.gradientOptimizer() != null) {
+            return null;
+        }
         Optimizer o = settings.optimizer();
         return o != null ? o : Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER);
     }
@@ -157,6 +193,7 @@ final class LoraHubRun {
                 Integer[] order = new Integer[pool.size()];
                 for (int i = 0; i < losses.length; i++) {
                     losses[i] = loss(model, pool.get(i));
+                    selectionCost++;
                     order[i] = i;
                     singleLosses.put(pool.get(i).name(), losses[i]);
                 }
@@ -198,8 +235,15 @@ final class LoraHubRun {
         Search search = new Search(model, selected);
         SearchSpace space =
                 SearchSpace.box(n, settings.lowerBound(), settings.upperBound(), new double[n]);
+        GradientOptimizer gradient = settings.gradientOptimizer();
         OptimizationResult opt =
-                optimizer instanceof AskTellOptimizer batched
+                gradient != null
+                        ? gradient.minimize(
+                                search::evaluateWithGradient,
+                                space,
+                                settings.budget(),
+                                settings.seed())
+                        : optimizer instanceof AskTellOptimizer batched
                         ? batched.minimizeBatched(
                                 search::evaluate,
                                 space,
@@ -240,8 +284,10 @@ final class LoraHubRun {
                         search.trace,
                         state,
                         timing,
-                        provenance(model, optimizer, refs),
-                        singleLosses);
+                        provenance(
+                                model, gradient != null ? gradient.name() : optimizer.name(), refs),
+                        singleLosses,
+                        selectionCost + search.cost);
         LOG.info(
                 "LoraHub: {} modules, {} examples, {} evaluations, best score {} (loss {}), {}, {}"
                         + " ms",
@@ -267,11 +313,75 @@ final class LoraHubRun {
         final long start = System.nanoTime();
         long forwardNanos;
         long compositionNanos;
+        /** Forward-equivalents: 1 per evaluation, 3 per value-and-gradient evaluation. */
+        long cost;
         double best = Double.POSITIVE_INFINITY;
+        /** The layers of the selected modules: where weight gradients are needed. */
+        final java.util.Set<String> paths = new java.util.LinkedHashSet<>();
 
         Search(BaseModel model, List<LoraModule> selected) {
             this.model = model;
             this.selected = selected;
+            for (LoraModule m : selected) {
+                paths.addAll(m.layers().keySet());
+            }
+        }
+
+        /**
+         * The score and its gradient at {@code w} (CAT composition): {@code d score / d w_i = sum_l
+         * <dloss/dW_l, s_i B_il A_il> + lambda sign(w_i) / N}, the loss summed over batches and
+         * divided by the number of examples as {@link #evaluate} does.
+         */
+        double evaluateWithGradient(double[] w, double[] gradient) {
+            DifferentiableModel dm = (DifferentiableModel) model;
+            LoraModule adapter = compose(w);
+            long t0 = System.nanoTime();
+            double lossSum = 0.0;
+            double[] g = new double[w.length];
+            for (EncodedBatch b : batches) {
+                LossGradient lg = dm.lossGradient(adapter, b, paths);
+                lossSum += lg.loss();
+                for (int i = 0; i < g.length; i++) {
+                    for (LoraLayer layer : selected.get(i).layers().values()) {
+                        float[] gw = lg.weightGradients().get(layer.modulePath());
+                        if (gw == null) {
+                            throw new IllegalStateException(
+                                    "the "
+                                            + model.modelType()
+                                            + " model returned no gradient for '"
+                                            + layer.modulePath()
+                                            + "'");
+                        }
+                        g[i] += CatGradient.directional(gw, layer);
+                    }
+                }
+            }
+            forwardNanos += System.nanoTime() - t0;
+            cost += GradientOptimizer.COST_PER_STEP;
+            int n = examples.size();
+            double loss = lossSum / n;
+            double lambda = settings.regularization();
+            for (int i = 0; i < g.length; i++) {
+                gradient[i] = g[i] / n + lambda * Math.signum(w[i]) / w.length;
+            }
+            return record(w, loss, loss + lambda * meanAbs(w));
+        }
+
+        private double record(double[] w, double loss, double score) {
+            if (Double.isFinite(score) && score < best) {
+                best = score;
+            }
+            TracePoint p =
+                    new TracePoint(
+                            trace.size() + 1,
+                            w,
+                            loss,
+                            score,
+                            best,
+                            Duration.ofNanos(System.nanoTime() - start));
+            trace.add(p);
+            settings.listener().onEvaluation(p);
+            return score;
         }
 
         LoraModule compose(double[] w) {
@@ -295,24 +405,12 @@ final class LoraHubRun {
                 }
             }
             forwardNanos += System.nanoTime() - t0;
+            cost += points.size();
             double[] scores = new double[points.size()];
             for (int i = 0; i < scores.length; i++) {
                 double[] w = points.get(i);
                 double loss = losses[i] / examples.size();
-                scores[i] = loss + settings.regularization() * meanAbs(w);
-                if (Double.isFinite(scores[i]) && scores[i] < best) {
-                    best = scores[i];
-                }
-                TracePoint p =
-                        new TracePoint(
-                                trace.size() + 1,
-                                w,
-                                loss,
-                                scores[i],
-                                best,
-                                Duration.ofNanos(System.nanoTime() - start));
-                trace.add(p);
-                settings.listener().onEvaluation(p);
+                scores[i] = record(w, loss, loss + settings.regularization() * meanAbs(w));
             }
             return scores;
         }
@@ -357,7 +455,7 @@ final class LoraHubRun {
     }
 
     private Provenance provenance(
-            BaseModel model, Optimizer optimizer, List<Provenance.ModuleRef> refs) {
+            BaseModel model, String optimizerName, List<Provenance.ModuleRef> refs) {
         return new Provenance(
                 refs,
                 pool.size(),
@@ -367,7 +465,7 @@ final class LoraHubRun {
                         : pool.get(0).config().baseModelNameOrPath(),
                 examples.size(),
                 strategyName(settings.composer()),
-                optimizer.name(),
+                optimizerName,
                 settings.budget(),
                 settings.seed(),
                 settings.lowerBound(),

@@ -1,5 +1,6 @@
 package dev.lorahub.optim;
 
+import dev.lorahub.GradientOptimizer;
 import java.util.List;
 import java.util.Locale;
 
@@ -20,6 +21,9 @@ import java.util.Locale;
  *   <li>{@code "default"}: the one that measured best at budgets 40 and 100 (docs/optimizers.md):
  *       currently {@code "quadratic"}.
  * </ul>
+ *
+ * <p>Gradient optimizers ({@link #gradientByName(String)}): {@code "adam"}, {@link AdamOptimizer},
+ * for models that give gradients.
  */
 public final class Optimizers {
     private Optimizers() {}
@@ -37,6 +41,27 @@ public final class Optimizers {
                 "quadratic-batch",
                 "random",
                 "default");
+    }
+
+    /**
+     * @return the names {@link #gradientByName(String)} accepts: optimizers that need the model's
+     *     gradients ({@link dev.lorahub.GradientOptimizer})
+     */
+    public static List<String> gradientNames() {
+        return List.of("adam");
+    }
+
+    /**
+     * @param name one of {@link #gradientNames()}, case-insensitive
+     * @return a new gradient optimizer of that name
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static GradientOptimizer gradientByName(String name) {
+        if (name.toLowerCase(Locale.ROOT).equals("adam")) {
+            return new AdamOptimizer();
+        }
+        throw new IllegalArgumentException(
+                "unknown gradient optimizer '" + name + "', known: " + gradientNames());
     }
 
     /**
@@ -63,7 +88,12 @@ public final class Optimizers {
             case "default" -> defaultOptimizer();
             default ->
                     throw new IllegalArgumentException(
-                            "unknown optimizer '" + name + "', known: " + names());
+                            "unknown optimizer '"
+                                    + name
+                                    + "', known: "
+                                    + names()
+                                    + " and, with gradients, "
+                                    + gradientNames());
         };
     }
 }

@@ -7,10 +7,11 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.internal.AtomicFiles;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.LossGradient;
 import dev.lorahub.spi.ModelClosedException;
 import dev.lorahub.spi.TextTokenizer;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -44,7 +46,7 @@ import java.util.SplittableRandom;
  * backend's do). Weights are a pure function of {@link ToyModelConfig}; {@link #save(Path)} writes
  * only that config, which {@link #load(Path)} and {@link ToyBackend} read back.
  */
-public final class ToyModel implements BaseModel {
+public final class ToyModel implements DifferentiableModel {
     /** The {@code model_type} in a toy model's {@code config.json}. */
     public static final String MODEL_TYPE = "lorahub-toy";
 
@@ -171,6 +173,109 @@ public final class ToyModel implements BaseModel {
                     "batch " + batch.getClass().getName() + " was not encoded by a toy model");
         }
         return crossEntropy(effectiveWeights(adapter), toy);
+    }
+
+    /**
+     * The loss and its gradient by backpropagation in double precision: for a context token with
+     * label counts {@code c_y} (total {@code C}), {@code dlogits_y = (C softmax_y - c_y) / T} over
+     * the {@code T} labelled tokens; {@code dH += dlogits h_L^T}; through each residual layer
+     * {@code delta = dh (1 - tanh^2(W h))}, {@code dW += delta h^T}, {@code dh += W^T delta}.
+     */
+    @Override
+    public LossGradient lossGradient(
+            LoraModule adapter, EncodedBatch batch, Set<String> modulePaths) {
+        requireOpen("compute a gradient");
+        if (!(batch instanceof ToyBatch toy)) {
+            throw new IllegalArgumentException(
+                    "batch " + batch.getClass().getName() + " was not encoded by a toy model");
+        }
+        for (String path : modulePaths) {
+            if (!shapes.containsKey(path)) {
+                throw new IllegalArgumentException(
+                        "no linear module '" + path + "' in the toy model (has " + shapes.keySet()
+                                + ")");
+            }
+        }
+        Map<String, float[]> w = effectiveWeights(adapter);
+        int v = config.vocabSize();
+        int d = config.hiddenSize();
+        int layers = config.numLayers();
+        double tokens = toy.labelledTokens();
+        Map<String, double[]> grads = new LinkedHashMap<>();
+        for (String path : shapes.keySet()) {
+            grads.put(path, new double[shapes.get(path).outFeatures() * d]);
+        }
+        int[] counts = toy.counts();
+        double total = 0.0;
+        double[][] hs = new double[layers + 1][d];
+        double[][] ts = new double[layers][d];
+        double[] logits = new double[v];
+        for (int x = 0; x < v; x++) {
+            int c = 0;
+            for (int y = 0; y < v; y++) {
+                c += counts[x * v + y];
+            }
+            if (c == 0) {
+                continue;
+            }
+            for (int k = 0; k < d; k++) {
+                hs[0][k] = embedding[x * d + k];
+            }
+            for (int l = 0; l < layers; l++) {
+                float[] m = w.get(ToyModelConfig.layerPath(l));
+                for (int o = 0; o < d; o++) {
+                    double acc = 0.0;
+                    for (int i = 0; i < d; i++) {
+                        acc += m[o * d + i] * hs[l][i];
+                    }
+                    ts[l][o] = Math.tanh(acc);
+                    hs[l + 1][o] = hs[l][o] + ts[l][o];
+                }
+            }
+            float[] head = w.get(ToyModelConfig.headPath());
+            for (int y = 0; y < v; y++) {
+                double acc = 0.0;
+                for (int k = 0; k < d; k++) {
+                    acc += head[y * d + k] * hs[layers][k];
+                }
+                logits[y] = acc;
+            }
+            double lse = logSumExp(logits);
+            double[] dh = new double[d];
+            double[] gHead = grads.get(ToyModelConfig.headPath());
+            for (int y = 0; y < v; y++) {
+                int cy = counts[x * v + y];
+                total += cy * (lse - logits[y]);
+                double dl = (c * Math.exp(logits[y] - lse) - cy) / tokens;
+                for (int k = 0; k < d; k++) {
+                    gHead[y * d + k] += dl * hs[layers][k];
+                    dh[k] += dl * head[y * d + k];
+                }
+            }
+            for (int l = layers - 1; l >= 0; l--) {
+                float[] m = w.get(ToyModelConfig.layerPath(l));
+                double[] gl = grads.get(ToyModelConfig.layerPath(l));
+                double[] next = dh.clone(); // the residual path
+                for (int o = 0; o < d; o++) {
+                    double delta = dh[o] * (1 - ts[l][o] * ts[l][o]);
+                    for (int i = 0; i < d; i++) {
+                        gl[o * d + i] += delta * hs[l][i];
+                        next[i] += m[o * d + i] * delta;
+                    }
+                }
+                dh = next;
+            }
+        }
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (String path : modulePaths) {
+            double[] g = grads.get(path);
+            float[] f = new float[g.length];
+            for (int i = 0; i < g.length; i++) {
+                f[i] = (float) g[i];
+            }
+            out.put(path, f);
+        }
+        return new LossGradient(total / tokens, out);
     }
 
     /**

@@ -85,7 +85,9 @@ public final class LearnCommand implements Callable<Integer> {
     @Option(
             names = "--budget",
             paramLabel = "N",
-            description = "Objective evaluations (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Objective evaluations (default: ${DEFAULT-VALUE}); with --optimizer adam,"
+                            + " forward-equivalents (a step costs 3).")
     int budget = LoraHub.DEFAULT_BUDGET;
 
     @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
@@ -94,7 +96,9 @@ public final class LearnCommand implements Callable<Integer> {
     @Option(
             names = "--optimizer",
             paramLabel = "NAME",
-            description = "cobyla (NGOpt's choice, default), random, or another known name.")
+            description =
+                    "cobyla (NGOpt's choice, default), random, another known name, or adam"
+                            + " (gradient; needs --strategy cat and a model that gives gradients).")
     String optimizer = LoraHub.DEFAULT_OPTIMIZER;
 
     @Option(
@@ -313,9 +317,10 @@ public final class LearnCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.printf(
                 Locale.ROOT,
-                "%s after %d evaluations: best score %.6f (loss %.6f)%n",
+                "%s after %d evaluations (%d forward-equivalents): best score %.6f (loss %.6f)%n",
                 r.state(),
                 r.trace().size(),
+                r.forwardEquivalents(),
                 r.bestScore(),
                 r.bestLoss());
         for (Map.Entry<String, Double> e : r.weights().entrySet()) {

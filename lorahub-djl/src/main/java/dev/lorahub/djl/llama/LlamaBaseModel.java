@@ -5,10 +5,12 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.internal.InPlaceLora;
 import dev.lorahub.djl.internal.TokenIds;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.djl.train.WeightGradients;
+import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.LossGradient;
 import dev.lorahub.spi.TextTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,7 +43,7 @@ import org.jspecify.annotations.Nullable;
  * progress; any call after it throws {@link dev.lorahub.spi.ModelClosedException}. {@link #model()}
  * gives the unguarded model: whoever uses it directly serialises on their own.
  */
-public final class LlamaBaseModel implements BaseModel {
+public final class LlamaBaseModel implements DifferentiableModel {
     private final NDManager root;
     private final LlamaModel model;
     private final InPlaceLora lora;
@@ -157,6 +160,29 @@ public final class LlamaBaseModel implements BaseModel {
     public double loss(LoraModule adapter, EncodedBatch batch) {
         CausalBatch cb = causal(batch);
         return lora.with(adapter, () -> forwardLoss(cb));
+    }
+
+    /**
+     * One forward and one backward pass ({@link WeightGradients}) with the adapter applied in
+     * place; the base weights are restored bit-exactly afterwards, as by {@link #loss}.
+     */
+    @Override
+    public LossGradient lossGradient(
+            LoraModule adapter, EncodedBatch batch, Set<String> modulePaths) {
+        CausalBatch cb = causal(batch);
+        return lora.with(
+                adapter,
+                () ->
+                        WeightGradients.of(
+                                model.linearWeights(),
+                                modulePaths,
+                                model.manager(),
+                                call ->
+                                        model.causalLoss(
+                                                cb.ids(call),
+                                                cb.mask(call),
+                                                cb.labels(call),
+                                                Map.of())));
     }
 
     private static CausalBatch causal(EncodedBatch batch) {
