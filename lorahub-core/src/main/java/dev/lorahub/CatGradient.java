@@ -31,8 +31,8 @@ final class CatGradient {
                             + "x"
                             + in);
         }
-        float[] a = layer.loraAView();
-        float[] b = layer.loraBView();
+        float[] a = layer.sharedA();
+        float[] b = layer.sharedB();
         double sum = 0.0;
         for (int o = 0; o < out; o++) {
             for (int k = 0; k < r; k++) {
