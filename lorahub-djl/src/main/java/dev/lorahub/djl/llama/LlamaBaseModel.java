@@ -34,10 +34,11 @@ import org.jspecify.annotations.Nullable;
  * there. The loss is HF's {@code LlamaForCausalLM} loss: logits[t] scored against labels[t + 1],
  * token-mean over the batch.
  *
- * <p>Threads: safe to share. {@link #loss}, {@link #losses}, {@link #generate}, {@link
- * #generatePadded}, {@link #logits} and {@link #encode} hold one lock per model while they patch,
- * run and restore (see {@link InPlaceLora}), so calls from several threads run one after another,
- * each on the base weights plus its own adapter, with the same result as alone (bit for bit).
+ * <p>Threads: safe to share. {@link #loss}, {@link #losses}, {@link #lossGradient}, {@link
+ * #generate}, {@link #generatePadded}, {@link #logits} and {@link #encode} hold one lock per model
+ * while they patch, run and restore (see {@link InPlaceLora}), so calls from several threads run
+ * one after another, each on the base weights plus its own adapter, with the same result as alone
+ * (bit for bit).
  * Sharing gives no parallel speed-up; for throughput across cores load one model per worker, each
  * costing the model's memory again (docs/reliability.md). {@link #close()} waits for the call in
  * progress; any call after it throws {@link dev.lorahub.spi.ModelClosedException}. {@link #model()}

@@ -10,10 +10,13 @@ import dev.lorahub.djl.internal.Checkpoint;
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.internal.InPlaceLora;
 import dev.lorahub.djl.train.LoraPair;
+import dev.lorahub.djl.train.WeightGradients;
 import dev.lorahub.spi.BaseModel;
+import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.LossGradient;
 import dev.lorahub.spi.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,18 +42,24 @@ import org.jspecify.annotations.Nullable;
  * DenseReluDense) through {@link InPlaceLora} and restored bit-exactly afterwards. Every evaluation
  * runs in a sub-manager that is closed before it returns.
  *
- * <p>Threads: safe to share. {@link #loss}, {@link #losses}, {@link #generate}, {@link #logits} and
- * {@link #encode} hold one lock per model while they patch, run and restore (see {@link
- * InPlaceLora}), so calls from several threads run one after another, each on the base weights plus
- * its own adapter, with the same result as alone (bit for bit). {@link #close()} waits for the call
- * in progress; any call after it throws {@link dev.lorahub.spi.ModelClosedException}. {@link
- * #weights()} and {@link #forward(Map)} are unguarded: whoever uses them serialises on their own.
+ * <p>{@link #lossGradient} adds one backward pass (DJL autograd) for gradient-based weight
+ * learning.
+ *
+ * <p>Threads: safe to share. {@link #loss}, {@link #losses}, {@link #lossGradient}, {@link
+ * #generate}, {@link #logits} and {@link #encode} hold one lock per model while they patch, run
+ * and restore (see {@link InPlaceLora}), so calls from several threads run one after another,
+ * each on the base weights plus its own adapter, with the same result as alone (bit for bit).
+ * {@link #close()} waits for the call in progress; any call after it throws {@link
+ * dev.lorahub.spi.ModelClosedException}. {@link #weights()} and {@link #forward(Map)} are
+ * unguarded: whoever uses them serialises on their own.
  */
-public final class T5Model implements BaseModel {
+public final class T5Model implements DifferentiableModel {
     private final NDManager manager;
     private final T5Weights weights;
     private final T5Forward forward;
     private final InPlaceLora lora;
+    /** The targetable linear weights by module path (shared with the forward). */
+    private final Map<String, NDArray> targets;
     private final @Nullable T5Tokenizer tokenizer;
 
     /**
@@ -65,6 +75,7 @@ public final class T5Model implements BaseModel {
         for (String module : T5Weights.linearModules(weights.config()).keySet()) {
             targets.put(module, weights.get(module + ".weight"));
         }
+        this.targets = targets;
         this.lora = new InPlaceLora(targets, manager, weights.config().modelType() + " model");
         this.tokenizer = tokenizer;
     }
@@ -175,6 +186,30 @@ public final class T5Model implements BaseModel {
     public double loss(LoraModule adapter, EncodedBatch batch) {
         T5Batch b = asT5(batch);
         return lora.with(adapter, () -> baseLoss(b));
+    }
+
+    /**
+     * One forward and one backward pass ({@link WeightGradients}) with the adapter applied in
+     * place; the base weights are restored bit-exactly afterwards, as by {@link #loss}.
+     */
+    @Override
+    public LossGradient lossGradient(
+            LoraModule adapter, EncodedBatch batch, Set<String> modulePaths) {
+        T5Batch b = asT5(batch);
+        return lora.with(
+                adapter,
+                () ->
+                        WeightGradients.of(
+                                targets,
+                                modulePaths,
+                                manager,
+                                m ->
+                                        CrossEntropy.aligned(
+                                                forward.logits(
+                                                        b.inputIds(m),
+                                                        b.maskBias(m),
+                                                        b.decoderInputIds(m)),
+                                                b.labels(m))));
     }
 
     /**
