@@ -10,8 +10,8 @@ import dev.lorahub.optim.GradientObjective;
  * <p>Cost is counted in forward-equivalents: one evaluation of value and gradient is a forward and
  * a backward pass, {@value #COST_PER_STEP} forward-equivalents (a backward costs about two
  * forwards). The budget is in the same unit. Every implementation: never spends more than the
- * budget; never evaluates outside the box; returns the best point evaluated; is deterministic for
- * a seed; treats non-finite values as worse than any finite one.
+ * budget; never evaluates outside the box; returns the best point evaluated; is deterministic for a
+ * seed; treats non-finite values as worse than any finite one.
  */
 public interface GradientOptimizer {
     /** Forward-equivalents of one value-and-gradient evaluation: a forward and a backward. */

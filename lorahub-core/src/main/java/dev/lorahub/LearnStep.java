@@ -184,6 +184,17 @@ public final class LearnStep {
     }
 
     /**
+     * Sets the selection, the merge strategy, the optimizer and the budget to a named recipe;
+     * options set afterwards override it. Without a recipe a run is {@link Recipe#PAPER}'s.
+     *
+     * @param recipe {@link Recipe#PAPER} (the default) or {@link Recipe#BEST}
+     * @return a new step
+     */
+    public LearnStep recipe(Recipe recipe) {
+        return Objects.requireNonNull(recipe, "recipe").applyTo(this);
+    }
+
+    /**
      * @param selection which modules to compose (default {@link ModuleSelection#all()})
      * @return a new step
      */

@@ -15,7 +15,8 @@ public interface LoraHubListener {
      * Called once the modules are selected, before the first evaluation.
      *
      * @param moduleNames the selected modules, in the order of the weights
-     * @param budget the maximum number of evaluations
+     * @param budget the maximum number of evaluations (for a {@link GradientOptimizer}, of steps:
+     *     the budget in forward-equivalents divided by {@value GradientOptimizer#COST_PER_STEP})
      */
     default void onStart(List<String> moduleNames, int budget) {}
 

@@ -24,12 +24,12 @@ import java.util.stream.Stream;
  * weights.json}, {@code trace.csv} and {@code provenance.json}.
  */
 public final class LoraHubResult {
-    /** How a run ended. */
+    /** How a run ended: {@link #COMPLETED} and {@link #CONVERGED} are both normal ends. */
     public enum State {
-        /** The optimizer met its own stopping criterion within the budget. */
-        FINISHED,
-        /** The budget was used up (the usual end with LoraHub's small budgets). */
-        BUDGET_EXHAUSTED,
+        /** The search spent its whole budget: the usual, normal end with LoraHub's budgets. */
+        COMPLETED,
+        /** The optimizer met its own stopping criterion before spending the whole budget. */
+        CONVERGED,
         /** No evaluation gave a finite score; the weights are the start point. */
         FAILED
     }

@@ -231,11 +231,16 @@ final class LoraHubRun {
         int n = selected.size();
         // Hash before searching: a weights file changed since loading fails now, not after it.
         List<Provenance.ModuleRef> refs = moduleRefs(selected);
-        settings.listener().onStart(names, settings.budget());
+        GradientOptimizer gradient = settings.gradientOptimizer();
+        settings.listener()
+                .onStart(
+                        names,
+                        gradient != null
+                                ? settings.budget() / GradientOptimizer.COST_PER_STEP
+                                : settings.budget());
         Search search = new Search(model, selected);
         SearchSpace space =
                 SearchSpace.box(n, settings.lowerBound(), settings.upperBound(), new double[n]);
-        GradientOptimizer gradient = settings.gradientOptimizer();
         OptimizationResult opt =
                 gradient != null
                         ? gradient.minimize(
@@ -264,8 +269,8 @@ final class LoraHubRun {
         } else {
             state =
                     opt.state() == OptimizationResult.State.CONVERGED
-                            ? LoraHubResult.State.FINISHED
-                            : LoraHubResult.State.BUDGET_EXHAUSTED;
+                            ? LoraHubResult.State.CONVERGED
+                            : LoraHubResult.State.COMPLETED;
             weights = bestPoint.weights();
         }
         LoraModule merged = search.compose(weights);

@@ -41,7 +41,7 @@ public sealed interface ModuleSelection
     }
 
     /**
-     * Parses the CLI form: {@code all}, {@code random:K} or {@code best:K}.
+     * Parses the CLI form: {@code all}, {@code random:K} or {@code lowest-loss:K}.
      *
      * @param text the text
      * @return the selection
@@ -62,11 +62,11 @@ public sealed interface ModuleSelection
         if (k >= 1 && kind.equals("random")) {
             return random(k);
         }
-        if (k >= 1 && kind.equals("best")) {
+        if (k >= 1 && kind.equals("lowest-loss")) {
             return lowestLoss(k);
         }
         throw new IllegalArgumentException(
-                "selection '" + text + "': expected all, random:K or best:K with K >= 1");
+                "selection '" + text + "': expected all, random:K or lowest-loss:K with K >= 1");
     }
 
     /**
@@ -116,7 +116,7 @@ public sealed interface ModuleSelection
 
         @Override
         public String describe() {
-            return "best:" + k;
+            return "lowest-loss:" + k;
         }
     }
 }

@@ -23,8 +23,8 @@ public record OptimizationResult(
     public enum State {
         /** The optimizer met its own stopping criterion within the budget. */
         CONVERGED,
-        /** The budget was used up. */
-        BUDGET_EXHAUSTED,
+        /** The whole budget was spent: the normal end of a fixed-budget search. */
+        COMPLETED,
         /** No finite value was ever found. */
         FAILED
     }

@@ -22,7 +22,8 @@ import java.util.Properties;
  *
  * @param modules the composed modules, in the order of the weights
  * @param poolSize the number of modules offered before selection
- * @param selection the selection in its CLI form ({@code all}, {@code random:20}, {@code best:20})
+ * @param selection the selection in its CLI form ({@code all}, {@code random:20}, {@code
+ *     lowest-loss:20})
  * @param baseModel the base model's name or path as resolved, or its model type when given
  * @param examples the number of few-shot examples
  * @param strategy the merge strategy's name

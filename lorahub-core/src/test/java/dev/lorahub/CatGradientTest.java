@@ -3,9 +3,10 @@ package dev.lorahub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.SplittableRandom;
 
 /** {@link CatGradient#directional}: {@code <G, s B A>} against the product formed explicitly. */
 class CatGradientTest {
@@ -20,8 +21,14 @@ class CatGradientTest {
             int r = 1 + rnd.nextInt(4);
             LoraLayer layer =
                     new LoraLayer(
-                            "m", r, in, out, gaussian(rnd, r * in), gaussian(rnd, out * r),
-                            0.5 + rnd.nextDouble(), fanInFanOut);
+                            "m",
+                            r,
+                            in,
+                            out,
+                            gaussian(rnd, r * in),
+                            gaussian(rnd, out * r),
+                            0.5 + rnd.nextDouble(),
+                            fanInFanOut);
             float[] g = gaussian(rnd, out * in);
             float[] delta = layer.deltaWeight(); // laid out as the stored weight
             double expected = 0;
@@ -37,8 +44,8 @@ class CatGradientTest {
     @ParameterizedTest
     @ValueSource(ints = {3, 5})
     void a_gradient_of_the_wrong_size_is_refused_naming_the_layer(int size) {
-        LoraLayer layer = new LoraLayer("layers.0.proj", 1, 2, 2, new float[2], new float[2], 1,
-                false);
+        LoraLayer layer =
+                new LoraLayer("layers.0.proj", 1, 2, 2, new float[2], new float[2], 1, false);
         assertThatThrownBy(() -> CatGradient.directional(new float[size], layer))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("layers.0.proj")

@@ -40,7 +40,7 @@ final class LocalRandomSearch implements Optimizer {
             }
         }
         return new OptimizationResult(
-                x, fx, history.size(), history, OptimizationResult.State.BUDGET_EXHAUSTED);
+                x, fx, history.size(), history, OptimizationResult.State.COMPLETED);
     }
 
     @Override

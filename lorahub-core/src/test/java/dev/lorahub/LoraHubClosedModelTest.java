@@ -37,7 +37,7 @@ class LoraHubClosedModelTest {
     void a_model_closed_during_the_search_fails_the_run_with_model_closed_exception_not_wrapped() {
         ToyModel m = model();
         ToyTask t = ToyTasks.task(m, modules(m), TRUTH, Combination.SEPARATE_SUM, 5, 16, 3L);
-        for (String optimizer : List.of("cobyla", "random", "default")) {
+        for (String optimizer : List.of("cobyla", "random", "quadratic")) {
             ToyModel shared = model();
             LearnStep step =
                     LoraHub.compose(modules(shared))

@@ -79,7 +79,7 @@ class LoraHubSelectionTest {
             assertThat(r.singleModuleLosses().get(POOL.get(i).name()))
                     .isCloseTo(single[i], within(1e-15));
         }
-        assertThat(r.provenance().selection()).isEqualTo("best:2");
+        assertThat(r.provenance().selection()).isEqualTo("lowest-loss:2");
         assertThat(r.provenance().poolSize()).isEqualTo(6);
     }
 

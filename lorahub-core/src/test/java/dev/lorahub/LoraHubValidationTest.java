@@ -133,7 +133,10 @@ class LoraHubValidationTest {
                 .hasMessageContaining("random:5 needs at least 5 modules, got 3");
         assertThatThrownBy(() -> ModuleSelection.lowestLoss(0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> ModuleSelection.parse("best:x")).hasMessageContaining("'best:x'");
+        assertThatThrownBy(() -> ModuleSelection.parse("lowest-loss:x"))
+                .hasMessageContaining("'lowest-loss:x'");
+        // the old form, which read as "the best recipe", is gone
+        assertThatThrownBy(() -> ModuleSelection.parse("best:3")).hasMessageContaining("'best:3'");
     }
 
     @Test

@@ -5,21 +5,22 @@ import dev.lorahub.GradientOptimizer;
 import dev.lorahub.ObjectiveException;
 import dev.lorahub.OptimizationResult;
 import dev.lorahub.SearchSpace;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Adam (Kingma and Ba 2015) projected onto the box: {@code m = b1 m + (1 - b1) g}, {@code v = b2 v +
- * (1 - b2) g^2}, {@code x = clip(x - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps))}, {@code
+ * Adam (Kingma and Ba 2015) projected onto the box: {@code m = b1 m + (1 - b1) g}, {@code v = b2 v
+ * + (1 - b2) g^2}, {@code x = clip(x - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps))}, {@code
  * b1 = 0.9}, {@code b2 = 0.999}, {@code eps = 1e-8}, from the space's start point. Each step
  * evaluates value and gradient at the current point ({@value GradientOptimizer#COST_PER_STEP}
  * forward-equivalents), so a budget {@code B} runs {@code floor(B / 3)} steps; the result is the
  * best point evaluated. Nothing is random: the seed is accepted for the contract and unused.
  *
  * <p>A step whose value or gradient is not finite ends the run (the point is recorded; an update
- * from it would leave the finite region for good). With lr 0.02 and 75 steps a weight can travel
- * at most 1.5, the width of LoraHub's half-box: the defaults measured best on the embedded hub
+ * from it would leave the finite region for good). With lr 0.02 and 75 steps a weight can travel at
+ * most 1.5, the width of LoraHub's half-box: the defaults measured best on the embedded hub
  * (docs/optimizers.md).
  */
 public final class AdamOptimizer implements GradientOptimizer {
@@ -120,7 +121,7 @@ public final class AdamOptimizer implements GradientOptimizer {
                 best.value(),
                 history.size(),
                 history,
-                OptimizationResult.State.BUDGET_EXHAUSTED);
+                OptimizationResult.State.COMPLETED);
     }
 
     private static boolean allFinite(double[] g) {

@@ -140,7 +140,7 @@ abstract class BaseSession implements Session {
         } else if (stopped && history.size() < budget) {
             state = OptimizationResult.State.CONVERGED;
         } else {
-            state = OptimizationResult.State.BUDGET_EXHAUSTED;
+            state = OptimizationResult.State.COMPLETED;
         }
         return new OptimizationResult(best.point(), best.value(), history.size(), history, state);
     }

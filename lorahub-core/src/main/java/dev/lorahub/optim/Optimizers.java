@@ -18,9 +18,10 @@ import java.util.Locale;
  *   <li>{@code "quadratic-batch"}: the same with the N axis probes in one batch (for a backend that
  *       scores several candidates in one pass), then their combination.
  *   <li>{@code "random"}: {@link RandomSearchOptimizer}.
- *   <li>{@code "default"}: the one that measured best at budgets 40 and 100 (docs/optimizers.md):
- *       currently {@code "quadratic"}.
  * </ul>
+ *
+ * <p>There is no optimizer named "default": {@code LoraHub}'s default is {@code "cobyla"}, the
+ * paper's; {@code "quadratic"} measured best at budgets 40 and 100 (docs/optimizers.md).
  *
  * <p>Gradient optimizers ({@link #gradientByName(String)}): {@code "adam"}, {@link AdamOptimizer},
  * for models that give gradients.
@@ -39,8 +40,7 @@ public final class Optimizers {
                 "one-plus-one",
                 "quadratic",
                 "quadratic-batch",
-                "random",
-                "default");
+                "random");
     }
 
     /**
@@ -65,13 +65,6 @@ public final class Optimizers {
     }
 
     /**
-     * @return a new instance of the default optimizer
-     */
-    public static AskTellOptimizer defaultOptimizer() {
-        return new QuadraticTrustRegionOptimizer();
-    }
-
-    /**
      * @param name one of {@link #names()}, case-insensitive
      * @return a new optimizer of that name
      * @throws IllegalArgumentException for an unknown name, listing the known ones
@@ -85,7 +78,6 @@ public final class Optimizers {
             case "quadratic" -> new QuadraticTrustRegionOptimizer();
             case "quadratic-batch" -> new QuadraticTrustRegionOptimizer(1.0, 2, true);
             case "random" -> new RandomSearchOptimizer();
-            case "default" -> defaultOptimizer();
             default ->
                     throw new IllegalArgumentException(
                             "unknown optimizer '"

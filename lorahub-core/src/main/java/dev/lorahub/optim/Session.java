@@ -58,7 +58,7 @@ public interface Session extends AutoCloseable {
 
     /**
      * @return the best point evaluated so far, the history and how the run ended (or
-     *     BUDGET_EXHAUSTED/CONVERGED as if it ended now)
+     *     COMPLETED/CONVERGED as if it ended now)
      * @throws IllegalStateException before the first tell
      */
     OptimizationResult result();

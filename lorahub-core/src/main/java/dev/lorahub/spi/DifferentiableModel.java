@@ -1,6 +1,7 @@
 package dev.lorahub.spi;
 
 import dev.lorahub.LoraModule;
+
 import java.util.Set;
 
 /**

@@ -7,6 +7,7 @@ import dev.lorahub.Evaluation;
 import dev.lorahub.GradientOptimizer;
 import dev.lorahub.OptimizationResult;
 import dev.lorahub.SearchSpace;
+
 import org.junit.jupiter.api.Test;
 
 /** {@link AdamOptimizer} on closed-form functions. */
@@ -27,18 +28,19 @@ class AdamOptimizerTest {
 
     @Test
     void reaches_the_box_constrained_minimum_of_a_shifted_sphere() {
-        OptimizationResult r = new AdamOptimizer(0.05).minimize(AdamOptimizerTest::sphere, BOX,
-                3 * 300, 0);
+        OptimizationResult r =
+                new AdamOptimizer(0.05).minimize(AdamOptimizerTest::sphere, BOX, 3 * 300, 0);
         // the minimum in the box is (0.5, -1.0, 1.5), value 0.25
-        assertThat(r.bestPoint()).containsExactly(new double[] {0.5, -1.0, 1.5},
-                org.assertj.core.data.Offset.offset(0.02));
+        assertThat(r.bestPoint())
+                .containsExactly(
+                        new double[] {0.5, -1.0, 1.5}, org.assertj.core.data.Offset.offset(0.02));
         assertThat(r.bestValue()).isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-3));
     }
 
     @Test
     void spends_three_forward_equivalents_per_step_and_never_leaves_the_box() {
-        OptimizationResult r = new AdamOptimizer(0.5).minimize(AdamOptimizerTest::sphere, BOX,
-                32, 0);
+        OptimizationResult r =
+                new AdamOptimizer(0.5).minimize(AdamOptimizerTest::sphere, BOX, 32, 0);
         assertThat(r.evaluations()).isEqualTo(32 / GradientOptimizer.COST_PER_STEP);
         for (Evaluation e : r.history()) {
             for (double x : e.point()) {
@@ -69,8 +71,7 @@ class AdamOptimizerTest {
 
     @Test
     void a_budget_below_one_step_is_refused_with_the_value() {
-        assertThatThrownBy(() -> new AdamOptimizer().minimize(AdamOptimizerTest::sphere, BOX, 2,
-                        0))
+        assertThatThrownBy(() -> new AdamOptimizer().minimize(AdamOptimizerTest::sphere, BOX, 2, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got 2");
         assertThatThrownBy(() -> new AdamOptimizer(0))

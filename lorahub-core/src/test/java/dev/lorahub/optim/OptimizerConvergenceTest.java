@@ -46,7 +46,6 @@ class OptimizerConvergenceTest {
         "bobyqa, 200, 1e-8",
         "quadratic, 200, 1e-8",
         "quadratic-batch, 200, 1e-8",
-        "default, 200, 1e-8",
         "cmaes, 1500, 1e-6",
         "one-plus-one, 1500, 1e-6",
         "random, 3000, 0.6"

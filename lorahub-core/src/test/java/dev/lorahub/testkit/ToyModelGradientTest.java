@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LossGradient;
+
+import org.junit.jupiter.api.Test;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
 
 /** {@link ToyModel#lossGradient}: hand-written backpropagation against finite differences. */
 class ToyModelGradientTest {
@@ -48,8 +50,9 @@ class ToyModelGradientTest {
                     // double-precision forward on float weights: W + h rounds at ~1e-7 of W,
                     // so the difference quotient is good to ~1e-5; truncation O(h^2)
                     assertThat(Math.abs(analytic - fd))
-                            .as("%s[%d]: backprop %s vs finite differences %s", path, i, analytic,
-                                    fd)
+                            .as(
+                                    "%s[%d]: backprop %s vs finite differences %s",
+                                    path, i, analytic, fd)
                             .isLessThanOrEqualTo(2e-5 + 1e-3 * Math.abs(fd));
                     checked += Math.abs(fd) > 1e-3 ? 1 : 0;
                 }
@@ -59,10 +62,12 @@ class ToyModelGradientTest {
     }
 
     /** The loss with {@code adapter} plus {@code h} at one entry of one weight. */
-    private static double loss(LoraModule adapter, String path, int entry, double h,
-            EncodedBatch batch) {
-        float[] delta = new float[MODEL.linearModules().get(path).outFeatures()
-                * MODEL.linearModules().get(path).inFeatures()];
+    private static double loss(
+            LoraModule adapter, String path, int entry, double h, EncodedBatch batch) {
+        float[] delta =
+                new float
+                        [MODEL.linearModules().get(path).outFeatures()
+                                * MODEL.linearModules().get(path).inFeatures()];
         delta[entry] = (float) h;
         Map<String, float[]> w = MODEL.effectiveWeights(adapter);
         return MODEL.crossEntropy(addTo(w, path, delta), (ToyBatch) batch);

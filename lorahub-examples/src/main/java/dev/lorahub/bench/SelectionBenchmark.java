@@ -44,7 +44,7 @@ public final class SelectionBenchmark {
     public static void main(String[] args) {
         int trials = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         ToyModel model = ToyModel.create(ToyModelConfig.small());
-        List<String> names = List.of("all", "random:" + K, "best:" + K);
+        List<String> names = List.of("all", "random:" + K, "lowest-loss:" + K);
         double[][] heldOut = new double[names.size()][trials];
         double[][] gain = new double[names.size()][trials];
         double[][] kept = new double[names.size()][trials];

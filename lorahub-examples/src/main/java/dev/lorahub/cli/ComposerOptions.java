@@ -32,6 +32,13 @@ final class ComposerOptions {
     @Nullable MajoritySign majoritySign;
 
     /**
+     * @return whether any of the options was given
+     */
+    boolean isSet() {
+        return density != null || svdRank != null || majoritySign != null;
+    }
+
+    /**
      * @param composer a composer
      * @return it with each option given set
      */

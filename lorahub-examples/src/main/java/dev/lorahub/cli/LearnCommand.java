@@ -9,6 +9,7 @@ import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
+import dev.lorahub.Recipe;
 import dev.lorahub.TracePoint;
 import dev.lorahub.io.PeftAdapters;
 import dev.lorahub.spi.BaseModel;
@@ -83,12 +84,24 @@ public final class LearnCommand implements Callable<Integer> {
     Path examples;
 
     @Option(
+            names = "--recipe",
+            paramLabel = "paper|best",
+            description =
+                    "Named settings: paper (default: every module, lorahub merge, cobyla, 40"
+                            + " evaluations) or best (every module, cat merge, adam, "
+                            + Recipe.BEST_BUDGET
+                            + " forward-equivalents; needs a model that gives gradients)."
+                            + " --select, --strategy, --optimizer and --budget override it.")
+    String recipe = "paper";
+
+    @Option(
             names = "--budget",
             paramLabel = "N",
             description =
-                    "Objective evaluations (default: ${DEFAULT-VALUE}); with --optimizer adam,"
-                            + " forward-equivalents (a step costs 3).")
-    int budget = LoraHub.DEFAULT_BUDGET;
+                    "Objective evaluations (paper recipe: "
+                            + LoraHub.DEFAULT_BUDGET
+                            + "); with --optimizer adam, forward-equivalents (a step costs 3).")
+    @Nullable Integer budget;
 
     @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed = LoraHub.DEFAULT_SEED;
@@ -97,9 +110,10 @@ public final class LearnCommand implements Callable<Integer> {
             names = "--optimizer",
             paramLabel = "NAME",
             description =
-                    "cobyla (NGOpt's choice, default), random, another known name, or adam"
-                            + " (gradient; needs --strategy cat and a model that gives gradients).")
-    String optimizer = LoraHub.DEFAULT_OPTIMIZER;
+                    "cobyla (NGOpt's choice, the paper recipe's), quadratic, random, another known"
+                            + " name, or adam (gradient; needs --strategy cat and a model that"
+                            + " gives gradients).")
+    @Nullable String optimizer;
 
     @Option(
             names = "--strategy",
@@ -107,9 +121,9 @@ public final class LearnCommand implements Callable<Integer> {
             converter = StrategyConverter.class,
             completionCandidates = StrategyConverter.class,
             description =
-                    "lorahub (default: A and B summed separately, as the reference), cat (exact),"
-                            + " or another of: ${COMPLETION-CANDIDATES}.")
-    MergeStrategy strategy = MergeStrategy.LORAHUB;
+                    "lorahub (the paper recipe's: A and B summed separately, as the reference),"
+                            + " cat (exact), or another of: ${COMPLETION-CANDIDATES}.")
+    @Nullable MergeStrategy strategy;
 
     @Mixin ComposerOptions composition = new ComposerOptions();
 
@@ -126,11 +140,12 @@ public final class LearnCommand implements Callable<Integer> {
 
     @Option(
             names = "--select",
-            paramLabel = "all|random:K|best:K",
+            paramLabel = "all|random:K|lowest-loss:K",
             description =
-                    "Modules to compose: all (default), random:K (Python's random.sample with"
-                            + " the seed, as the reference), best:K (lowest single-module loss).")
-    String select = "all";
+                    "Modules to compose: all (both recipes'), random:K (Python's random.sample"
+                            + " with the seed, as the reference), lowest-loss:K (the K with the"
+                            + " lowest single-module loss).")
+    @Nullable String select;
 
     @Option(
             names = "--regularization",
@@ -169,18 +184,28 @@ public final class LearnCommand implements Callable<Integer> {
         for (Path dir : folders) {
             pool.add(LoraModule.load(dir));
         }
+        Recipe chosen = Recipe.parse(recipe);
         LearnStep step =
                 LoraHub.compose(pool)
                         .fewShot(list)
-                        .budget(budget)
+                        .recipe(chosen)
                         .seed(seed)
-                        .optimizer(optimizer)
-                        .composer(composer())
-                        .select(ModuleSelection.parse(select))
                         .regularization(regularization)
                         .hfCache(hub.cache());
         if (revision != null) {
             step = step.revision(revision);
+        }
+        if (select != null) {
+            step = step.select(ModuleSelection.parse(select));
+        }
+        if (strategy != null || composition.isSet()) {
+            step = step.composer(composer(chosen));
+        }
+        if (optimizer != null) {
+            step = step.optimizer(optimizer);
+        }
+        if (budget != null) {
+            step = step.budget(budget);
         }
         if (batchSize != null) {
             step = step.batchSize(batchSize);
@@ -273,8 +298,13 @@ public final class LearnCommand implements Callable<Integer> {
         }
     }
 
-    private Composer composer() {
-        return composition.applyTo(Composer.of(strategy));
+    /** The --strategy given, else the recipe's, with --density, --svd-rank, --majority-sign. */
+    private Composer composer(Recipe chosen) {
+        MergeStrategy s =
+                strategy != null
+                        ? strategy
+                        : chosen == Recipe.BEST ? MergeStrategy.CAT : MergeStrategy.LORAHUB;
+        return composition.applyTo(Composer.of(s));
     }
 
     /**

@@ -97,7 +97,7 @@ class LearnCommandTest {
                         modulesDir.resolve("toy-2").toString());
 
         assertThat(run.exitCode()).as("%s", run).isZero();
-        assertThat(run.out()).contains("BUDGET_EXHAUSTED after 30 evaluations").contains("toy-2");
+        assertThat(run.out()).contains("COMPLETED after 30 evaluations").contains("toy-2");
 
         JsonNode weights = JSON.readTree(out.resolve("weights.json").toFile());
         double[] w = new double[3];
@@ -270,11 +270,46 @@ class LearnCommandTest {
     }
 
     @Test
+    void recipe_best_learns_by_gradient_over_every_module_and_reports_its_cost() throws Exception {
+        Path out = dir.resolve("best");
+        CliRun run =
+                learnOnPool(
+                        "examples.jsonl", out, "--model", modelDir.toString(), "--recipe", "best");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).contains("COMPLETED after 75 evaluations (225 forward-equivalents)");
+        JsonNode p = JSON.readTree(out.resolve("provenance.json").toFile());
+        assertThat(p.get("optimizer").asText()).isEqualTo("adam");
+        assertThat(p.get("strategy").asText()).isEqualTo("CAT");
+        assertThat(p.get("selection").asText()).isEqualTo("all");
+        assertThat(p.get("budget").asInt()).isEqualTo(225);
+
+        // an option given beside the recipe overrides it
+        CliRun shorter =
+                learnOnPool(
+                        "examples.jsonl",
+                        dir.resolve("best-30"),
+                        "--model",
+                        modelDir.toString(),
+                        "--recipe",
+                        "best",
+                        "--budget",
+                        "30");
+        assertThat(shorter.out())
+                .contains("COMPLETED after 10 evaluations (30 forward-equivalents)");
+
+        CliRun unknown = learnOnPool("examples.jsonl", dir.resolve("x"), "--recipe", "fast");
+        assertThat(unknown.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(unknown.err()).contains("unknown recipe 'fast', known: paper, best");
+    }
+
+    @Test
     void bad_input_exits_1_with_one_line_naming_the_problem() {
-        CliRun tooMany = learnOnPool("examples.jsonl", dir.resolve("out"), "--select", "best:9");
+        CliRun tooMany =
+                learnOnPool("examples.jsonl", dir.resolve("out"), "--select", "lowest-loss:9");
         assertThat(tooMany.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(tooMany.errLines()).hasSize(1);
-        assertThat(tooMany.err()).contains("best:9 needs at least 9 modules, got 3");
+        assertThat(tooMany.err()).contains("lowest-loss:9 needs at least 9 modules, got 3");
 
         CliRun noFolder =
                 learn(

@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
+
 import dev.lorahub.spi.LossGradient;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +22,8 @@ import java.util.function.Function;
  * <p>The chosen weights are marked as requiring gradients only for the call (an adapter may already
  * be added to them in place: they are leaves either way), the loss is differentiated inside a
  * {@code GradientCollector}, the gradients are copied to Java and zeroed in place (autograd adds
- * into them; not {@code muli(0)}, NaN times 0 is NaN), and the marks are removed, so the weights can
- * be restored in place afterwards and the next call starts from zero.
+ * into them; not {@code muli(0)}, NaN times 0 is NaN), and the marks are removed, so the weights
+ * can be restored in place afterwards and the next call starts from zero.
  */
 public final class WeightGradients {
     private static final NDIndex ALL = new NDIndex("...");
@@ -47,7 +49,11 @@ public final class WeightGradients {
             NDArray w = weights.get(path);
             if (w == null) {
                 throw new IllegalArgumentException(
-                        "no linear module '" + path + "' in the model (has " + weights.keySet() + ")");
+                        "no linear module '"
+                                + path
+                                + "' in the model (has "
+                                + weights.keySet()
+                                + ")");
             }
         }
         try (NDManager call = parent.newSubManager()) {

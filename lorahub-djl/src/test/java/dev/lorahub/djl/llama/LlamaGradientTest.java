@@ -13,15 +13,17 @@ import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.DjlBackend;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LossGradient;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
  * {@link LlamaBaseModel#lossGradient}: the weight gradients from DJL autograd, projected on each
