@@ -10,6 +10,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.djl.internal.CrossEntropy;
+import dev.lorahub.djl.internal.RmsNorm;
 import dev.lorahub.djl.internal.Scalars;
 import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.TrainableModel;
@@ -367,10 +368,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        // scalar operands via Scalars: autograd saves them (see Scalars)
-        NDArray variance = x.pow(Scalars.of(x, 2f)).mean(new int[] {-1}, true);
-        NDArray std = variance.add((float) config.rmsNormEps()).sqrt();
-        return x.mul(std.pow(Scalars.of(std, -1f))).mul(weight);
+        return RmsNorm.apply(x, weight, config.rmsNormEps());
     }
 
     /**

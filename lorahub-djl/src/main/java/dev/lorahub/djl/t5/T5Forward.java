@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import dev.lorahub.djl.internal.RmsNorm;
 import dev.lorahub.djl.internal.Scalars;
 import dev.lorahub.djl.train.LoraPair;
 import java.util.Map;
@@ -254,9 +255,7 @@ public final class T5Forward {
     }
 
     private NDArray rmsNorm(NDArray x, String weight) {
-        NDArray variance = x.square().mean(new int[] {-1}, true);
-        return x.div(variance.add((float) config.layerNormEpsilon()).sqrt())
-                .mul(weights.get(weight));
+        return RmsNorm.apply(x, weights.get(weight), config.layerNormEpsilon());
     }
 
     private NDArray embed(NDArray ids) {
