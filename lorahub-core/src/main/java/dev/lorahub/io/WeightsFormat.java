@@ -6,7 +6,7 @@ public enum WeightsFormat {
     SAFETENSORS("safetensors"),
     /** PyTorch's zip format ({@code torch.save} since torch 1.6): data.pkl + data/KEY records. */
     PYTORCH_ZIP("PyTorch pickle (zip, torch >= 1.6)"),
-    /** PyTorch's legacy format (torch < 1.6): five pickles, then the raw storages. */
+    /** PyTorch's legacy format (torch &lt; 1.6): five pickles, then the raw storages. */
     PYTORCH_LEGACY("PyTorch pickle (legacy, torch < 1.6)");
 
     private final String description;
