@@ -37,6 +37,20 @@ public final class LoraModule {
     private final @Nullable FileHash weightsHash;
     private final Set<Path> sources;
 
+    private static final LoraModule NONE =
+            new LoraModule("base", new AdapterConfig("none", 1, 1, List.of()), List.of());
+
+    /**
+     * The module without layers, named {@code base}: applied to a model it changes nothing, so
+     * {@code model.loss(LoraModule.none(), batch)} is the base model's own loss. {@link
+     * dev.lorahub.spi.BaseModel#loss(dev.lorahub.spi.EncodedBatch)} and its siblings use it.
+     *
+     * @return the shared empty module (immutable)
+     */
+    public static LoraModule none() {
+        return NONE;
+    }
+
     /**
      * A module made in memory: float32 storage, no hash, no source folder.
      *

@@ -62,6 +62,16 @@ public interface BaseModel extends AutoCloseable {
     double loss(LoraModule adapter, EncodedBatch batch);
 
     /**
+     * The base model's own loss, with no adapter: {@code loss(LoraModule.none(), batch)}.
+     *
+     * @param batch a batch from {@link #encode(List)}
+     * @return the mean natural-log cross-entropy of the base model
+     */
+    default double loss(EncodedBatch batch) {
+        return loss(LoraModule.none(), batch);
+    }
+
+    /**
      * Evaluates several candidate adapters; backends may batch them in one forward pass.
      *
      * @param adapters candidates
@@ -85,6 +95,30 @@ public interface BaseModel extends AutoCloseable {
      * @return for each prompt only the new token ids, stopping after EOS
      */
     List<int[]> generate(LoraModule adapter, List<int[]> promptIds, GenerationConfig config);
+
+    /**
+     * Generates with the base model alone: {@code generate(LoraModule.none(), promptIds, config)}.
+     *
+     * @param promptIds one prompt per row (unpadded; the backend pads)
+     * @param config greedy or sampling, max new tokens
+     * @return for each prompt only the new token ids, stopping after EOS
+     */
+    default List<int[]> generate(List<int[]> promptIds, GenerationConfig config) {
+        return generate(LoraModule.none(), promptIds, config);
+    }
+
+    /**
+     * Generates from text prompts with the base model alone: {@code
+     * generateText(LoraModule.none(), prompts, config)}.
+     *
+     * @param prompts text prompts
+     * @param config greedy or sampling, max new tokens
+     * @return the decoded new text per prompt
+     * @throws IllegalStateException if the model has no tokenizer
+     */
+    default List<String> generateText(List<String> prompts, GenerationConfig config) {
+        return generateText(LoraModule.none(), prompts, config);
+    }
 
     /**
      * Generates from text prompts through the tokenizer.

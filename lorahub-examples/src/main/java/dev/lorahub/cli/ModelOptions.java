@@ -1,7 +1,6 @@
 package dev.lorahub.cli;
 
 import dev.lorahub.LoraModule;
-import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.AdapterFormatException;
 import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.LinearShape;
@@ -10,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Mixin;
@@ -76,7 +74,7 @@ final class ModelOptions {
      */
     LoraModule adapterFor(BaseModel m) throws IOException {
         if (adapter == null) {
-            return base();
+            return LoraModule.none();
         }
         LoraModule module = LoraModule.load(hub.locate(adapter, null));
         Map<String, LinearShape> linears = m.linearModules();
@@ -96,9 +94,5 @@ final class ModelOptions {
             }
         }
         return module;
-    }
-
-    private static LoraModule base() {
-        return new LoraModule("base", new AdapterConfig("base", 1, 1, List.of()), List.of());
     }
 }

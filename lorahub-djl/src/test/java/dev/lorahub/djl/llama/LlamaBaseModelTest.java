@@ -174,6 +174,34 @@ class LlamaBaseModelTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"llama", "qwen2", "mistral"})
+    void the_base_model_alone_scores_and_generates_as_hf_without_an_adapter(String name)
+            throws IOException {
+        HfTinyFixture fx = fixture(name);
+        BaseModel model = model(name);
+        int[][] ids = HfTinyFixture.ints(fx.inputs.get("input_ids"));
+        int[][] labels = HfTinyFixture.ints(fx.inputs.get("labels"));
+        List<FewShotExample> examples =
+                List.of(
+                        FewShotExample.tokenized(ids[0], labels[0]),
+                        FewShotExample.tokenized(
+                                Arrays.copyOf(ids[1], 6), Arrays.copyOf(labels[1], 6)));
+        try (EncodedBatch batch = model.encode(examples)) {
+            // HF's loss of the model without PEFT (tolerance: relative 1e-5, float32 sums)
+            double ref = fx.results.get("losses").get("base").asDouble();
+            assertThat(Math.abs(model.loss(batch) - ref) / ref).as(name).isLessThan(1e-5);
+        }
+        int[][] gen = HfTinyFixture.ints(fx.inputs.get("gen_input_ids"));
+        List<int[]> out = model.generate(List.of(gen[0], gen[1]), GenerationConfig.greedy(5));
+        for (int r = 0; r < 2; r++) {
+            int[] want = trusted(fx, "base", r, 5);
+            assertThat(Arrays.copyOf(out.get(r), want.length))
+                    .as(name + " row " + r)
+                    .containsExactly(want);
+        }
+    }
+
     @Test
     void lists_every_projection_and_refuses_unknown_targets() throws IOException {
         assertThat(model.modelType()).isEqualTo("llama");
