@@ -1,7 +1,7 @@
 package dev.lorahub;
 
 import dev.lorahub.io.HfCache;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 

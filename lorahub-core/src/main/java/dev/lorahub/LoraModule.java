@@ -43,7 +43,7 @@ public final class LoraModule {
     /**
      * The module without layers, named {@code base}: applied to a model it changes nothing, so
      * {@code model.loss(LoraModule.none(), batch)} is the base model's own loss. {@link
-     * dev.lorahub.spi.BaseModel#loss(dev.lorahub.spi.EncodedBatch)} and its siblings use it.
+     * dev.lorahub.model.BaseModel#loss(dev.lorahub.spi.EncodedBatch)} and its siblings use it.
      *
      * @return the shared empty module (immutable)
      */

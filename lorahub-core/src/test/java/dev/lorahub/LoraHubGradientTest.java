@@ -3,23 +3,21 @@ package dev.lorahub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lorahub.model.BaseModel;
+import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.optim.GradientObjective;
-import dev.lorahub.spi.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
-import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.TextTokenizer;
 import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
 import dev.lorahub.testkit.ToyTasks;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 /** Gradient-based weight learning through {@link LearnStep#optimizer(GradientOptimizer)}. */
 class LoraHubGradientTest {

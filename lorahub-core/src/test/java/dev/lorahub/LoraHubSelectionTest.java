@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
-import dev.lorahub.spi.GenerationConfig;
+import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.TextTokenizer;
 import dev.lorahub.testkit.ToyModel;

@@ -1,7 +1,7 @@
 package dev.lorahub.spi;
 
 import dev.lorahub.LoraModule;
-
+import dev.lorahub.model.BaseModel;
 import java.util.Set;
 
 /**

@@ -1,5 +1,6 @@
 package dev.lorahub.spi;
 
+import dev.lorahub.model.BaseModel;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

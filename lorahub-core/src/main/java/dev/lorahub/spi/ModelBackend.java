@@ -1,5 +1,6 @@
 package dev.lorahub.spi;
 
+import dev.lorahub.model.BaseModel;
 import java.io.IOException;
 import java.nio.file.Path;
 

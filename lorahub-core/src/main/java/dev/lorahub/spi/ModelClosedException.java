@@ -1,5 +1,7 @@
 package dev.lorahub.spi;
 
+import dev.lorahub.model.BaseModel;
+
 /**
  * A {@link BaseModel} was used after {@link BaseModel#close()}: the one exception every backend of
  * this library throws for it, whether the model was closed before the call or by another thread

@@ -1,5 +1,6 @@
 package dev.lorahub.spi;
 
+import dev.lorahub.model.GenerationConfig;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.SplittableRandom;

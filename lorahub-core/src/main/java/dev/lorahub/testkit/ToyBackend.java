@@ -1,7 +1,7 @@
 package dev.lorahub.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.ModelBackend;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package dev.lorahub.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lorahub.model.GenerationConfig;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;

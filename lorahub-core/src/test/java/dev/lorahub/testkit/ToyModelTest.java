@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
+import dev.lorahub.model.GenerationConfig;
+import dev.lorahub.model.ModelBackends;
 import dev.lorahub.spi.EncodedBatch;
-import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.ModelBackend;
-import dev.lorahub.spi.ModelBackends;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -10,7 +10,7 @@ import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.djl.t5.T5Config;
 import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.djl.tokenizers.HfTextTokenizer;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.ModelBackend;
 import dev.lorahub.spi.TextTokenizer;
 import java.io.IOException;

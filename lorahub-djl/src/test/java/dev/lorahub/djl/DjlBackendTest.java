@@ -15,7 +15,7 @@ import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.io.SafetensorsWriter;
 import dev.lorahub.io.TensorData;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.testing.TestData;
 import java.io.IOException;

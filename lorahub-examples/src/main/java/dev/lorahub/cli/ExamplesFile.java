@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.io.FileFormatException;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import java.io.IOException;
 import java.nio.file.Files;

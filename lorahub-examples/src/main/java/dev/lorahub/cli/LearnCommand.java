@@ -12,7 +12,7 @@ import dev.lorahub.ModuleSelection;
 import dev.lorahub.Recipe;
 import dev.lorahub.TracePoint;
 import dev.lorahub.io.PeftAdapters;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -2,9 +2,9 @@ package dev.lorahub.cli;
 
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterFormatException;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
+import dev.lorahub.model.ModelBackends;
 import dev.lorahub.spi.LinearShape;
-import dev.lorahub.spi.ModelBackends;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import java.nio.file.Path;
 import java.util.List;

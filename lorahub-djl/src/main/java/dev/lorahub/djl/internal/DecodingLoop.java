@@ -1,6 +1,6 @@
 package dev.lorahub.djl.internal;
 
-import dev.lorahub.spi.GenerationConfig;
+import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.spi.TokenChooser;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.lorahub.djl.internal.DecodingLoop;
 import dev.lorahub.djl.internal.TokenIds;
-import dev.lorahub.spi.GenerationConfig;
+import dev.lorahub.model.GenerationConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

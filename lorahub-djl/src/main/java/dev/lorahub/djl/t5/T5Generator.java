@@ -3,8 +3,8 @@ package dev.lorahub.djl.t5;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.djl.internal.DecodingLoop;
+import dev.lorahub.model.GenerationConfig;
 import java.util.Arrays;
 import java.util.List;
 

@@ -2,7 +2,7 @@
  * The T5 family (original T5 and T5 v1.1 / Flan-T5) on DJL's PyTorch engine: the configuration
  * ({@link dev.lorahub.djl.t5.T5Config}), the encoder-decoder forward pass written against a map of
  * weight NDArrays ({@link dev.lorahub.djl.t5.T5Forward}), cached generation, and {@link
- * dev.lorahub.djl.t5.T5Model}, the {@link dev.lorahub.spi.BaseModel} that evaluates the LoraHub
+ * dev.lorahub.djl.t5.T5Model}, the {@link dev.lorahub.model.BaseModel} that evaluates the LoraHub
  * objective with adapters applied in place.
  *
  * <p>Numerics follow Hugging Face transformers' {@code modeling_t5.py}: RMS layer norm without mean

@@ -10,9 +10,9 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.HfTinyReference;
 import dev.lorahub.io.AdapterConfig;
-import dev.lorahub.spi.BaseModel;
+import dev.lorahub.model.BaseModel;
+import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.spi.EncodedBatch;
-import dev.lorahub.spi.GenerationConfig;
 import dev.lorahub.spi.ModelBackend;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -25,8 +25,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class LlamaBaseModelTest {
     private static final Map<String, HfTinyFixture> FIXTURES = new HashMap<>();

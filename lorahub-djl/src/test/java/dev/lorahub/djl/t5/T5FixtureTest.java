@@ -8,7 +8,7 @@ import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
-import dev.lorahub.spi.GenerationConfig;
+import dev.lorahub.model.GenerationConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package dev.lorahub.djl.t5;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lorahub.djl.HfTinyReference;
-import dev.lorahub.spi.GenerationConfig;
+import dev.lorahub.model.GenerationConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

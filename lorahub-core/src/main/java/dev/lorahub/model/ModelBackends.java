@@ -1,5 +1,6 @@
-package dev.lorahub.spi;
+package dev.lorahub.model;
 
+import dev.lorahub.spi.ModelBackend;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,5 @@
-package dev.lorahub.spi;
+package dev.lorahub.model;
+
 
 /**
  * How to generate, with Hugging Face's meaning of each setting: the logits are divided by the

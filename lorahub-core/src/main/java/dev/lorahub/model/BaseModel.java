@@ -1,7 +1,11 @@
-package dev.lorahub.spi;
+package dev.lorahub.model;
 
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.spi.LinearShape;
+import dev.lorahub.spi.ModelClosedException;
+import dev.lorahub.spi.TextTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
