@@ -20,7 +20,8 @@ record LearnSettings(
         ModuleSelection selection,
         Composer composer,
         @Nullable HfCache hfCache,
-        @Nullable String revision) {
+        @Nullable String revision,
+        @Nullable ExampleTemplate template) {
 
     static LearnSettings defaults() {
         return new LearnSettings(
@@ -36,6 +37,7 @@ record LearnSettings(
                 LoraHubListener.NONE,
                 ModuleSelection.all(),
                 Composer.of(MergeStrategy.LORAHUB),
+                null,
                 null,
                 null);
     }
@@ -98,6 +100,10 @@ record LearnSettings(
         return with(b -> b.revision = v);
     }
 
+    LearnSettings withTemplate(ExampleTemplate v) {
+        return with(b -> b.template = v);
+    }
+
     LearnSettings withBounds(double lo, double hi) {
         return with(
                 b -> {
@@ -124,7 +130,8 @@ record LearnSettings(
                 b.selection,
                 b.composer,
                 b.hfCache,
-                b.revision);
+                b.revision,
+                b.template);
     }
 
     /** The fields of a settings object, mutable for the length of one {@link #with} call. */
@@ -158,6 +165,8 @@ record LearnSettings(
 
         @Nullable String revision;
 
+        @Nullable ExampleTemplate template;
+
         Copy(LearnSettings s) {
 
             model = s.model;
@@ -187,6 +196,8 @@ record LearnSettings(
             hfCache = s.hfCache;
 
             revision = s.revision;
+
+            template = s.template;
         }
     }
 }

@@ -61,6 +61,18 @@ public final class LearnStep {
     }
 
     /**
+     * How the text examples are laid out for the model (pre-tokenized ones are used as they are).
+     * Default: the layout the model declares ({@link BaseModel#template()}; for the embedded hub
+     * {@code "{input}>"}), {@link ExampleTemplate#PLAIN} when it declares none.
+     *
+     * @param template the layout, e.g. {@code ExampleTemplate.of("{input}>")}
+     * @return a new step
+     */
+    public LearnStep template(ExampleTemplate template) {
+        return with(settings.withTemplate(Objects.requireNonNull(template, "template")));
+    }
+
+    /**
      * @param optimizer the optimizer (default: {@code cobyla} as NGOpt runs it)
      * @return a new step
      */

@@ -66,10 +66,12 @@ final class LoraHubRun {
                                 + " DifferentiableModel); choose a gradient-free optimizer");
             }
             int size = settings.batchSize() == 0 ? examples.size() : settings.batchSize();
-            for (int from = 0; from < examples.size(); from += size) {
+            ExampleTemplate template =
+                    settings.template() != null ? settings.template() : model.template();
+            List<FewShotExample> laidOut = template.apply(examples);
+            for (int from = 0; from < laidOut.size(); from += size) {
                 batches.add(
-                        model.encode(
-                                examples.subList(from, Math.min(examples.size(), from + size))));
+                        model.encode(laidOut.subList(from, Math.min(laidOut.size(), from + size))));
             }
             Map<String, Double> singleLosses = new LinkedHashMap<>();
             List<LoraModule> selected = select(model, singleLosses);

@@ -1,5 +1,6 @@
 package dev.lorahub.model;
 
+import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.spi.EncodedBatch;
@@ -44,7 +45,21 @@ public interface BaseModel extends AutoCloseable {
     Optional<TextTokenizer> tokenizer();
 
     /**
-     * Tokenizes and lays out examples once.
+     * The layout this model's text examples take unless the caller says otherwise: what the model
+     * folder declares (lorahub-djl: {@code lorahub.json}, else the tokenizer's {@code
+     * chat_template}). {@link #encode(List)} does not apply it: callers render examples through it
+     * first ({@link ExampleTemplate#apply(List)}), as {@code LoraHub}'s run, the CLI and the demo
+     * do.
+     *
+     * @return the declared layout; {@link ExampleTemplate#PLAIN} by default
+     */
+    default ExampleTemplate template() {
+        return ExampleTemplate.PLAIN;
+    }
+
+    /**
+     * Tokenizes and lays out examples once. Text examples are encoded as given (the prompt with the
+     * model's special tokens, the answer followed by EOS): render them through a template first.
      *
      * @param examples text or pre-tokenized examples
      * @return a batch for {@link #loss(LoraModule, EncodedBatch)}; the caller closes it
@@ -125,7 +140,9 @@ public interface BaseModel extends AutoCloseable {
     }
 
     /**
-     * Generates from text prompts through the tokenizer.
+     * Generates from text prompts through the tokenizer. The prompts are encoded as given (with the
+     * tokenizer's special tokens): lay an input out first with {@code template().prompt(input)} to
+     * continue it as the model was trained.
      *
      * @param adapter the adapter; a module without layers means the plain base model
      * @param prompts text prompts

@@ -32,7 +32,10 @@ import java.util.Locale;
  *       T5Model} (original T5, T5 v1.1, Flan-T5), with {@code tokenizer.json} when present.
  * </ul>
  *
- * Loading allocates everything under one NDManager that is closed on failure.
+ * A folder's example layout is what it declares ({@link DeclaredTemplate}: {@code lorahub.json},
+ * else {@code tokenizer_config.json}'s {@code chat_template}); a GGUF file's is {@link
+ * dev.lorahub.ExampleTemplate#PLAIN} (its embedded chat template is not read). Loading allocates
+ * everything under one NDManager that is closed on failure.
  */
 public final class DjlBackend implements ModelBackend {
     /** Creates the backend (used by {@link java.util.ServiceLoader}). */
@@ -96,7 +99,7 @@ public final class DjlBackend implements ModelBackend {
             if (Files.isRegularFile(tokFile)) {
                 tok = HfTextTokenizer.open(tokFile);
             }
-            return new LlamaBaseModel(model, tok, root);
+            return new LlamaBaseModel(model, tok, DeclaredTemplate.read(dir), root);
         } catch (IOException | RuntimeException e) {
             if (tok instanceof HfTextTokenizer h) {
                 h.close();

@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
+    @Mixin TemplateOption templateOption = new TemplateOption();
+
     static final class Prompt {
         @Option(names = "--prompt", description = "Prompt text (needs the model's tokenizer).")
         @Nullable String text;
@@ -92,7 +94,7 @@ public final class GenerateCommand implements Callable<Integer> {
                                                         modelOptions.model
                                                                 + ": no tokenizer; use"
                                                                 + " --input-ids"))
-                                .encode(prompt.text, true);
+                                .encode(templateOption.resolve(m).prompt(prompt.text), true);
             } else {
                 ids = prompt.ids;
             }

@@ -127,6 +127,8 @@ public final class LearnCommand implements Callable<Integer> {
 
     @Mixin ComposerOptions composition = new ComposerOptions();
 
+    @Mixin TemplateOption templateOption = new TemplateOption();
+
     @Option(
             names = "--bounds",
             paramLabel = "LO,HI",
@@ -210,6 +212,9 @@ public final class LearnCommand implements Callable<Integer> {
         if (batchSize != null) {
             step = step.batchSize(batchSize);
         }
+        if (templateOption.override().isPresent()) {
+            step = step.template(templateOption.override().get());
+        }
         if (bounds != null) {
             double[] lohi = twoNumbers(bounds);
             step = step.bounds(lohi[0], lohi[1]);
@@ -221,7 +226,8 @@ public final class LearnCommand implements Callable<Integer> {
             if (model != null) {
                 try (BaseModel base = ModelOptions.load(hub.locate(model, revision))) {
                     // examples the model rejects are reported against the file, before the run
-                    ExamplesFile.encode(base, list, examples).close();
+                    ExamplesFile.encode(base, templateOption.resolve(base).apply(list), examples)
+                            .close();
                     result = step.on(base).run();
                 }
             } else {

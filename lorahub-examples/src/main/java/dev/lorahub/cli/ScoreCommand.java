@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
  * {@code lorahub score}: the loss of a file of examples taken as one batch, as Hugging Face's
  * {@code model(input_ids, attention_mask, labels).loss} computes it (token-mean natural-log
  * cross-entropy over every labelled token), printed as one JSON object {@code {"loss", "tokens",
- * "examples"}}.
+ * "examples"}}. Text examples are laid out by {@code --template} or the model's declared layout.
  */
 @Command(
         name = "score",
@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
         description = "Print the token-mean cross-entropy of examples under a model (and adapter).")
 public final class ScoreCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
+
+    @Mixin TemplateOption templateOption = new TemplateOption();
 
     @Option(
             names = "--examples",
@@ -44,7 +46,8 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<FewShotExample> list = ExamplesFile.read(examples);
         try (BaseModel m = modelOptions.load();
-                EncodedBatch batch = ExamplesFile.encode(m, list, examples)) {
+                EncodedBatch batch =
+                        ExamplesFile.encode(m, templateOption.resolve(m).apply(list), examples)) {
             LoraModule module = modelOptions.adapterFor(m);
             double loss = m.loss(module, batch);
             ObjectNode out = new ObjectMapper().createObjectNode();

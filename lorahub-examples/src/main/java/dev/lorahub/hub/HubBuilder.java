@@ -40,6 +40,12 @@ public final class HubBuilder {
     /** Seed of the pretraining stream. */
     public static final long DATA_SEED = 7;
 
+    /**
+     * The layout every module and ceiling is trained on ({@code <s> input > output </s>}), declared
+     * in the base folder's {@code lorahub.json} so the library lays examples out the same way.
+     */
+    public static final String PROMPT_TEMPLATE = "{input}>";
+
     /** The module targets. */
     public static final List<String> TARGETS = List.of("q_proj", "v_proj");
 
@@ -124,6 +130,7 @@ public final class HubBuilder {
             }
             LlamaFiles.save(model, layout.base());
             tokenizer.save(layout.base());
+            writeJson(layout.base(), "lorahub.json", layoutDeclaration());
             String baseName = "lorahub-examples/hub/base";
 
             List<Task> pool = TaskSuite.poolTasks();
@@ -161,6 +168,13 @@ public final class HubBuilder {
         return LoraTrainer.of(cfg).train(model, ex, name, baseName);
     }
 
+    /** {@code {"prompt_template": "{input}>"}}: see docs/examples-and-templates.md. */
+    private static ObjectNode layoutDeclaration() {
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        root.put("prompt_template", PROMPT_TEMPLATE);
+        return root;
+    }
+
     private void writeManifest(HubLayout layout, long parameters) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
@@ -177,15 +191,21 @@ public final class HubBuilder {
         TaskSuite.heldOutTasks().forEach(t -> held.add(t.name()));
         ArrayNode pre = root.putArray("pretraining_tasks");
         TaskSuite.pretrainingTasks().forEach(t -> pre.add(t.name()));
-        Path tmp = Files.createTempFile(layout.root(), "hub", ".json.tmp");
+        writeJson(layout.root(), layout.manifest().getFileName().toString(), root);
+    }
+
+    /** Writes pretty-printed JSON plus a newline into {@code dir/name}, atomically. */
+    private static void writeJson(Path dir, String name, ObjectNode root) throws IOException {
+        Path tmp = Files.createTempFile(dir, name, ".tmp");
         try {
             Files.writeString(
                     tmp,
-                    json.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n",
+                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root)
+                            + "\n",
                     StandardCharsets.UTF_8);
             Files.move(
                     tmp,
-                    layout.manifest(),
+                    dir.resolve(name),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {

@@ -1,6 +1,7 @@
 package dev.lorahub.djl.llama;
 
 import ai.djl.ndarray.NDManager;
+import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.internal.InPlaceLora;
@@ -27,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * kept from its first use until {@link #close()}) and every evaluation in a sub-manager that is
  * closed.
  *
- * <p>Encoding of a text example {@code (input, output)}: {@code ids = encode(input, BOS) +
+ * <p>Encoding of a text example {@code (input, output)}, already laid out by a template ({@link
+ * #template()}; {@link #encode(List)} does not apply it): {@code ids = encode(input, BOS) +
  * encode(output, no specials) + [EOS]} (EOS when the model has one), {@code labels} = ids with
  * {@code -100} on the prompt; a pre-tokenized example is taken as is (labels aligned with ids, HF
  * semantics). Rows are right-padded with the pad id (else EOS, else 0), mask 0 and label -100
@@ -49,18 +51,37 @@ public final class LlamaBaseModel implements DifferentiableModel {
     private final LlamaModel model;
     private final InPlaceLora lora;
     private final @Nullable TextTokenizer tokenizer;
+    private final ExampleTemplate template;
 
     /**
-     * Takes ownership of the model and of {@code root} (closed by {@link #close()}).
+     * Takes ownership of the model and of {@code root} (closed by {@link #close()}); the example
+     * layout is {@link ExampleTemplate#PLAIN}.
      *
      * @param model the loaded model, its weights under {@code root}
      * @param tokenizer its tokenizer, or null
      * @param root the manager owning everything
      */
     public LlamaBaseModel(LlamaModel model, @Nullable TextTokenizer tokenizer, NDManager root) {
+        this(model, tokenizer, ExampleTemplate.PLAIN, root);
+    }
+
+    /**
+     * Takes ownership of the model and of {@code root} (closed by {@link #close()}).
+     *
+     * @param model the loaded model, its weights under {@code root}
+     * @param tokenizer its tokenizer, or null
+     * @param template the example layout the model folder declares ({@link #template()})
+     * @param root the manager owning everything
+     */
+    public LlamaBaseModel(
+            LlamaModel model,
+            @Nullable TextTokenizer tokenizer,
+            ExampleTemplate template,
+            NDManager root) {
         this.root = Objects.requireNonNull(root, "root");
         this.model = Objects.requireNonNull(model, "model");
         this.tokenizer = tokenizer;
+        this.template = Objects.requireNonNull(template, "template");
         this.lora =
                 new InPlaceLora(model.linearWeights(), root, model.config().modelType() + " model");
     }
@@ -85,6 +106,11 @@ public final class LlamaBaseModel implements DifferentiableModel {
     @Override
     public Optional<TextTokenizer> tokenizer() {
         return Optional.ofNullable(tokenizer);
+    }
+
+    @Override
+    public ExampleTemplate template() {
+        return template;
     }
 
     @Override

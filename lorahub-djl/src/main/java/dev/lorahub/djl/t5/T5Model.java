@@ -2,8 +2,10 @@ package dev.lorahub.djl.t5;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.DeclaredTemplate;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
@@ -61,13 +63,31 @@ public final class T5Model implements DifferentiableModel {
     /** The targetable linear weights by module path (shared with the forward). */
     private final Map<String, NDArray> targets;
     private final @Nullable T5Tokenizer tokenizer;
+    private final ExampleTemplate template;
 
     /**
+     * The example layout is {@link ExampleTemplate#PLAIN}; {@link #load(Path)} reads the folder's.
+     *
      * @param manager the manager that owns the weights; the model closes it
      * @param weights the weights, in {@code manager}
      * @param tokenizer the tokenizer, closed by the model, or null
      */
     public T5Model(NDManager manager, T5Weights weights, @Nullable T5Tokenizer tokenizer) {
+        this(manager, weights, tokenizer, ExampleTemplate.PLAIN);
+    }
+
+    /**
+     * @param manager the manager that owns the weights; the model closes it
+     * @param weights the weights, in {@code manager}
+     * @param tokenizer the tokenizer, closed by the model, or null
+     * @param template the example layout the folder declares ({@link #template()})
+     */
+    public T5Model(
+            NDManager manager,
+            T5Weights weights,
+            @Nullable T5Tokenizer tokenizer,
+            ExampleTemplate template) {
+        this.template = Objects.requireNonNull(template, "template");
         this.manager = Objects.requireNonNull(manager, "manager");
         this.weights = Objects.requireNonNull(weights, "weights");
         this.forward = new T5Forward(weights);
@@ -82,7 +102,8 @@ public final class T5Model implements DifferentiableModel {
 
     /**
      * Loads {@code config.json}, the weights ({@code model.safetensors} or shards; F32, F16 or
-     * BF16, converted to float32) and, when present, {@code tokenizer.json}.
+     * BF16, converted to float32), when present {@code tokenizer.json}, and the example layout the
+     * folder declares ({@link DeclaredTemplate}).
      *
      * @param dir the model folder
      * @return the model, to be closed
@@ -101,7 +122,7 @@ public final class T5Model implements DifferentiableModel {
             if (Files.isRegularFile(tokenizerJson)) {
                 tokenizer = T5Tokenizer.load(tokenizerJson, config.eosTokenId());
             }
-            return new T5Model(manager, weights, tokenizer);
+            return new T5Model(manager, weights, tokenizer, DeclaredTemplate.read(dir));
         } catch (IOException | RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -149,6 +170,11 @@ public final class T5Model implements DifferentiableModel {
     @Override
     public Optional<TextTokenizer> tokenizer() {
         return Optional.ofNullable(tokenizer);
+    }
+
+    @Override
+    public ExampleTemplate template() {
+        return template;
     }
 
     /**
