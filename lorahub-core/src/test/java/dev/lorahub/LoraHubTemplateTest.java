@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.lorahub.model.BaseModel;
-import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.model.GenerationConfig;
+import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.TextTokenizer;
 import dev.lorahub.testkit.ToyModel;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -65,6 +66,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Evaluations of lorahub_best (default: ${DEFAULT-VALUE}).")
     int budget;
 
+    @Mixin TemplateOption templateOption = new TemplateOption();
+
     @Override
     public Integer call() throws Exception {
         EngineDefaults.apply();
@@ -81,7 +84,8 @@ public final class DemoCommand implements Callable<Integer> {
                         budget,
                         d.bestOptimizer(),
                         d.fiveShotSteps(),
-                        d.fiveShotLr());
+                        d.fiveShotLr(),
+                        templateOption.override().orElse(null));
         PrintWriter err = spec.commandLine().getErr();
         DemoResult result;
         ProgressBar[] bar = {null};

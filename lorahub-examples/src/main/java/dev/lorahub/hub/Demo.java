@@ -1,7 +1,7 @@
 package dev.lorahub.hub;
 
-import ai.djl.ndarray.NDManager;
 import dev.lorahub.Composer;
+import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraHubResult;
@@ -9,12 +9,13 @@ import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
 import dev.lorahub.djl.DjlRuntime;
-import dev.lorahub.djl.llama.LlamaFiles;
-import dev.lorahub.djl.llama.LlamaModel;
+import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.train.LoraTrainer;
 import dev.lorahub.djl.train.LoraTrainingConfig;
 import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
+import dev.lorahub.model.ModelBackends;
 import dev.lorahub.optim.Optimizers;
 import dev.lorahub.spi.EncodedBatch;
 import java.io.IOException;
@@ -30,6 +31,12 @@ import java.util.SplittableRandom;
 /**
  * The main job: for each held-out task of a hub, draw 5 examples with a seed and score every {@link
  * Method} by exact match on the task's test set. See docs/hub-and-demo.md.
+ *
+ * <p>It runs on what a user gets: the base is loaded by {@link ModelBackends} (lorahub-djl's
+ * backend), the LoraHub rows are {@code LoraHub.compose(pool).fewShot(...).on(base).run()}, and
+ * every row's answers come from {@link BaseModel#generateText} (batched greedy decoding, the
+ * model's own tokenizer). Examples are text, laid out by the template the hub's base declares
+ * ({@code {input}>}: the layout its modules were trained on) unless the settings override it.
  */
 public final class Demo {
     /** Longest generated answer: the longest output (12 characters) plus slack. */
@@ -54,8 +61,6 @@ public final class Demo {
     public DemoResult run() throws IOException {
         long start = System.nanoTime();
         HubLayout layout = new HubLayout(settings.hub());
-        CharTokenizer tokenizer = new CharTokenizer();
-        Prompts prompts = new Prompts(tokenizer);
         List<LoraModule> pool = new ArrayList<>();
         for (Task t : TaskSuite.poolTasks()) {
             pool.add(LoraModule.load(layout.module(t.name())));
@@ -67,12 +72,11 @@ public final class Demo {
         int total = tasks.size() * Method.values().length;
         List<DemoResult.TaskReport> reports = new ArrayList<>();
         DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
-        try (NDManager manager = NDManager.newBaseManager();
-                LlamaModel model = LlamaFiles.load(layout.base(), manager);
-                HubBaseModel base = new HubBaseModel(model, tokenizer)) {
+        try (BaseModel base = ModelBackends.load(layout.base())) {
+            ExampleTemplate template =
+                    settings.template() != null ? settings.template() : base.template();
             for (Task task : tasks) {
-                reports.add(
-                        runTask(task, layout, pool, model, base, prompts, total, reports.size()));
+                reports.add(runTask(task, layout, pool, base, template, total, reports.size()));
             }
         }
         return new DemoResult(reports, (System.nanoTime() - start) / 1e9);
@@ -82,9 +86,8 @@ public final class Demo {
             Task task,
             HubLayout layout,
             List<LoraModule> pool,
-            LlamaModel model,
-            HubBaseModel base,
-            Prompts prompts,
+            BaseModel base,
+            ExampleTemplate template,
             int total,
             int taskIndex)
             throws IOException {
@@ -93,22 +96,24 @@ public final class Demo {
         List<TaskExample> test = Jsonl.read(layout.heldOutTest(name));
         test = test.subList(0, Math.min(settings.testExamples(), test.size()));
         List<TaskExample> shots = draw(train, settings.shots(), settings.seed() ^ name.hashCode());
-        List<FewShotExample> fewShot = prompts.plain(shots);
+        List<FewShotExample> fewShot =
+                shots.stream().map(e -> FewShotExample.of(e.input(), e.output())).toList();
         Map<Method, Double> scores = new EnumMap<>(Method.class);
+        Map<Method, List<String>> answers = new EnumMap<>(Method.class);
         Map<String, Double> bestWeights = new LinkedHashMap<>();
         LoraModule empty = new LoraModule("base", pool.get(0).config(), List.of());
         double[] singleLosses;
-        try (EncodedBatch batch = base.encode(fewShot)) {
+        try (EncodedBatch batch = base.encode(template.apply(fewShot))) {
             singleLosses = base.losses(pool, batch);
         }
         int done = taskIndex * Method.values().length;
         for (Method method : Method.values()) {
-            List<int[]> queries = new ArrayList<>();
+            List<String> queries = new ArrayList<>();
             for (TaskExample e : test) {
                 queries.add(
                         method == Method.ICL
-                                ? prompts.inContextPrompt(shots, e.input())
-                                : prompts.plainPrompt(e.input()));
+                                ? inContextPrompt(template, shots, e.input())
+                                : template.prompt(e.input()));
             }
             LoraModule adapter =
                     switch (method) {
@@ -123,31 +128,69 @@ public final class Demo {
                                 LoraHub.compose(pool)
                                         .fewShot(fewShot)
                                         .on(base)
+                                        .template(template)
                                         .select(ModuleSelection.random(Math.min(20, pool.size())))
                                         .optimizer(Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER))
                                         .seed(settings.seed())
                                         .run()
                                         .merged();
-                        case LORAHUB_BEST -> best(pool, base, fewShot, bestWeights);
+                        case LORAHUB_BEST -> best(pool, base, template, fewShot, bestWeights);
                         case LORA_5SHOT ->
                                 LoraTrainer.of(fiveShotConfig(pool.get(0).config()))
-                                        .train(model, fewShot, "lora_5shot", "base");
+                                        .train(
+                                                llama(base),
+                                                tokenized(template, fewShot),
+                                                "lora_5shot",
+                                                "base");
                         case LORA_FULL -> LoraModule.load(layout.ceiling(name));
                     };
-            List<String> predictions = new ArrayList<>();
-            for (int[] ids :
-                    base.generate(adapter, queries, GenerationConfig.greedy(MAX_NEW_TOKENS))) {
-                predictions.add(prompts.tokenizer().decode(ids));
-            }
+            List<String> predictions =
+                    base.generateText(adapter, queries, GenerationConfig.greedy(MAX_NEW_TOKENS));
             double em =
                     ExactMatch.percent(
                             predictions, test.stream().map(TaskExample::output).toList());
             scores.put(method, em);
+            answers.put(method, List.copyOf(predictions));
             listener.onProgress(
                     ++done, total, String.format("%s %s %.0f%%", name, method.id(), em));
         }
         return new DemoResult.TaskReport(
-                name, scores, bestWeights, pool.get(argMin(singleLosses)).name(), test.size());
+                name,
+                scores,
+                bestWeights,
+                pool.get(argMin(singleLosses)).name(),
+                test.size(),
+                answers);
+    }
+
+    /**
+     * The in-context prompt: each demonstration laid out as prompt + answer, then the query's
+     * prompt, joined by {@code |}; with the hub's {@code {input}>} that is {@code in1>out1|...
+     * |query>}.
+     */
+    static String inContextPrompt(ExampleTemplate template, List<TaskExample> demos, String query) {
+        StringBuilder b = new StringBuilder();
+        for (TaskExample d : demos) {
+            b.append(template.prompt(d.input())).append(template.answer(d.output())).append('|');
+        }
+        return b.append(template.prompt(query)).toString();
+    }
+
+    /**
+     * The examples as the gradient trainer takes them: {@code <s> prompt answer </s>} in the hub's
+     * tokenizer, loss on the answer and EOS (the layout {@code LlamaBaseModel} encodes).
+     */
+    private static List<FewShotExample> tokenized(
+            ExampleTemplate template, List<FewShotExample> examples) {
+        Prompts prompts = new Prompts(new CharTokenizer());
+        List<FewShotExample> out = new ArrayList<>();
+        for (FewShotExample e : template.apply(examples)) {
+            out.add(
+                    prompts.withTarget(
+                            prompts.tokenizer().encode(e.input().orElseThrow(), true),
+                            e.output().orElseThrow()));
+        }
+        return out;
     }
 
     /**
@@ -158,13 +201,15 @@ public final class Demo {
      */
     private LoraModule best(
             List<LoraModule> pool,
-            HubBaseModel base,
+            BaseModel base,
+            ExampleTemplate template,
             List<FewShotExample> fewShot,
             Map<String, Double> weightsOut) {
         LoraHubResult r =
                 LoraHub.compose(pool)
                         .fewShot(fewShot)
                         .on(base)
+                        .template(template)
                         .select(
                                 ModuleSelection.lowestLoss(
                                         Math.min(settings.bestCandidates(), pool.size())))
@@ -188,6 +233,16 @@ public final class Demo {
                 settings.shots(),
                 settings.fiveShotSteps(),
                 settings.seed());
+    }
+
+    /** The LLaMA model under the backend's base model, for the 5-shot gradient LoRA. */
+    static dev.lorahub.djl.llama.LlamaModel llama(BaseModel base) {
+        if (!(base instanceof LlamaBaseModel l)) {
+            throw new IllegalStateException(
+                    "the hub's base should load as a LLaMA model, got "
+                            + base.getClass().getName());
+        }
+        return l.model();
     }
 
     static List<TaskExample> draw(List<TaskExample> from, int k, long seed) {

@@ -25,16 +25,20 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
      * @param bestWeights the weights of {@code lorahub_best}'s candidates, by module
      * @param bestSingle the module {@code best_single} chose
      * @param testExamples how many test examples were scored
+     * @param predictions per method the decoded answer to each test example, in test-file order
+     *     (kept in memory for checks, not written)
      */
     public record TaskReport(
             String task,
             Map<Method, Double> scores,
             Map<String, Double> bestWeights,
             String bestSingle,
-            int testExamples) {
+            int testExamples,
+            Map<Method, List<String>> predictions) {
         /** Copies. */
         public TaskReport {
             scores = Map.copyOf(scores);
+            predictions = Map.copyOf(predictions);
             bestWeights =
                     java.util.Collections.unmodifiableMap(
                             new java.util.LinkedHashMap<>(bestWeights));

@@ -1,7 +1,9 @@
 package dev.lorahub.hub;
 
+import dev.lorahub.ExampleTemplate;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the demo runs.
@@ -17,6 +19,8 @@ import java.util.Objects;
  * @param bestOptimizer optimizer name for {@code lorahub_best}
  * @param fiveShotSteps steps of the 5-shot gradient LoRA
  * @param fiveShotLr its learning rate
+ * @param template the example layout, or null for the one the hub's base declares ({@code {input}>}
+ *     in the committed hub's {@code base/lorahub.json})
  */
 public record DemoSettings(
         Path hub,
@@ -28,7 +32,8 @@ public record DemoSettings(
         int bestBudget,
         String bestOptimizer,
         int fiveShotSteps,
-        double fiveShotLr) {
+        double fiveShotLr,
+        @Nullable ExampleTemplate template) {
     /** Validates. */
     public DemoSettings {
         Objects.requireNonNull(hub, "hub");
@@ -42,6 +47,32 @@ public record DemoSettings(
                 || !(fiveShotLr > 0)) {
             throw new IllegalArgumentException("invalid demo settings " + this);
         }
+    }
+
+    /** The settings with the layout the hub's base declares. */
+    public DemoSettings(
+            Path hub,
+            int shots,
+            long seed,
+            int testExamples,
+            int tasks,
+            int bestCandidates,
+            int bestBudget,
+            String bestOptimizer,
+            int fiveShotSteps,
+            double fiveShotLr) {
+        this(
+                hub,
+                shots,
+                seed,
+                testExamples,
+                tasks,
+                bestCandidates,
+                bestBudget,
+                bestOptimizer,
+                fiveShotSteps,
+                fiveShotLr,
+                null);
     }
 
     /**

@@ -1,15 +1,15 @@
 package dev.lorahub.hub;
 
-import ai.djl.ndarray.NDManager;
+import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
 import dev.lorahub.djl.DjlRuntime;
-import dev.lorahub.djl.llama.LlamaFiles;
-import dev.lorahub.djl.llama.LlamaModel;
+import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
+import dev.lorahub.model.ModelBackends;
 import dev.lorahub.optim.Optimizers;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -83,8 +83,6 @@ public final class HubAblation {
                                 ModuleSelection.lowestLoss(10),
                                 "quadratic",
                                 200));
-        CharTokenizer tokenizer = new CharTokenizer();
-        Prompts prompts = new Prompts(tokenizer);
         List<LoraModule> pool = new ArrayList<>();
         for (Task t : TaskSuite.poolTasks()) {
             pool.add(LoraModule.load(layout.module(t.name())));
@@ -93,20 +91,20 @@ public final class HubAblation {
         int runs = 0;
         long start = System.nanoTime();
         DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
-        try (NDManager manager = NDManager.newBaseManager();
-                LlamaModel model = LlamaFiles.load(layout.base(), manager);
-                HubBaseModel base = new HubBaseModel(model, tokenizer)) {
+        try (BaseModel base = ModelBackends.load(layout.base())) {
+            ExampleTemplate template = base.template(); // the hub declares {input}>
             for (Task task : TaskSuite.heldOutTasks()) {
                 List<TaskExample> train = Jsonl.read(layout.heldOutTrain(task.name()));
                 List<TaskExample> test =
                         Jsonl.read(layout.heldOutTest(task.name())).subList(0, 100);
-                List<int[]> queries =
-                        test.stream().map(e -> prompts.plainPrompt(e.input())).toList();
+                List<String> queries = test.stream().map(e -> template.prompt(e.input())).toList();
                 List<String> gold = test.stream().map(TaskExample::output).toList();
                 for (int s = 0; s < seeds; s++) {
                     long seed = s == 0 ? 42 : s;
                     List<FewShotExample> shots =
-                            prompts.plain(Demo.draw(train, 5, seed ^ task.name().hashCode()));
+                            Demo.draw(train, 5, seed ^ task.name().hashCode()).stream()
+                                    .map(e -> FewShotExample.of(e.input(), e.output()))
+                                    .toList();
                     runs++;
                     for (int v = 0; v < variants.size(); v++) {
                         Variant x = variants.get(v);
@@ -121,14 +119,11 @@ public final class HubAblation {
                                         .seed(seed)
                                         .run()
                                         .merged();
-                        List<String> pred = new ArrayList<>();
-                        for (int[] ids :
-                                base.generate(
+                        List<String> pred =
+                                base.generateText(
                                         merged,
                                         queries,
-                                        GenerationConfig.greedy(Demo.MAX_NEW_TOKENS))) {
-                            pred.add(tokenizer.decode(ids));
-                        }
+                                        GenerationConfig.greedy(Demo.MAX_NEW_TOKENS));
                         sum[v] += ExactMatch.percent(pred, gold);
                     }
                 }

@@ -67,7 +67,8 @@ class CommittedHubTest {
     }
 
     @Test
-    void on_one_task_the_ceiling_module_beats_the_copying_base() throws IOException {
+    void on_one_task_the_ceiling_module_beats_the_copying_base_and_answers_match_naive_decoding()
+            throws IOException {
         requireHub();
         DemoSettings s = new DemoSettings(HUB.root(), 5, 42, 30, 1, 3, 10, "cobyla", 5, 3e-3);
         DemoResult r = new Demo(s, DemoListener.NONE).run();
@@ -76,5 +77,7 @@ class CommittedHubTest {
                 .as(t.toString())
                 .isGreaterThan(50.0)
                 .isGreaterThan(t.scores().get(Method.ZERO_SHOT));
+        // 6 rows x 30 answers, at least half of them non-empty on the trained hub
+        DemoOracle.assertAnswersMatchNaiveDecoding(HUB.root(), s, r, 90);
     }
 }
