@@ -197,7 +197,7 @@ public final class GgufFile {
         if (t.byteLength() > Integer.MAX_VALUE) {
             throw new AdapterFormatException(
                     file,
-                    "tensor '" + name + "' holds " + t.byteLength() + " bytes, over 2 GiB");
+                    "tensor '" + GgufParser.shown(name) + "' holds " + t.byteLength() + " bytes, over 2 GiB");
         }
         return source.slice(t.absoluteOffset(), (int) t.byteLength()).asReadOnlyBuffer()
                 .order(ByteOrder.LITTLE_ENDIAN);
@@ -218,7 +218,7 @@ public final class GgufFile {
             throw new AdapterFormatException(
                     file,
                     "tensor '"
-                            + name
+                            + GgufParser.shown(name)
                             + "' is of ggml type "
                             + t.type()
                             + " ("
@@ -229,7 +229,7 @@ public final class GgufFile {
         if (t.numel() > Integer.MAX_VALUE - 8) {
             throw new AdapterFormatException(
                     file,
-                    "tensor '" + name + "' has " + t.numel() + " elements, over a Java array's");
+                    "tensor '" + GgufParser.shown(name) + "' has " + t.numel() + " elements, over a Java array's");
         }
         float[] out = new float[(int) t.numel()];
         Dequantize.decode(t.type(), rawBytes(name), 0, out, 0, out.length);
@@ -239,7 +239,7 @@ public final class GgufFile {
     private GgufTensor require(String name) {
         GgufTensor t = tensors.get(name);
         if (t == null) {
-            throw new AdapterFormatException(file, "missing tensor '" + name + "'");
+            throw new AdapterFormatException(file, "missing tensor '" + GgufParser.shown(name) + "'");
         }
         return t;
     }

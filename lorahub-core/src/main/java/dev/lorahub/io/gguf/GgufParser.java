@@ -39,6 +39,23 @@ final class GgufParser {
         return new AdapterFormatException(file, problem);
     }
 
+    /**
+     * A key or tensor name as messages show it: control characters escaped (a message stays one
+     * line), at most 80 characters.
+     */
+    static String shown(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < 80; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7F || c == 0x2028 || c == 0x2029 || c == 0x85) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.length() < 80 && s.length() <= 80 ? sb.toString() : sb.append("...").toString();
+    }
+
     private long remaining() {
         return b.limit() - (long) pos;
     }
@@ -142,12 +159,13 @@ final class GgufParser {
         Map<String, GgufValueType> elemTypes = new LinkedHashMap<>();
         for (long i = 0; i < nKv; i++) {
             String key = string("key of metadata entry " + i);
+            String shownKey = shown(key);
             if (meta.containsKey(key)) {
-                throw refuse("duplicate metadata key '" + key + "'");
+                throw refuse("duplicate metadata key '" + shownKey + "'");
             }
-            GgufValueType type = valueType(i32("type of '" + key + "'"), key);
+            GgufValueType type = valueType(i32("type of '" + shownKey + "'"), shownKey);
             types.put(key, type);
-            meta.put(key, value(type, key));
+            meta.put(key, value(type, shownKey));
             if (type == GgufValueType.ARRAY) {
                 elemTypes.put(key, lastElem);
             }
@@ -157,6 +175,7 @@ final class GgufParser {
         Map<String, Boolean> names = new LinkedHashMap<>();
         for (long i = 0; i < nTensors; i++) {
             String name = string("name of tensor " + i);
+            String shownName = shown(name);
             if (name.getBytes(StandardCharsets.UTF_8).length >= GgufFile.MAX_NAME_BYTES) {
                 throw refuse(
                         "tensor "
@@ -166,19 +185,20 @@ final class GgufParser {
                                 + " bytes, ggml allows at most "
                                 + (GgufFile.MAX_NAME_BYTES - 1)
                                 + ": '"
-                                + abbreviate(name)
+                                + shownName
                                 + "'");
             }
             if (names.put(name, Boolean.TRUE) != null) {
-                throw refuse("duplicate tensor name '" + name + "'");
+                throw refuse("duplicate tensor name '" + shownName + "'");
             }
-            infos.add(tensorInfo(name));
+            infos.add(tensorInfo(name, shownName));
         }
         long dataOffset = nTensors == 0 ? pos : align(pos, alignment);
         Map<String, GgufTensor> tensors = new LinkedHashMap<>();
         long expected = 0;
         for (Object[] info : infos) {
             String name = (String) info[0];
+            String shownName = shown(name);
             long[] ne = (long[]) info[1];
             GgmlType type = (GgmlType) info[2];
             long offset = (long) info[3];
@@ -190,7 +210,7 @@ final class GgufParser {
             if (offset != expected) {
                 throw refuse(
                         "tensor '"
-                                + name
+                                + shownName
                                 + "' has data offset "
                                 + Long.toUnsignedString(offset)
                                 + ", expected "
@@ -204,7 +224,7 @@ final class GgufParser {
             if (start < 0 || length > fileSize - start || start > fileSize) {
                 throw refuse(
                         "tensor '"
-                                + name
+                                + shownName
                                 + "' ("
                                 + type
                                 + " "
@@ -219,7 +239,7 @@ final class GgufParser {
             }
             long padded = align(length, alignment);
             if (padded < 0 || expected > Long.MAX_VALUE - padded) {
-                throw refuse("tensor '" + name + "': data section size overflows");
+                throw refuse("tensor '" + shownName + "': data section size overflows");
             }
             expected += padded;
             tensors.put(name, new GgufTensor(name, type, ne, start, length));
@@ -228,7 +248,7 @@ final class GgufParser {
                 file, source, version, alignment, dataOffset, meta, types, elemTypes, tensors);
     }
 
-    private Object[] tensorInfo(String name) {
+    private Object[] tensorInfo(String realName, String name) {
         int nDims = i32("dimension count of tensor '" + name + "'");
         if (nDims < 0 || nDims > 4) {
             throw refuse(
@@ -299,7 +319,7 @@ final class GgufParser {
                             + ") has a byte size that overflows");
         }
         long offset = i64("data offset of tensor '" + name + "'");
-        return new Object[] {name, ne, type, offset};
+        return new Object[] {realName, ne, type, offset};
     }
 
     private GgufValueType valueType(int id, String key) {
@@ -402,9 +422,5 @@ final class GgufParser {
             sb.append(c >= 0x20 && c < 0x7F ? (char) c : '?');
         }
         return sb.append("' (").append(Arrays.toString(magic)).append(')').toString();
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 }
