@@ -240,7 +240,11 @@ public final class LoraHubResult {
             List.of("weights.json", "trace.csv", "provenance.json");
 
     private static final Set<String> ADAPTER_FILES =
-            Set.of("adapter_config.json", "adapter_model.safetensors", "README.md");
+            Set.of(
+                    "adapter_config.json",
+                    "adapter_model.safetensors",
+                    "README.md",
+                    "adapter_model.gguf");
 
     /**
      * Saves the merged adapter as a PEFT folder and, beside its files, {@code weights.json}, {@code

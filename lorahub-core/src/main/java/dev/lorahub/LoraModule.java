@@ -5,7 +5,9 @@ import dev.lorahub.io.AdapterFormatException;
 import dev.lorahub.io.FileHash;
 import dev.lorahub.io.PeftAdapters;
 import dev.lorahub.io.StoredDtypes;
+import dev.lorahub.io.gguf.LlamaCppAdapters;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -185,11 +187,16 @@ public final class LoraModule {
     /**
      * Loads a PEFT adapter folder ({@code adapter_config.json} + {@code
      * adapter_model.safetensors}, or a pickled {@code adapter_model.bin} read without running
-     * anything from it); see {@link PeftAdapters} for what is accepted and refused.
+     * anything from it); see {@link PeftAdapters} for what is accepted and refused. A llama.cpp
+     * LoRA adapter file ({@code .gguf}, {@code general.type = adapter}) is read too, when it gives
+     * its head size or adapts neither q_proj nor k_proj (see {@link LlamaCppAdapters}; otherwise
+     * use {@link LlamaCppAdapters#read(Path, int)}).
      *
-     * @param dir folder with adapter_config.json and adapter_model.safetensors (or .bin)
+     * @param dir folder with adapter_config.json and adapter_model.safetensors (or .bin), or a
+     *     {@code .gguf} adapter file
      * @return the module, named after the folder (after the repo, {@code org/name}, for a Hugging
-     *     Face cache snapshot: see {@link dev.lorahub.io.HfCache})
+     *     Face cache snapshot: see {@link dev.lorahub.io.HfCache}; after the file, without {@code
+     *     .gguf}, for a llama.cpp adapter)
      * @throws java.nio.file.NoSuchFileException if the folder does not exist
      * @throws AdapterFormatException if a file is invalid, or a pickle holds anything {@code
      *     torch.load(weights_only=True)} refuses; the message names the file, the key and the
@@ -197,10 +204,15 @@ public final class LoraModule {
      * @throws IOException if the files cannot be read
      */
     public static LoraModule load(Path dir) throws IOException {
-        PeftAdapters.Contents c = PeftAdapters.read(dir);
+        PeftAdapters.Contents c =
+                LlamaCppAdapters.isAdapter(dir) ? LlamaCppAdapters.read(dir) : PeftAdapters.read(dir);
         Path abs = dir.toAbsolutePath().normalize();
+        String name = nameOf(abs);
+        if (Files.isRegularFile(abs) && name.endsWith(".gguf")) {
+            name = name.substring(0, name.length() - ".gguf".length());
+        }
         return new LoraModule(
-                nameOf(abs),
+                name,
                 c.config(),
                 c.layers(),
                 c.dtypes(),
@@ -244,6 +256,30 @@ public final class LoraModule {
      */
     public void save(Path dir) throws IOException {
         PeftAdapters.write(dir, config, layers.values(), dtypes, sources);
+    }
+
+    /**
+     * Saves as a llama.cpp LoRA adapter ({@code .gguf}, F32), atomically (temp file, then move), so
+     * that llama.cpp and tools built on it serve it: {@code llama-cli -m base.gguf --lora FILE}.
+     * The q_proj/k_proj {@code lora_b} rows are permuted into llama.cpp's order within heads of
+     * {@code headDim}; the config is stored beside, so {@link #load(Path)} gives this module back
+     * bit for bit (see {@link LlamaCppAdapters} for what is folded or refused).
+     *
+     * @param file the target file; it must not be one of {@link #sourceFolders()}
+     * @param headDim the base model's head size (hidden size / attention heads), needed when a
+     *     layer adapts q_proj or k_proj, else 0 ({@link LlamaCppAdapters#headDimOf} reads it from
+     *     a model)
+     * @throws IllegalArgumentException if the module has no layers, a layer has no llama.cpp name,
+     *     q/k layers are given no head size, or the config uses DoRA, LoRA biases or
+     *     modules_to_save
+     * @throws IOException if writing fails (no partial file is left)
+     */
+    public void saveGguf(Path file, int headDim) throws IOException {
+        if (sources.contains(file.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException(
+                    "refusing to write to " + file + ": module '" + name + "' was loaded from it");
+        }
+        LlamaCppAdapters.write(file, config, layers.values(), headDim, name);
     }
 
     @Override

@@ -21,7 +21,12 @@ import java.util.stream.Stream;
 final class PeftFolderWriter {
     /** Files an existing target folder may hold for it to be replaced. */
     private static final Set<String> REPLACEABLE =
-            Set.of(PeftAdapters.CONFIG_FILE, PeftAdapters.WEIGHTS_FILE, "README.md");
+            Set.of(
+                    PeftAdapters.CONFIG_FILE,
+                    PeftAdapters.WEIGHTS_FILE,
+                    "README.md",
+                    // written beside by learn --format gguf
+                    "adapter_model.gguf");
 
     private PeftFolderWriter() {}
 

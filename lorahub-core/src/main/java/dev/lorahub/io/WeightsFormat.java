@@ -7,7 +7,9 @@ public enum WeightsFormat {
     /** PyTorch's zip format ({@code torch.save} since torch 1.6): data.pkl + data/KEY records. */
     PYTORCH_ZIP("PyTorch pickle (zip, torch >= 1.6)"),
     /** PyTorch's legacy format (torch &lt; 1.6): five pickles, then the raw storages. */
-    PYTORCH_LEGACY("PyTorch pickle (legacy, torch < 1.6)");
+    PYTORCH_LEGACY("PyTorch pickle (legacy, torch < 1.6)"),
+    /** A llama.cpp LoRA adapter: one GGUF file ({@code general.type = adapter}). */
+    GGUF("GGUF (llama.cpp LoRA adapter)");
 
     private final String description;
 

@@ -168,6 +168,24 @@ public final class LearnCommand implements Callable<Integer> {
             description = "Output folder (new, or holding only a previous learn output).")
     Path out;
 
+    @Option(
+            names = "--format",
+            paramLabel = "F",
+            description =
+                    "peft (default) or gguf: also write the result as a llama.cpp LoRA adapter,"
+                            + " "
+                            + AdapterFormat.LEARN_FILE
+                            + " in --out.")
+    AdapterFormat format = AdapterFormat.PEFT;
+
+    @Option(
+            names = "--head-dim",
+            paramLabel = "D",
+            description =
+                    "With --format gguf: the base model's head size (default: from --model or the"
+                            + " adapters' local base model).")
+    @Nullable Integer headDim;
+
     @Spec CommandSpec spec;
 
     /** Creates the command (picocli). */
@@ -186,6 +204,8 @@ public final class LearnCommand implements Callable<Integer> {
         for (Path dir : folders) {
             pool.add(LoraModule.load(dir));
         }
+        int ggufHeadDim =
+                format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, model, pool) : 0;
         Recipe chosen = Recipe.parse(recipe);
         LearnStep step =
                 LoraHub.compose(pool)
@@ -237,6 +257,9 @@ public final class LearnCommand implements Callable<Integer> {
             progress.close();
         }
         result.save(out);
+        if (format == AdapterFormat.GGUF) {
+            result.merged().saveGguf(out.resolve(AdapterFormat.LEARN_FILE), ggufHeadDim);
+        }
         report(result);
         return result.state() == LoraHubResult.State.FAILED ? LoraHubCli.EXIT_BAD_INPUT : 0;
     }

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code lorahub merge --strategy NAME --weights w1,w2,... --out DIR ADAPTER_DIR...}: loads PEFT
- * adapters, merges them with {@link Composer} and saves the result as a PEFT folder.
+ * adapters (or llama.cpp {@code .gguf} adapters), merges them with {@link Composer} and saves the
+ * result as a PEFT folder, or with {@code --format gguf} as a llama.cpp adapter file.
  */
 @Command(
         name = "merge",
@@ -64,16 +65,32 @@ final class MergeCommand implements Callable<Integer> {
             required = true,
             paramLabel = "DIR",
             description =
-                    "Folder to write. An existing folder is replaced only if it holds nothing"
-                            + " but adapter files; never one of the inputs.")
+                    "Folder to write (a .gguf file with --format gguf). An existing folder is"
+                            + " replaced only if it holds nothing but adapter files; never one of"
+                            + " the inputs.")
     Path out = Path.of("merged");
+
+    @Option(
+            names = "--format",
+            paramLabel = "F",
+            description =
+                    "peft (a PEFT folder, default) or gguf (a llama.cpp LoRA adapter file, F32).")
+    AdapterFormat format = AdapterFormat.PEFT;
+
+    @Option(
+            names = "--head-dim",
+            paramLabel = "D",
+            description =
+                    "With --format gguf: the base model's head size, for the q/k row order of"
+                            + " llama.cpp (default: from the adapters' local base model).")
+    Integer headDim;
 
     @Parameters(
             paramLabel = "ADAPTER_DIR",
             arity = "1..*",
             description =
-                    "PEFT adapter folders to merge, or Hugging Face ids (org/name or org/name@REV)"
-                            + " in the cache.")
+                    "PEFT adapter folders (or llama.cpp .gguf adapters) to merge, or Hugging Face"
+                            + " ids (org/name or org/name@REV) in the cache.")
     List<Path> adapters = new ArrayList<>();
 
     @Mixin HubOptions hub = new HubOptions();
@@ -122,11 +139,17 @@ final class MergeCommand implements Callable<Integer> {
                 modules.set(i, modules.get(i).withName(adapters.get(i).toString()));
             }
         }
+        int ggufHeadDim =
+                format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, null, modules) : 0;
         long t1 = System.nanoTime();
         String name = target.getFileName() == null ? "merged" : target.getFileName().toString();
         LoraModule merged = composer.merge(name, modules, weights);
         long t2 = System.nanoTime();
-        merged.save(target);
+        if (format == AdapterFormat.GGUF) {
+            merged.saveGguf(target, ggufHeadDim);
+        } else {
+            merged.save(target);
+        }
         long t3 = System.nanoTime();
 
         report(modules, merged, target, t1 - t0, t2 - t1, t3 - t2);

@@ -326,4 +326,45 @@ class MergeCommandTest {
             assertThat(a.loraB()).as("%s %s lora_B", what, e.modulePath()).isEqualTo(e.loraB());
         }
     }
+
+    /**
+     * {@code --format gguf} writes a llama.cpp adapter that loads back as exactly the module the
+     * PEFT merge writes (config stored in the file, q/k rows permuted for head size 16 and back).
+     */
+    @Test
+    void merge_format_gguf_writes_a_llama_cpp_adapter_that_loads_back_as_the_peft_merge(
+            @TempDir Path tmp) throws Exception {
+        Path peft = tmp.resolve("peft");
+        assertThat(merge("cat", peft, adapters()).exitCode()).isZero();
+        Path gguf = tmp.resolve("merged.gguf");
+        CliRun run = merge("cat", gguf, adapters(), "--format", "gguf", "--head-dim", "16");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("wrote " + gguf);
+        var g = dev.lorahub.io.gguf.GgufFile.open(gguf);
+        assertThat(g.metadata()).containsEntry("general.type", "adapter");
+        assertThat(g.valueType("adapter.lora.alpha"))
+                .hasValue(dev.lorahub.io.gguf.GgufValueType.FLOAT32);
+        assertThat(g.tensors()).containsKey("blk.0.attn_q.weight.lora_b");
+        dev.lorahub.LoraModule fromGguf = dev.lorahub.LoraModule.load(gguf);
+        dev.lorahub.LoraModule fromPeft = dev.lorahub.LoraModule.load(peft);
+        assertThat(fromGguf.config()).isEqualTo(fromPeft.config());
+        assertThat(fromGguf.layers().keySet()).containsExactlyElementsOf(fromPeft.layers().keySet());
+        for (var l : fromPeft.layers().values()) {
+            var mine = fromGguf.layer(l.modulePath()).orElseThrow();
+            assertThat(mine.loraA()).as(l.modulePath()).containsExactly(l.loraA());
+            assertThat(mine.loraB()).as(l.modulePath()).containsExactly(l.loraB());
+            assertThat(mine.scaling()).isEqualTo(l.scaling());
+        }
+    }
+
+    @Test
+    void merge_format_gguf_without_a_head_size_is_refused_in_one_line_before_merging(
+            @TempDir Path tmp) {
+        Path gguf = tmp.resolve("merged.gguf");
+        CliRun run = merge("cat", gguf, adapters(), "--format", "gguf");
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.errLines().get(0)).contains("--head-dim", "q_proj/k_proj");
+        assertThat(gguf).doesNotExist();
+    }
 }

@@ -8,6 +8,7 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.io.gguf.LlamaCppAdapters;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.testing.TestData;
 import java.io.IOException;
@@ -99,6 +100,24 @@ class GgufQuantsForwardTest {
             assertThat(maxDiff(model, peft, "F32+lora")).isLessThanOrEqualTo(TOLERANCE);
             // the adapter moves the logits by up to ~0.98: the check is not vacuous
             assertThat(maxDiff(model, NONE, "F32+lora")).isGreaterThan(0.5);
+        }
+    }
+
+    /**
+     * The fixture's llama.cpp adapter (ggml-written, q rows of lora_b in llama.cpp's order), read
+     * with the head size the GGUF model gives, on the GGUF model: the reference's {@code F32+lora}
+     * logits.
+     */
+    @Test
+    void the_llama_cpp_adapter_on_the_gguf_model_gives_the_f32_plus_lora_logits()
+            throws IOException {
+        Path file = TestData.require("gguf-quants/lora/tiny-llama-lora-F32.gguf");
+        int headDim = LlamaCppAdapters.headDimOf(model("F32")).orElseThrow();
+        assertThat(headDim).isEqualTo(64);
+        var c = LlamaCppAdapters.read(file, headDim);
+        LoraModule adapter = new LoraModule("lora", c.config(), c.layers());
+        try (LlamaBaseModel model = GgufLlama.load(model("F32"))) {
+            assertThat(maxDiff(model, adapter, "F32+lora")).isLessThanOrEqualTo(TOLERANCE);
         }
     }
 }
