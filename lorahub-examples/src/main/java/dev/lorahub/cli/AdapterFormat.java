@@ -26,10 +26,24 @@ enum AdapterFormat {
      * {@code --head-dim}, else the model's, else that of the inputs' base model when it is a local
      * folder or file; 0 when no input adapts q_proj or k_proj.
      *
-     * @throws IllegalArgumentException if an input adapts q_proj/k_proj and none is known
+     * @throws IllegalArgumentException if an input has a layer llama.cpp has no name for, or adapts
+     *     q_proj/k_proj and no head size is known
      */
     static int headDim(@Nullable Integer option, @Nullable Path model, List<LoraModule> inputs)
             throws IOException {
+        for (LoraModule m : inputs) {
+            for (String path : m.layers().keySet()) {
+                if (LlamaCppNames.toGguf(path).isEmpty() || path.equals("model.embed_tokens")) {
+                    throw new IllegalArgumentException(
+                            "--format gguf: adapter '"
+                                    + m.name()
+                                    + "' has layer '"
+                                    + path
+                                    + "', which a llama.cpp LoRA adapter cannot hold (LLaMA"
+                                    + " modules only: q/k/v/o_proj, gate/up/down_proj, lm_head)");
+                }
+            }
+        }
         if (option != null) {
             if (option < 2 || option % 2 != 0) {
                 throw new IllegalArgumentException("--head-dim must be even and >= 2, got " + option);

@@ -236,8 +236,21 @@ class LearnCommandTest {
                         "--modules",
                         llama.resolve("adapters").toString(),
                         "--budget",
-                        "10");
+                        "10",
+                        "--format",
+                        "gguf");
         assertThat(run.exitCode()).as("%s", run).isZero();
+        // --format gguf: the learned adapter also as llama.cpp's, head size 64 / 4 from --model;
+        // it loads back as the PEFT result, factor for factor
+        LoraModule peft = LoraModule.load(out);
+        LoraModule gguf = LoraModule.load(out.resolve("adapter_model.gguf"));
+        assertThat(gguf.config()).isEqualTo(peft.config());
+        for (LoraLayer l : peft.layers().values()) {
+            assertThat(gguf.layer(l.modulePath()).orElseThrow().loraB())
+                    .as(l.modulePath())
+                    .containsExactly(l.loraB());
+            assertThat(gguf.layer(l.modulePath()).orElseThrow().loraA()).containsExactly(l.loraA());
+        }
 
         Provenance p = Provenance.fromJson(Files.readString(out.resolve("provenance.json")));
         assertThat(p.modules())
@@ -267,6 +280,18 @@ class LearnCommandTest {
         assertThat(score.exitCode()).as("%s", score).isZero();
         double tokenMean = JSON.readTree(score.out()).get("loss").asDouble();
         assertThat(bestLoss).isCloseTo(tokenMean / 2, within(1e-5));
+        // score reads the llama.cpp adapter too, to the same loss
+        CliRun scoreGguf =
+                CliRun.of(
+                        "score",
+                        "--model",
+                        llama.resolve("model").toString(),
+                        "--adapter",
+                        out.resolve("adapter_model.gguf").toString(),
+                        "--examples",
+                        examples.toString());
+        assertThat(scoreGguf.exitCode()).as("%s", scoreGguf).isZero();
+        assertThat(JSON.readTree(scoreGguf.out()).get("loss").asDouble()).isEqualTo(tokenMean);
     }
 
     @Test
@@ -323,6 +348,17 @@ class LearnCommandTest {
         CliRun badStrategy = learnOnPool("examples.jsonl", dir.resolve("out"), "--strategy", "sum");
         assertThat(badStrategy.exitCode()).isEqualTo(LoraHubCli.EXIT_USAGE);
         assertThat(badStrategy.err()).contains("'sum'");
+    }
+
+    @Test
+    void format_gguf_with_layers_llama_cpp_cannot_hold_is_refused_before_any_evaluation() {
+        Path out = dir.resolve("gguf-out");
+        CliRun run = learnOnPool("examples.jsonl", out, "--budget", "5", "--format", "gguf");
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        // one line: no progress bar, so no evaluation ran
+        assertThat(run.errLines()).as(run.toString()).hasSize(1);
+        assertThat(run.err()).contains("--format gguf", "'layers.0.proj'");
+        assertThat(out).doesNotExist();
     }
 
     @Test
