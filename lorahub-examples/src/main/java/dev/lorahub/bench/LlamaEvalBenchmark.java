@@ -8,7 +8,7 @@ import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.DjlRuntime;
-import dev.lorahub.djl.internal.InPlaceLora;
+import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.llama.LlamaConfig;
 import dev.lorahub.djl.llama.LlamaFiles;
 import dev.lorahub.djl.llama.LlamaLayout;

@@ -11,7 +11,7 @@ import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.DjlRuntime;
-import dev.lorahub.djl.internal.InPlaceLora;
+import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.t5.T5Activation;
 import dev.lorahub.djl.t5.T5Batch;
 import dev.lorahub.djl.t5.T5Config;

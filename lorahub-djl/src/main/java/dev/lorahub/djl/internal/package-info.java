@@ -1,8 +1,8 @@
 /**
  * Machinery shared by the DJL model families, not part of the public API: reading Hugging Face
- * checkpoints ({@link dev.lorahub.djl.internal.Checkpoint}), applying LoRA deltas in place with a
- * bit-exact restore ({@link dev.lorahub.djl.internal.InPlaceLora}), and the Hugging Face
- * cross-entropy ({@link dev.lorahub.djl.internal.CrossEntropy}).
+ * checkpoints ({@link dev.lorahub.djl.internal.Checkpoint}), the Hugging Face cross-entropy
+ * ({@link dev.lorahub.djl.internal.CrossEntropy}), one decoding loop, one RMSNorm. The in-place
+ * LoRA mechanism they all use is public: {@link dev.lorahub.djl.InPlaceLora}.
  */
 @NullMarked
 package dev.lorahub.djl.internal;

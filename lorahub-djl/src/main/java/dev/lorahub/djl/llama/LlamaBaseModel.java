@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
-import dev.lorahub.djl.internal.InPlaceLora;
+import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.internal.TokenIds;
 import dev.lorahub.djl.train.WeightGradients;
 import dev.lorahub.model.GenerationConfig;

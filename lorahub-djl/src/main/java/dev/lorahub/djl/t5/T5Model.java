@@ -10,7 +10,7 @@ import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
 import dev.lorahub.djl.internal.CrossEntropy;
-import dev.lorahub.djl.internal.InPlaceLora;
+import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.WeightGradients;
 import dev.lorahub.model.BaseModel;

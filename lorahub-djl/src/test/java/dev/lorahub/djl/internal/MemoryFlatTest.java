@@ -9,6 +9,7 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.HfTinyReference;
+import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.model.BaseModel;

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.lorahub.djl.internal.CrossEntropy;
-import dev.lorahub.djl.internal.InPlaceLora;
+import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.io.SafetensorsReader;
 import java.io.IOException;
 import java.util.Random;

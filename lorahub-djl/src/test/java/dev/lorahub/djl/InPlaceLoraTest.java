@@ -1,4 +1,4 @@
-package dev.lorahub.djl.internal;
+package dev.lorahub.djl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.lorahub.djl.internal;
+package dev.lorahub.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
