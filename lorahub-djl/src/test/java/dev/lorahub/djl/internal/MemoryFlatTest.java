@@ -37,12 +37,17 @@ import org.junit.jupiter.params.provider.CsvSource;
  * manager and array the backends create. The resident set outside the Java heap is read from
  * {@code /proc/self/status} (the tests run on Linux; elsewhere only the array count is checked) and
  * must not grow over the second half of the work: a leak grows both halves alike, warm-up only the
- * first. A scratch leak of 64 KB of direct memory per evaluation grew it by 238 MB over the second
- * 5,000 evaluations; a leaked logits array is caught by the array count.
+ * first, within {@link #RSS_SLACK_BYTES}. A scratch leak of 64 KB of direct memory per evaluation
+ * is caught; a leaked logits array is caught by the array count.
  */
 class MemoryFlatTest {
-    /** Growth of the resident set allowed over the second half: JIT code, allocator slack. */
-    private static final long RSS_SLACK_BYTES = 32L << 20;
+    /**
+     * Growth of the resident set outside the heap allowed over the second half. In the full suite's
+     * JVM it moved by -36 to +100 MB between halves without a leak (allocator and JIT noise), so
+     * the bound only catches leaks of about 40 KB or more per LLaMA evaluation (a leaked logits
+     * array of the hf-tiny models is caught by the array count instead).
+     */
+    private static final long RSS_SLACK_BYTES = 192L << 20;
 
     /** Evaluations before the first measurement. */
     private static final int WARM_UP = 1000;
