@@ -4,14 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.lorahub.Composer;
-import dev.lorahub.FewShotExample;
-import dev.lorahub.LoraModule;
-import dev.lorahub.MergeStrategy;
-import dev.lorahub.djl.HfTinyReference;
 import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.llama.LlamaBaseModel;
-import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.ModelBackends;
 import dev.lorahub.spi.EncodedBatch;
@@ -19,10 +13,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,39 +42,7 @@ class MemoryFlatTest {
     /** Evaluations before the first measurement. */
     private static final int WARM_UP = 1000;
 
-    private static final int ADAPTERS = 8;
-
-    private record Setup(
-            HfTinyReference fx, List<LoraModule> adapters, List<FewShotExample> examples) {}
-
-    private static Setup setup(String name) throws IOException {
-        HfTinyReference fx = new HfTinyReference(name) {};
-        List<LoraModule> three = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            three.add(fx.adapter("adapter_" + i));
-        }
-        List<LoraModule> adapters = new ArrayList<>();
-        Composer cat = Composer.of(MergeStrategy.CAT);
-        for (int a = 0; a < ADAPTERS; a++) {
-            double[] w = {1.0 - 0.25 * a, 0.5 * (a % 3) - 0.5, 0.125 * a};
-            adapters.add(cat.merge("mix" + a, three, w));
-        }
-        int[][] ids = HfTinyReference.ints(fx.inputs.get("input_ids"));
-        int[][] mask = HfTinyReference.ints(fx.inputs.get("attention_mask"));
-        int[][] labels = HfTinyReference.ints(fx.inputs.get("labels"));
-        boolean causal = name.endsWith("llama");
-        List<FewShotExample> examples = new ArrayList<>();
-        for (int r = 0; r < ids.length; r++) {
-            int n = 0;
-            while (n < ids[r].length && mask[r][n] == 1) {
-                n++;
-            }
-            int[] in = Arrays.copyOf(ids[r], n);
-            examples.add(
-                    FewShotExample.tokenized(in, causal ? Arrays.copyOf(labels[r], n) : labels[r]));
-        }
-        return new Setup(fx, adapters, examples);
-    }
+    private static final int ADAPTERS = MixedAdapters.ADAPTERS;
 
     /** Live native arrays of the whole process, as DJL's system manager sees them. */
     private static int liveArrays() {
@@ -113,16 +71,6 @@ class MemoryFlatTest {
         throw new IllegalStateException("no VmRSS line in " + status);
     }
 
-    private static Map<String, float[]> baseWeights(BaseModel model) {
-        Map<String, NDArray> arrays =
-                model instanceof LlamaBaseModel l
-                        ? l.model().weights()
-                        : ((T5Model) model).weights().all();
-        Map<String, float[]> out = new LinkedHashMap<>();
-        arrays.forEach((k, v) -> out.put(k, v.toFloatArray()));
-        return out;
-    }
-
     private static void assertBitIdentical(
             Map<String, float[]> before, Map<String, float[]> after) {
         assertThat(after.keySet()).isEqualTo(before.keySet());
@@ -142,14 +90,14 @@ class MemoryFlatTest {
     @CsvSource({"hf-tiny/llama, 10000", "hf-tiny/t5, 4000"})
     void many_evaluations_on_one_model_leave_no_native_array_and_a_flat_resident_set(
             String name, int evaluations) throws IOException {
-        Setup s = setup(name);
-        try (BaseModel model = ModelBackends.load(s.fx.model());
-                EncodedBatch batch = model.encode(s.examples)) {
-            Map<String, float[]> before = baseWeights(model);
+        MixedAdapters s = MixedAdapters.of(name);
+        try (BaseModel model = ModelBackends.load(s.fx().model());
+                EncodedBatch batch = model.encode(s.examples())) {
+            Map<String, float[]> before = MixedAdapters.baseWeights(model);
             double[] first = new double[ADAPTERS];
             // warm-up: every adapter applied (kept copies made), JIT and allocator settled
             for (int i = 0; i < WARM_UP; i++) {
-                double loss = model.loss(s.adapters.get(i % ADAPTERS), batch);
+                double loss = model.loss(s.adapters().get(i % ADAPTERS), batch);
                 if (i < ADAPTERS) {
                     first[i] = loss;
                 }
@@ -159,7 +107,7 @@ class MemoryFlatTest {
             rss[0] = rssAfterGc();
             for (int half = 1; half <= 2; half++) {
                 for (int i = 0; i < evaluations / 2; i++) {
-                    double loss = model.loss(s.adapters.get(i % ADAPTERS), batch);
+                    double loss = model.loss(s.adapters().get(i % ADAPTERS), batch);
                     if (Double.doubleToRawLongBits(loss)
                             != Double.doubleToRawLongBits(first[i % ADAPTERS])) {
                         throw new AssertionError(
@@ -172,7 +120,7 @@ class MemoryFlatTest {
                     .as("live native arrays after %d evaluations", evaluations)
                     .isEqualTo(arrays);
             assertFlat(rss, evaluations / 2 + " evaluations");
-            assertBitIdentical(before, baseWeights(model));
+            assertBitIdentical(before, MixedAdapters.baseWeights(model));
         }
     }
 
@@ -194,14 +142,14 @@ class MemoryFlatTest {
 
     @Test
     void three_hundred_load_close_cycles_return_to_the_starting_native_arrays() throws IOException {
-        Setup s = setup("hf-tiny/llama");
-        Path dir = s.fx.model();
+        MixedAdapters s = MixedAdapters.of("hf-tiny/llama");
+        Path dir = s.fx().model();
         int start = liveArrays();
         long[] rss = new long[3];
         for (int cycle = 0; cycle < 300; cycle++) {
             try (BaseModel model = ModelBackends.load(dir);
-                    EncodedBatch batch = model.encode(s.examples)) {
-                model.loss(s.adapters.get(cycle % ADAPTERS), batch);
+                    EncodedBatch batch = model.encode(s.examples())) {
+                model.loss(s.adapters().get(cycle % ADAPTERS), batch);
             }
             assertThat(liveArrays()).as("live native arrays after cycle %d", cycle).isEqualTo(start);
             if (cycle == 99 || cycle == 199 || cycle == 299) {
@@ -213,15 +161,15 @@ class MemoryFlatTest {
 
     @Test
     void a_thousand_patch_restore_cycles_leave_the_base_weights_bit_identical() throws IOException {
-        Setup s = setup("hf-tiny/llama");
-        try (BaseModel model = ModelBackends.load(s.fx.model())) {
+        MixedAdapters s = MixedAdapters.of("hf-tiny/llama");
+        try (BaseModel model = ModelBackends.load(s.fx().model())) {
             Map<String, NDArray> targets = ((LlamaBaseModel) model).model().linearWeights();
-            Map<String, float[]> before = baseWeights(model);
-            String probe = s.adapters.get(0).layers().keySet().iterator().next();
+            Map<String, float[]> before = MixedAdapters.baseWeights(model);
+            String probe = s.adapters().get(0).layers().keySet().iterator().next();
             try (NDManager m = NDManager.newBaseManager();
                     InPlaceLora lora = new InPlaceLora(targets, m)) {
                 for (int cycle = 0; cycle < 1000; cycle++) {
-                    lora.apply(s.adapters.get(cycle % ADAPTERS));
+                    lora.apply(s.adapters().get(cycle % ADAPTERS));
                     if (cycle == 0) {
                         float[] patched = targets.get(probe).toFloatArray();
                         assertThat(patched)
@@ -231,7 +179,7 @@ class MemoryFlatTest {
                     lora.restore();
                 }
             }
-            assertBitIdentical(before, baseWeights(model));
+            assertBitIdentical(before, MixedAdapters.baseWeights(model));
         }
     }
 }

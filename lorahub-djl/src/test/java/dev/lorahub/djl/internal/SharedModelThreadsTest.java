@@ -3,24 +3,16 @@ package dev.lorahub.djl.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.ndarray.NDArray;
-import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraModule;
-import dev.lorahub.MergeStrategy;
-import dev.lorahub.djl.HfTinyReference;
-import dev.lorahub.djl.llama.LlamaBaseModel;
-import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.model.ModelBackends;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.ModelClosedException;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -41,47 +33,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SharedModelThreadsTest {
     private static final int THREADS = 8;
     private static final int CALLS = 50;
-    private static final int ADAPTERS = 8;
-
-    /** The fixture, its model, 8 distinct adapters and the examples of one batch. */
-    private record Setup(
-            HfTinyReference fx, List<LoraModule> adapters, List<FewShotExample> examples) {}
-
-    private static Setup setup(String name) throws IOException {
-        HfTinyReference fx = new HfTinyReference(name) {};
-        List<LoraModule> three = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            three.add(fx.adapter("adapter_" + i));
-        }
-        List<LoraModule> adapters = new ArrayList<>();
-        Composer cat = Composer.of(MergeStrategy.CAT);
-        for (int a = 0; a < ADAPTERS; a++) {
-            double[] w = {1.0 - 0.25 * a, 0.5 * (a % 3) - 0.5, 0.125 * a};
-            adapters.add(cat.merge("mix" + a, three, w));
-        }
-        int[][] ids = HfTinyReference.ints(fx.inputs.get("input_ids"));
-        int[][] mask = HfTinyReference.ints(fx.inputs.get("attention_mask"));
-        int[][] labels = HfTinyReference.ints(fx.inputs.get("labels"));
-        boolean causal = name.endsWith("llama");
-        List<FewShotExample> examples = new ArrayList<>();
-        for (int r = 0; r < ids.length; r++) {
-            int n = 0;
-            while (n < ids[r].length && mask[r][n] == 1) {
-                n++;
-            }
-            int[] in = Arrays.copyOf(ids[r], n);
-            examples.add(
-                    FewShotExample.tokenized(in, causal ? Arrays.copyOf(labels[r], n) : labels[r]));
-        }
-        return new Setup(fx, adapters, examples);
-    }
+    private static final int ADAPTERS = MixedAdapters.ADAPTERS;
 
     /** Call {@code c} of thread {@code t}: which adapter, and loss or generation. */
-    private static Object call(BaseModel model, Setup s, int t, int c) {
-        LoraModule adapter = s.adapters.get((t * 3 + c) % ADAPTERS);
+    private static Object call(BaseModel model, MixedAdapters s, int t, int c) {
+        LoraModule adapter = s.adapters().get((t * 3 + c) % ADAPTERS);
         if ((t + c) % 4 == 0) {
             List<int[]> prompts = new ArrayList<>();
-            for (FewShotExample e : s.examples) {
+            for (FewShotExample e : s.examples()) {
                 prompts.add(e.inputIds().orElseThrow());
             }
             List<int[]> out = model.generate(adapter, prompts, GenerationConfig.greedy(4));
@@ -91,28 +50,19 @@ class SharedModelThreadsTest {
             }
             return boxed;
         }
-        try (EncodedBatch batch = model.encode(s.examples)) {
+        try (EncodedBatch batch = model.encode(s.examples())) {
             return Double.doubleToRawLongBits(model.loss(adapter, batch));
         }
     }
 
-    private static Map<String, float[]> baseWeights(BaseModel model) {
-        Map<String, NDArray> arrays =
-                model instanceof LlamaBaseModel l
-                        ? l.model().weights()
-                        : ((T5Model) model).weights().all();
-        Map<String, float[]> out = new LinkedHashMap<>();
-        arrays.forEach((k, v) -> out.put(k, v.toFloatArray()));
-        return out;
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"hf-tiny/llama", "hf-tiny/t5"})
     void eight_threads_times_fifty_calls_give_the_single_threaded_results_bit_for_bit(String name)
             throws Exception {
-        Setup s = setup(name);
-        try (BaseModel model = ModelBackends.load(s.fx.model())) {
-            Map<String, float[]> before = baseWeights(model);
+        MixedAdapters s = MixedAdapters.of(name);
+        try (BaseModel model = ModelBackends.load(s.fx().model())) {
+            Map<String, float[]> before = MixedAdapters.baseWeights(model);
             // GIVEN the results of every (thread, call) computed on one thread
             Object[][] alone = new Object[THREADS][CALLS];
             for (int t = 0; t < THREADS; t++) {
@@ -156,7 +106,7 @@ class SharedModelThreadsTest {
                 distinct += alone[0][0].equals(alone[a % THREADS][a]) ? 0 : 1;
             }
             assertThat(distinct).as("the adapters give different results").isPositive();
-            Map<String, float[]> after = baseWeights(model);
+            Map<String, float[]> after = MixedAdapters.baseWeights(model);
             assertThat(after.keySet()).isEqualTo(before.keySet());
             before.forEach((k, v) -> assertThat(after.get(k)).as(k).isEqualTo(v));
         }
@@ -166,8 +116,8 @@ class SharedModelThreadsTest {
     @ValueSource(strings = {"hf-tiny/llama", "hf-tiny/t5"})
     void a_model_closed_while_threads_use_it_fails_them_with_model_closed_exception_only(
             String name) throws Exception {
-        Setup s = setup(name);
-        BaseModel model = ModelBackends.load(s.fx.model());
+        MixedAdapters s = MixedAdapters.of(name);
+        BaseModel model = ModelBackends.load(s.fx().model());
         AtomicInteger done = new AtomicInteger();
         CountDownLatch started = new CountDownLatch(4);
         ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -198,12 +148,12 @@ class SharedModelThreadsTest {
                     .isExactlyInstanceOf(ModelClosedException.class)
                     .hasMessageContaining("model is closed");
         }
-        assertThatThrownBy(() -> model.encode(s.examples))
+        assertThatThrownBy(() -> model.encode(s.examples()))
                 .isExactlyInstanceOf(ModelClosedException.class);
         assertThatThrownBy(
                         () ->
-                                LoraHub.compose(s.adapters.subList(0, 2))
-                                        .fewShot(s.examples)
+                                LoraHub.compose(s.adapters().subList(0, 2))
+                                        .fewShot(s.examples())
                                         .on(model)
                                         .budget(3)
                                         .run())

@@ -1,0 +1,76 @@
+package dev.lorahub.djl.internal;
+
+import ai.djl.ndarray.NDArray;
+import dev.lorahub.Composer;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraModule;
+import dev.lorahub.MergeStrategy;
+import dev.lorahub.djl.HfTinyReference;
+import dev.lorahub.djl.llama.LlamaBaseModel;
+import dev.lorahub.djl.t5.T5Model;
+import dev.lorahub.model.BaseModel;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An hf-tiny fixture with 8 distinct CAT mixes of its three PEFT adapters and the examples of its
+ * one batch, for tests that run many calls on one model ({@link SharedModelThreadsTest}, {@link
+ * MemoryFlatTest}).
+ *
+ * @param fx the fixture
+ * @param adapters {@link #ADAPTERS} distinct adapters
+ * @param examples the fixture's batch as tokenized examples
+ */
+record MixedAdapters(HfTinyReference fx, List<LoraModule> adapters, List<FewShotExample> examples) {
+    /** How many adapters. */
+    static final int ADAPTERS = 8;
+
+    /**
+     * @param name {@code hf-tiny/llama} or {@code hf-tiny/t5}
+     */
+    static MixedAdapters of(String name) throws IOException {
+        HfTinyReference fx = new HfTinyReference(name) {};
+        List<LoraModule> three = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            three.add(fx.adapter("adapter_" + i));
+        }
+        List<LoraModule> adapters = new ArrayList<>();
+        Composer cat = Composer.of(MergeStrategy.CAT);
+        for (int a = 0; a < ADAPTERS; a++) {
+            double[] w = {1.0 - 0.25 * a, 0.5 * (a % 3) - 0.5, 0.125 * a};
+            adapters.add(cat.merge("mix" + a, three, w));
+        }
+        int[][] ids = HfTinyReference.ints(fx.inputs.get("input_ids"));
+        int[][] mask = HfTinyReference.ints(fx.inputs.get("attention_mask"));
+        int[][] labels = HfTinyReference.ints(fx.inputs.get("labels"));
+        boolean causal = name.endsWith("llama");
+        List<FewShotExample> examples = new ArrayList<>();
+        for (int r = 0; r < ids.length; r++) {
+            int n = 0;
+            while (n < ids[r].length && mask[r][n] == 1) {
+                n++;
+            }
+            int[] in = Arrays.copyOf(ids[r], n);
+            examples.add(
+                    FewShotExample.tokenized(in, causal ? Arrays.copyOf(labels[r], n) : labels[r]));
+        }
+        return new MixedAdapters(fx, adapters, examples);
+    }
+
+    /**
+     * @return every base weight of a LLaMA or T5 model, copied to Java, by HF name
+     */
+    static Map<String, float[]> baseWeights(BaseModel model) {
+        Map<String, NDArray> arrays =
+                model instanceof LlamaBaseModel l
+                        ? l.model().weights()
+                        : ((T5Model) model).weights().all();
+        Map<String, float[]> out = new LinkedHashMap<>();
+        arrays.forEach((k, v) -> out.put(k, v.toFloatArray()));
+        return out;
+    }
+}
