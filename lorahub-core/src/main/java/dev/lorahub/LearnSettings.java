@@ -2,6 +2,7 @@ package dev.lorahub;
 
 import dev.lorahub.io.HfCache;
 import dev.lorahub.model.BaseModel;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -21,7 +22,9 @@ record LearnSettings(
         Composer composer,
         @Nullable HfCache hfCache,
         @Nullable String revision,
-        @Nullable ExampleTemplate template) {
+        @Nullable ExampleTemplate template,
+        @Nullable Cancellation cancellation,
+        @Nullable Duration timeLimit) {
 
     static LearnSettings defaults() {
         return new LearnSettings(
@@ -37,6 +40,8 @@ record LearnSettings(
                 LoraHubListener.NONE,
                 ModuleSelection.all(),
                 Composer.of(MergeStrategy.LORAHUB),
+                null,
+                null,
                 null,
                 null,
                 null);
@@ -104,6 +109,14 @@ record LearnSettings(
         return with(b -> b.template = v);
     }
 
+    LearnSettings withCancellation(Cancellation v) {
+        return with(b -> b.cancellation = v);
+    }
+
+    LearnSettings withTimeLimit(Duration v) {
+        return with(b -> b.timeLimit = v);
+    }
+
     LearnSettings withBounds(double lo, double hi) {
         return with(
                 b -> {
@@ -131,7 +144,9 @@ record LearnSettings(
                 b.composer,
                 b.hfCache,
                 b.revision,
-                b.template);
+                b.template,
+                b.cancellation,
+                b.timeLimit);
     }
 
     /** The fields of a settings object, mutable for the length of one {@link #with} call. */
@@ -167,6 +182,10 @@ record LearnSettings(
 
         @Nullable ExampleTemplate template;
 
+        @Nullable Cancellation cancellation;
+
+        @Nullable Duration timeLimit;
+
         Copy(LearnSettings s) {
 
             model = s.model;
@@ -198,6 +217,10 @@ record LearnSettings(
             revision = s.revision;
 
             template = s.template;
+
+            cancellation = s.cancellation;
+
+            timeLimit = s.timeLimit;
         }
     }
 }

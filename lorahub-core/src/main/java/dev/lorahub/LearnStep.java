@@ -2,6 +2,7 @@ package dev.lorahub;
 
 import dev.lorahub.io.HfCache;
 import dev.lorahub.model.BaseModel;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -207,6 +208,36 @@ public final class LearnStep {
     }
 
     /**
+     * Stops the run when {@code cancellation} is cancelled, from any thread: the run returns the
+     * best result so far with state {@link LoraHubResult.State#CANCELLED} and the model restored.
+     * Interrupting the thread that runs {@link #run()} does the same, without a handle (the
+     * thread's interrupt status stays set). Both are noticed between evaluations.
+     *
+     * @param cancellation the handle (replaces any set before)
+     * @return a new step
+     */
+    public LearnStep cancellation(Cancellation cancellation) {
+        return with(settings.withCancellation(Objects.requireNonNull(cancellation, "cancellation")));
+    }
+
+    /**
+     * Stops the run once {@code limit} has passed since {@link #run()} was called (model loading
+     * included): no evaluation starts after it, and the run returns the best result so far with
+     * state {@link LoraHubResult.State#TIME_LIMIT_REACHED}. The run may overrun the limit by the
+     * evaluation in progress (one batch of candidates for batched optimizers) and the final merge.
+     *
+     * @param limit positive (default: none)
+     * @return a new step
+     */
+    public LearnStep timeLimit(Duration limit) {
+        Objects.requireNonNull(limit, "limit");
+        if (limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("timeLimit must be positive, got " + limit);
+        }
+        return with(settings.withTimeLimit(limit));
+    }
+
+    /**
      * @param selection which modules to compose (default {@link ModuleSelection#all()})
      * @return a new step
      */
@@ -217,7 +248,8 @@ public final class LearnStep {
     /**
      * Selects the modules, searches the weights and merges the modules at the best weights found.
      *
-     * @return the result; running out of budget is a state of it, not an exception
+     * @return the result; running out of budget, being cancelled or interrupted and reaching the
+     *     time limit are states of it, not exceptions
      * @throws IncompatibleModulesException if the strategy needs equal shapes and they differ
      * @throws IllegalArgumentException if the base model lacks a targeted module (named), the
      *     selection asks for more modules than given, or no backend supports the base model

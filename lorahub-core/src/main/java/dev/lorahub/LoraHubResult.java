@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * What a LoraHub run learned: the weights by module name, the merged adapter, the best score and
@@ -31,7 +29,17 @@ public final class LoraHubResult {
         /** The optimizer met its own stopping criterion before spending the whole budget. */
         CONVERGED,
         /** No evaluation gave a finite score; the weights are the start point. */
-        FAILED
+        FAILED,
+        /**
+         * Stopped early by {@link Cancellation#cancel()} or by interrupting the running thread: the
+         * best evaluation so far (the start point, weights 0, if none was made).
+         */
+        CANCELLED,
+        /**
+         * Stopped early by {@link LearnStep#timeLimit}: the best evaluation so far (the start
+         * point, weights 0, if none was made).
+         */
+        TIME_LIMIT_REACHED
     }
 
     /**
@@ -239,19 +247,13 @@ public final class LoraHubResult {
     public static final List<String> SIDECAR_FILES =
             List.of("weights.json", "trace.csv", "provenance.json");
 
-    private static final Set<String> ADAPTER_FILES =
-            Set.of(
-                    "adapter_config.json",
-                    "adapter_model.safetensors",
-                    "README.md",
-                    "adapter_model.gguf");
-
     /**
      * Saves the merged adapter as a PEFT folder and, beside its files, {@code weights.json}, {@code
-     * trace.csv} and {@code provenance.json}; each file is written to a temporary file and moved
-     * into place. An existing folder is replaced only if it holds nothing but an adapter and these
-     * files (a previous result): then the old files are removed first; any other file makes the
-     * save refuse, and nothing is removed.
+     * trace.csv} and {@code provenance.json}, as one atomic folder replacement ({@link
+     * dev.lorahub.io.AtomicFolder}): a process killed at any moment leaves the previous result or
+     * this one, never a mix or a partial folder. An existing folder is replaced only if it holds
+     * nothing but an adapter and these files (a previous result); any other file makes the save
+     * refuse, and nothing is changed.
      *
      * @param dir the target folder
      * @throws IOException if writing fails
@@ -259,25 +261,11 @@ public final class LoraHubResult {
      * @throws IllegalArgumentException if the folder is one a composed module was loaded from
      */
     public void save(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            List<String> names;
-            try (Stream<Path> s = Files.list(dir)) {
-                names = s.map(p -> p.getFileName().toString()).sorted().toList();
-            }
-            boolean previousResult =
-                    names.stream()
-                            .allMatch(n -> ADAPTER_FILES.contains(n) || SIDECAR_FILES.contains(n));
-            if (previousResult
-                    && !merged.sourceFolders().contains(dir.toAbsolutePath().normalize())) {
-                for (String sidecar : SIDECAR_FILES) {
-                    Files.deleteIfExists(dir.resolve(sidecar));
-                }
-            }
-        }
-        merged.save(dir);
-        JsonFiles.writeAtomically(dir.resolve("weights.json"), weightsJson());
-        JsonFiles.writeAtomically(dir.resolve("trace.csv"), traceCsv());
-        provenance.writeJson(dir.resolve("provenance.json"));
+        Map<String, byte[]> sidecars = new LinkedHashMap<>();
+        sidecars.put(SIDECAR_FILES.get(0), weightsJson().getBytes(StandardCharsets.UTF_8));
+        sidecars.put(SIDECAR_FILES.get(1), traceCsv().getBytes(StandardCharsets.UTF_8));
+        sidecars.put(SIDECAR_FILES.get(2), provenance.toJson().getBytes(StandardCharsets.UTF_8));
+        merged.save(dir, sidecars);
     }
 
     @Override

@@ -41,6 +41,10 @@ final class LoraHubRun {
     private final List<EncodedBatch> batches = new ArrayList<>();
     /** Forward-equivalents spent on selection (one per pool module scored alone). */
     private long selectionCost;
+    private final Thread runner = Thread.currentThread();
+    private final long startNanos = System.nanoTime();
+    private LoraHubResult.@Nullable State stop;
+    private boolean interrupted;
 
     LoraHubRun(List<LoraModule> pool, List<FewShotExample> examples, LearnSettings settings) {
         this.pool = pool;
@@ -49,9 +53,23 @@ final class LoraHubRun {
     }
 
     LoraHubResult run() {
+        try {
+            return runChecked();
+        } finally {
+            if (interrupted) {
+                runner.interrupt(); // the caller sees the interrupt it made
+            }
+        }
+    }
+
+    private LoraHubResult runChecked() {
         checkBeforeLoading();
         Optimizer optimizer = optimizer();
         BaseModel given = settings.model();
+        if (given == null && stopRequested() != null) {
+            // stopped before it began: no model to load, no evaluation to make
+            return search(null, optimizer, select(null, new LinkedHashMap<>()), Map.of());
+        }
         BaseModel model = given != null ? given : openBaseModel();
         try {
             checkTargets(model);
@@ -69,7 +87,7 @@ final class LoraHubRun {
             ExampleTemplate template =
                     settings.template() != null ? settings.template() : model.template();
             List<FewShotExample> laidOut = template.apply(examples);
-            for (int from = 0; from < laidOut.size(); from += size) {
+            for (int from = 0; from < laidOut.size() && stopRequested() == null; from += size) {
                 batches.add(
                         model.encode(laidOut.subList(from, Math.min(laidOut.size(), from + size))));
             }
@@ -182,7 +200,50 @@ final class LoraHubRun {
         }
     }
 
-    private List<LoraModule> select(BaseModel model, Map<String, Double> singleLosses) {
+    /**
+     * @return why the run must stop now ({@code CANCELLED} for a cancelled handle or an interrupted
+     *     thread, {@code TIME_LIMIT_REACHED}), or null to go on
+     */
+    private LoraHubResult.@Nullable State stopRequested() {
+        if (stop != null) {
+            return stop;
+        }
+        Cancellation c = settings.cancellation();
+        Duration limit = settings.timeLimit();
+        if (runner.isInterrupted()) {
+            // Cleared while the run finishes (hashing and merging may read files, which an
+            // interrupted thread cannot: ClosedByInterruptException) and set again at its end.
+            interrupted = Thread.currentThread() == runner && Thread.interrupted();
+            stop = LoraHubResult.State.CANCELLED;
+        } else if (c != null && c.isCancelled()) {
+            stop = LoraHubResult.State.CANCELLED;
+        } else if (limit != null && System.nanoTime() - startNanos >= limit.toNanos()) {
+            stop = LoraHubResult.State.TIME_LIMIT_REACHED;
+        }
+        return stop;
+    }
+
+    /** Unwinds the optimizer from inside the objective when the run must stop. */
+    private static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final LoraHubResult.State state;
+
+        Stopped(LoraHubResult.State state) {
+            super(state.name(), null, false, false);
+            this.state = state;
+        }
+    }
+
+    private static @Nullable Stopped stoppedIn(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof Stopped s) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private List<LoraModule> select(@Nullable BaseModel model, Map<String, Double> singleLosses) {
         List<LoraModule> out = new ArrayList<>();
         ModuleSelection sel = settings.selection();
         if (sel instanceof ModuleSelection.Random r) {
@@ -194,10 +255,14 @@ final class LoraHubRun {
                 double[] losses = new double[pool.size()];
                 Integer[] order = new Integer[pool.size()];
                 for (int i = 0; i < losses.length; i++) {
-                    losses[i] = loss(model, pool.get(i));
-                    selectionCost++;
                     order[i] = i;
-                    singleLosses.put(pool.get(i).name(), losses[i]);
+                    // a stopped run ranks the modules it did not score last, as NaN
+                    boolean scored = model != null && stopRequested() == null;
+                    losses[i] = scored ? loss(model, pool.get(i)) : Double.NaN;
+                    if (scored) {
+                        singleLosses.put(pool.get(i).name(), losses[i]);
+                        selectionCost++;
+                    }
                 }
                 // NaN ranks last; the sort is stable, so ties keep pool order
                 Arrays.sort(
@@ -225,13 +290,14 @@ final class LoraHubRun {
     }
 
     private LoraHubResult search(
-            BaseModel model,
+            @Nullable BaseModel model,
             Optimizer optimizer,
             List<LoraModule> selected,
             Map<String, Double> singleLosses) {
         List<String> names = selected.stream().map(LoraModule::name).toList();
         int n = selected.size();
         // Hash before searching: a weights file changed since loading fails now, not after it.
+        stopRequested(); // takes in a pending interrupt, so that hashing can read the files
         List<Provenance.ModuleRef> refs = moduleRefs(selected);
         GradientOptimizer gradient = settings.gradientOptimizer();
         settings.listener()
@@ -243,37 +309,50 @@ final class LoraHubRun {
         Search search = new Search(model, selected);
         SearchSpace space =
                 SearchSpace.box(n, settings.lowerBound(), settings.upperBound(), new double[n]);
-        OptimizationResult opt =
-                gradient != null
-                        ? gradient.minimize(
-                                search::evaluateWithGradient,
-                                space,
-                                settings.budget(),
-                                settings.seed())
-                        : optimizer instanceof AskTellOptimizer batched
-                        ? batched.minimizeBatched(
-                                search::evaluate,
-                                space,
-                                settings.budget(),
-                                settings.seed(),
-                                OptimizationListener.NONE)
-                        : optimizer.minimize(
-                                w -> search.evaluate(List.of(w))[0],
-                                space,
-                                settings.budget(),
-                                settings.seed());
-        TracePoint bestPoint = bestOf(search.trace, opt.bestPoint());
+        OptimizationResult opt = null;
+        LoraHubResult.State stopped = stopRequested();
+        if (stopped == null) {
+            try {
+                opt =
+                        gradient != null
+                                ? gradient.minimize(
+                                        search::evaluateWithGradient,
+                                        space,
+                                        settings.budget(),
+                                        settings.seed())
+                                : optimizer instanceof AskTellOptimizer batched
+                                ? batched.minimizeBatched(
+                                        search::evaluate,
+                                        space,
+                                        settings.budget(),
+                                        settings.seed(),
+                                        OptimizationListener.NONE)
+                                : optimizer.minimize(
+                                        w -> search.evaluate(List.of(w))[0],
+                                        space,
+                                        settings.budget(),
+                                        settings.seed());
+            } catch (RuntimeException e) {
+                Stopped s = stoppedIn(e);
+                if (s == null) {
+                    throw e;
+                }
+                stopped = s.state;
+            }
+        }
+        // stopped: the lowest finite score evaluated, whatever the optimizer would have reported
+        TracePoint bestPoint = bestOf(search.trace, opt == null ? null : opt.bestPoint());
         LoraHubResult.State state;
-        double[] weights;
-        if (bestPoint == null) {
+        double[] weights = bestPoint == null ? new double[n] : bestPoint.weights();
+        if (stopped != null) {
+            state = stopped;
+        } else if (bestPoint == null) {
             state = LoraHubResult.State.FAILED;
-            weights = new double[n];
         } else {
             state =
                     opt.state() == OptimizationResult.State.CONVERGED
                             ? LoraHubResult.State.CONVERGED
                             : LoraHubResult.State.COMPLETED;
-            weights = bestPoint.weights();
         }
         LoraModule merged = search.compose(weights);
         LoraHubResult.Timing timing =
@@ -314,7 +393,7 @@ final class LoraHubRun {
      * example batch, records the trace and tells the listener.
      */
     private final class Search {
-        final BaseModel model;
+        final @Nullable BaseModel model;
         final List<LoraModule> selected;
         final List<TracePoint> trace = new ArrayList<>();
         final long start = System.nanoTime();
@@ -326,7 +405,7 @@ final class LoraHubRun {
         /** The layers of the selected modules: where weight gradients are needed. */
         final java.util.Set<String> paths = new java.util.LinkedHashSet<>();
 
-        Search(BaseModel model, List<LoraModule> selected) {
+        Search(@Nullable BaseModel model, List<LoraModule> selected) {
             this.model = model;
             this.selected = selected;
             for (LoraModule m : selected) {
@@ -340,6 +419,7 @@ final class LoraHubRun {
          * divided by the number of examples as {@link #evaluate} does.
          */
         double evaluateWithGradient(double[] w, double[] gradient) {
+            throwIfStopped();
             DifferentiableModel dm = (DifferentiableModel) model;
             LoraModule adapter = compose(w);
             long t0 = System.nanoTime();
@@ -391,6 +471,14 @@ final class LoraHubRun {
             return score;
         }
 
+        /** Unwinds the optimizer when the run must stop (or has no model: stopped before it). */
+        private void throwIfStopped() {
+            LoraHubResult.State stop = stopRequested();
+            if (stop != null || model == null) {
+                throw new Stopped(stop != null ? stop : LoraHubResult.State.CANCELLED);
+            }
+        }
+
         LoraModule compose(double[] w) {
             long t0 = System.nanoTime();
             LoraModule merged = settings.composer().merge(MERGED_NAME, selected, w);
@@ -399,6 +487,7 @@ final class LoraHubRun {
         }
 
         double[] evaluate(List<double[]> points) {
+            throwIfStopped();
             List<LoraModule> adapters = new ArrayList<>(points.size());
             for (double[] w : points) {
                 adapters.add(compose(w));
@@ -427,7 +516,8 @@ final class LoraHubRun {
      * The evaluation at the optimizer's best point; the lowest finite score if the optimizer
      * reported a point it never evaluated; null if no score was finite.
      */
-    private static TracePoint bestOf(List<TracePoint> trace, double[] reported) {
+    private static @Nullable TracePoint bestOf(
+            List<TracePoint> trace, double @Nullable [] reported) {
         TracePoint lowest = null;
         TracePoint match = null;
         for (TracePoint p : trace) {
@@ -437,7 +527,8 @@ final class LoraHubRun {
             if (lowest == null || p.score() < lowest.score()) {
                 lowest = p;
             }
-            if (Arrays.equals(p.weights(), reported)
+            if (reported != null
+                    && Arrays.equals(p.weights(), reported)
                     && (match == null || p.score() < match.score())) {
                 match = p;
             }
@@ -462,12 +553,12 @@ final class LoraHubRun {
     }
 
     private Provenance provenance(
-            BaseModel model, String optimizerName, List<Provenance.ModuleRef> refs) {
+            @Nullable BaseModel model, String optimizerName, List<Provenance.ModuleRef> refs) {
         return new Provenance(
                 refs,
                 pool.size(),
                 settings.selection().describe(),
-                settings.model() != null
+                model != null && settings.model() != null
                         ? model.modelType()
                         : pool.get(0).config().baseModelNameOrPath(),
                 examples.size(),

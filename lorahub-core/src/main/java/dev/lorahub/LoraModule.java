@@ -282,6 +282,22 @@ public final class LoraModule {
         LlamaCppAdapters.write(file, config, layers.values(), headDim, name);
     }
 
+    /**
+     * As {@link #save(Path)}, with extra files beside the adapter's, all in one atomic folder
+     * replacement ({@link dev.lorahub.io.AtomicFolder}): a reader never sees the adapter without
+     * them or with older ones. For {@link LoraHubResult#save(Path)}.
+     *
+     * @param dir the target folder; an existing one is replaced only if it holds nothing but
+     *     adapter files and files named in {@code extraFiles}
+     * @param extraFiles contents by plain file name (no slash, not starting with a dot), none of
+     *     the adapter's own names
+     * @throws IllegalArgumentException as {@link #save(Path)}, or for a bad extra file name
+     * @throws IOException if writing fails (no partial folder is left)
+     */
+    void save(Path dir, Map<String, byte[]> extraFiles) throws IOException {
+        PeftAdapters.write(dir, config, layers.values(), dtypes, sources, extraFiles);
+    }
+
     @Override
     public String toString() {
         return "LoraModule[" + name + ", " + layers.size() + " layers, " + config + "]";

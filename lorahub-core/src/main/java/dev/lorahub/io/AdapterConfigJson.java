@@ -132,7 +132,7 @@ final class AdapterConfigJson {
                         throw new AdapterFormatException(
                                 file,
                                 "peft_type is \""
-                                        + t
+                                        + (t.length() <= 40 ? t : t.substring(0, 37) + "...")
                                         + "\"; only LoRA adapters (\"LORA\")"
                                         + " are supported");
                     }
@@ -325,7 +325,13 @@ final class AdapterConfigJson {
     private record Fields(Path file) {
         private AdapterFormatException wrong(String key, String expected, JsonNode v) {
             return new AdapterFormatException(
-                    file, "key '" + key + "' must be " + expected + ", got " + v);
+                    file, "key '" + key + "' must be " + expected + ", got " + shorten(v));
+        }
+
+        /** A value's JSON text cut to 40 characters, so that a refusal stays one short line. */
+        private static String shorten(JsonNode v) {
+            String t = v.toString();
+            return t.length() <= 40 ? t : t.substring(0, 37) + "...";
         }
 
         String string(String key, JsonNode v) {

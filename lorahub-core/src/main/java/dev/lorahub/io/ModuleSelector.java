@@ -30,6 +30,9 @@ public final class ModuleSelector {
     /** The literal PEFT uses for "every linear layer but the output head". */
     public static final String ALL_LINEAR_LITERAL = "all-linear";
 
+    /** The longest module regex accepted, in characters. */
+    public static final int MAX_REGEX_LENGTH = 4096;
+
     private final Kind kind;
     private final List<String> names;
     private final String regex;
@@ -39,13 +42,22 @@ public final class ModuleSelector {
         this.kind = kind;
         this.names = List.copyOf(names);
         this.regex = regex;
+        if (regex.length() > MAX_REGEX_LENGTH) {
+            // PEFT's regexes are a few dozen characters; a huge one costs time to compile and match
+            throw new IllegalArgumentException(
+                    "module regex of "
+                            + regex.length()
+                            + " characters is longer than "
+                            + MAX_REGEX_LENGTH
+                            + "; refusing it");
+        }
         Pattern p;
         try {
             p = Pattern.compile(kind == Kind.REGEX ? regex : "");
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException(
                     "module regex \""
-                            + regex
+                            + (regex.length() <= 40 ? regex : regex.substring(0, 37) + "...")
                             + "\" is not a valid regular expression: "
                             + e.getDescription(),
                     e);

@@ -130,10 +130,11 @@ public final class PeftAdapters {
     }
 
     /**
-     * Writes a PEFT folder atomically: everything goes into a temp folder beside {@code dir}, which
-     * is then moved into place. An existing {@code dir} that holds only adapter files
-     * (adapter_config.json, adapter_model.safetensors, README.md) is replaced; anything else in it
-     * makes the write fail before any change. On failure no partial folder is left.
+     * Writes a PEFT folder atomically ({@link AtomicFolder}): everything goes into a temp folder
+     * beside {@code dir}, which is then swapped into place; a process killed at any moment leaves
+     * the previous folder or the new one, never a mix. An existing {@code dir} that holds only
+     * adapter files (adapter_config.json, adapter_model.safetensors, README.md) is replaced;
+     * anything else in it makes the write fail before any change.
      *
      * @param dir the target folder (its parent is created if missing)
      * @param config written as adapter_config.json
@@ -151,7 +152,33 @@ public final class PeftAdapters {
             Map<String, StoredDtypes> dtypes,
             Set<Path> inputs)
             throws IOException {
-        PeftFolderWriter.write(dir, config, layers, dtypes, inputs);
+        write(dir, config, layers, dtypes, inputs, Map.of());
+    }
+
+    /**
+     * As {@link #write(Path, AdapterConfig, Collection, Map, Set)}, with extra files written into
+     * the same folder in the same atomic replacement (a LoraHub result's weights, trace and
+     * provenance); an existing {@code dir} may also hold files of these names.
+     *
+     * @param dir the target folder (its parent is created if missing)
+     * @param config written as adapter_config.json
+     * @param layers written as {@code base_model.model.<path>.lora_A/B.weight}
+     * @param dtypes stored types by module path; layers not in it are written as F32
+     * @param inputs folders that must not be written to (the folders inputs were loaded from)
+     * @param extraFiles contents by plain file name, none of the adapter's own names
+     * @throws IllegalArgumentException as the other overload, or for an extra file named like an
+     *     adapter file, starting with a dot or holding a slash
+     * @throws IOException if writing fails, or {@code dir} is a file or holds other files
+     */
+    public static void write(
+            Path dir,
+            AdapterConfig config,
+            Collection<LoraLayer> layers,
+            Map<String, StoredDtypes> dtypes,
+            Set<Path> inputs,
+            Map<String, byte[]> extraFiles)
+            throws IOException {
+        PeftFolderWriter.write(dir, config, layers, dtypes, inputs, extraFiles);
     }
 
     static Optional<String> modulePathOf(String key, String suffix) {

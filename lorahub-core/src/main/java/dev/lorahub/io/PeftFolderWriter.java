@@ -2,22 +2,17 @@ package dev.lorahub.io;
 
 import dev.lorahub.LoraLayer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
-/** Writes a PEFT folder into a temp folder beside the target and moves it into place. */
+/** Writes a PEFT folder (and any extra files) as one {@link AtomicFolder} replacement. */
 final class PeftFolderWriter {
     /** Files an existing target folder may hold for it to be replaced. */
     private static final Set<String> REPLACEABLE =
@@ -35,7 +30,8 @@ final class PeftFolderWriter {
             AdapterConfig config,
             Collection<LoraLayer> layers,
             Map<String, StoredDtypes> dtypes,
-            Set<Path> inputs)
+            Set<Path> inputs,
+            Map<String, byte[]> extraFiles)
             throws IOException {
         requireLoadable(dir, config, layers);
         Path target = dir.toAbsolutePath().normalize();
@@ -50,57 +46,54 @@ final class PeftFolderWriter {
                                 + "); inputs are never overwritten");
             }
         }
-        if (Files.exists(target)) {
-            if (!Files.isDirectory(target)) {
-                throw new FileAlreadyExistsException(
-                        target.toString(), null, "exists and is not a folder");
+        Set<String> replaceable = new HashSet<>(REPLACEABLE);
+        for (String name : extraFiles.keySet()) {
+            if (REPLACEABLE.contains(name) || name.contains("/") || name.startsWith(".")) {
+                throw new IllegalArgumentException(
+                        "extra file '" + name + "' would clash with the adapter's files");
             }
-            List<String> others = new ArrayList<>();
-            try (Stream<Path> s = Files.list(target)) {
-                s.map(p -> p.getFileName().toString())
-                        .filter(n -> !REPLACEABLE.contains(n))
-                        .sorted()
-                        .forEach(others::add);
-            }
-            if (!others.isEmpty()) {
-                throw new FileAlreadyExistsException(
-                        target.toString(),
-                        null,
-                        "holds files other than an adapter's "
-                                + others
-                                + "; refusing to replace it");
-            }
+            replaceable.add(name);
         }
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
-        try {
-            Files.write(
-                    tmp.resolve(PeftAdapters.CONFIG_FILE),
-                    config.toJson().getBytes(StandardCharsets.UTF_8));
-            List<TensorData> tensors = new ArrayList<>(layers.size() * 2);
-            for (LoraLayer l : layers) {
-                StoredDtypes t = dtypes.getOrDefault(l.modulePath(), StoredDtypes.F32);
-                String base = PeftAdapters.PREFIX + l.modulePath();
-                tensors.add(
-                        TensorData.ofFloats(
-                                base + PeftAdapters.A_SUFFIX,
-                                new long[] {l.rank(), l.inFeatures()},
-                                l.loraA(),
-                                t.loraA()));
-                tensors.add(
-                        TensorData.ofFloats(
-                                base + PeftAdapters.B_SUFFIX,
-                                new long[] {l.outFeatures(), l.rank()},
-                                l.loraB(),
-                                t.loraB()));
-            }
-            SafetensorsWriter.write(
-                    tmp.resolve(PeftAdapters.WEIGHTS_FILE), PeftAdapters.METADATA, tensors);
-            moveIntoPlace(tmp, target);
-        } finally {
-            deleteTree(tmp);
+        AtomicFolder.replace(
+                target,
+                replaceable,
+                "an adapter's",
+                staging -> {
+                    writeFiles(staging, config, layers, dtypes);
+                    for (Map.Entry<String, byte[]> e : extraFiles.entrySet()) {
+                        Files.write(staging.resolve(e.getKey()), e.getValue());
+                    }
+                });
+    }
+
+    private static void writeFiles(
+            Path into,
+            AdapterConfig config,
+            Collection<LoraLayer> layers,
+            Map<String, StoredDtypes> dtypes)
+            throws IOException {
+        Files.write(
+                into.resolve(PeftAdapters.CONFIG_FILE),
+                config.toJson().getBytes(StandardCharsets.UTF_8));
+        List<TensorData> tensors = new ArrayList<>(layers.size() * 2);
+        for (LoraLayer l : layers) {
+            StoredDtypes t = dtypes.getOrDefault(l.modulePath(), StoredDtypes.F32);
+            String base = PeftAdapters.PREFIX + l.modulePath();
+            tensors.add(
+                    TensorData.ofFloats(
+                            base + PeftAdapters.A_SUFFIX,
+                            new long[] {l.rank(), l.inFeatures()},
+                            l.loraA(),
+                            t.loraA()));
+            tensors.add(
+                    TensorData.ofFloats(
+                            base + PeftAdapters.B_SUFFIX,
+                            new long[] {l.outFeatures(), l.rank()},
+                            l.loraB(),
+                            t.loraB()));
         }
+        SafetensorsWriter.write(
+                into.resolve(PeftAdapters.WEIGHTS_FILE), PeftAdapters.METADATA, tensors);
     }
 
     private static boolean sameFolder(Path target, Path input) throws IOException {
@@ -109,52 +102,6 @@ final class PeftFolderWriter {
             return true;
         }
         return Files.exists(target) && Files.exists(in) && Files.isSameFile(target, in);
-    }
-
-    /** Renames tmp to target; an existing target is moved aside first and restored on failure. */
-    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
-        if (!Files.exists(target)) {
-            move(tmp, target);
-            return;
-        }
-        Path aside =
-                Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
-        Files.delete(aside);
-        move(target, aside);
-        try {
-            move(tmp, target);
-        } catch (IOException | RuntimeException e) {
-            move(aside, target);
-            throw e;
-        }
-        deleteTree(aside);
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder())
-                    .forEach(
-                            p -> {
-                                try {
-                                    Files.deleteIfExists(p);
-                                } catch (IOException e) {
-                                    throw new UncheckedIOException(e);
-                                }
-                            });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
     }
 
     /**

@@ -8,10 +8,17 @@ import dev.lorahub.io.FileFormatException;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Reads few-shot examples from a JSON Lines file (one object per line) or a JSON array. Each object
@@ -30,7 +37,7 @@ final class ExamplesFile {
      */
     static List<FewShotExample> read(Path file) throws IOException {
         ObjectMapper om = new ObjectMapper();
-        String text = Files.readString(file);
+        String text = utf8(file, Files.readAllBytes(file));
         List<JsonNode> nodes = new ArrayList<>();
         if (text.stripLeading().startsWith("[")) {
             try {
@@ -61,6 +68,38 @@ final class ExamplesFile {
             throw new FileFormatException(file, "no examples");
         }
         return out;
+    }
+
+    /**
+     * Decodes strictly: invalid UTF-8 is refused naming the line and byte offset (Java's {@code
+     * Files.readString} would say only "Input length = 1", without the file).
+     */
+    private static String utf8(Path file, byte[] bytes) {
+        CharsetDecoder d =
+                StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8, bytes.length));
+        CoderResult r = d.decode(in, out, true);
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                line += bytes[i] == '\n' ? 1 : 0;
+            }
+            throw new FileFormatException(
+                    file,
+                    String.format(
+                            Locale.ROOT,
+                            "line %d: not UTF-8: invalid byte 0x%02X at byte offset %d",
+                            line,
+                            bytes[at] & 0xFF,
+                            at));
+        }
+        d.flush(out);
+        return out.flip().toString();
     }
 
     /**
@@ -103,12 +142,19 @@ final class ExamplesFile {
         }
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!a.get(i).canConvertToInt()) {
+            if (!a.get(i).isIntegralNumber() || !a.get(i).canConvertToInt()) {
                 throw new FileFormatException(
-                        file, "entry " + entry + ": '" + a.get(i) + "' is not an integer id");
+                        file,
+                        "entry " + entry + ": '" + shorten(a.get(i)) + "' is not an integer id");
             }
             out[i] = a.get(i).asInt();
         }
         return out;
+    }
+
+    /** A value's JSON text cut to 40 characters, so that a refusal stays one short line. */
+    private static String shorten(JsonNode v) {
+        String t = v.toString();
+        return t.length() <= 40 ? t : t.substring(0, 37) + "...";
     }
 }

@@ -17,11 +17,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -162,6 +165,15 @@ public final class LearnCommand implements Callable<Integer> {
     @Nullable Integer batchSize;
 
     @Option(
+            names = "--time-limit",
+            paramLabel = "DURATION",
+            description =
+                    "Stop starting evaluations after this long (e.g. 90s, 5m, 1h, 500ms or"
+                            + " PT1M30S) and save the best result so far (state"
+                            + " TIME_LIMIT_REACHED). Default: no limit.")
+    @Nullable String timeLimit;
+
+    @Option(
             names = "--out",
             required = true,
             paramLabel = "DIR",
@@ -239,6 +251,9 @@ public final class LearnCommand implements Callable<Integer> {
             double[] lohi = twoNumbers(bounds);
             step = step.bounds(lohi[0], lohi[1]);
         }
+        if (timeLimit != null) {
+            step = step.timeLimit(duration(timeLimit));
+        }
         Progress progress = new Progress(spec.commandLine().getErr());
         step = step.listener(progress);
         LoraHubResult result;
@@ -282,6 +297,50 @@ public final class LearnCommand implements Callable<Integer> {
                                 + "; inputs are never overwritten");
             }
         }
+    }
+
+    private static final Pattern DURATION = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ms|s|m|h)");
+
+    /**
+     * @param text {@code <number><unit>} with unit ms, s, m or h (e.g. {@code 90s}, {@code 1.5h}),
+     *     or ISO-8601 ({@code PT1M30S})
+     * @return the positive duration
+     * @throws IllegalArgumentException naming the option and the text otherwise
+     */
+    static Duration duration(String text) {
+        String t = text.strip();
+        try {
+            Duration d;
+            if (t.regionMatches(true, 0, "PT", 0, 2) || t.regionMatches(true, 0, "P", 0, 1)) {
+                d = Duration.parse(t.toUpperCase(Locale.ROOT));
+            } else {
+                Matcher m = DURATION.matcher(t);
+                if (!m.matches()) {
+                    throw new IllegalArgumentException();
+                }
+                double unitMillis =
+                        switch (m.group(2)) {
+                            case "ms" -> 1.0;
+                            case "s" -> 1e3;
+                            case "m" -> 60e3;
+                            default -> 3600e3;
+                        };
+                double millis = Double.parseDouble(m.group(1)) * unitMillis;
+                if (!(millis < 1e15)) {
+                    throw new IllegalArgumentException();
+                }
+                d = Duration.ofNanos(Math.round(millis * 1e6));
+            }
+            if (!d.isNegative() && !d.isZero()) {
+                return d;
+            }
+        } catch (RuntimeException e) {
+            // falls through to the message below
+        }
+        throw new IllegalArgumentException(
+                "--time-limit takes a positive duration like 90s, 5m, 1h, 500ms or PT1M30S, got '"
+                        + text
+                        + "'");
     }
 
     private static double[] twoNumbers(String lohi) {

@@ -1,6 +1,7 @@
 package dev.lorahub.cli;
 
 import dev.lorahub.djl.DjlRuntime;
+import dev.lorahub.io.AtomicFolder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,7 +76,19 @@ public final class LoraHubCli implements Runnable {
      * @param args command line
      */
     public static void main(String[] args) {
+        installShutdownHook();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Installs the hook that makes Ctrl-C (SIGINT) and SIGTERM safe for output folders: it waits
+     * for a folder swap in progress and deletes unfinished ones ({@link AtomicFolder#shutdown()}),
+     * so an interrupted {@code learn}, {@code merge} or {@code train} writes nothing partial and
+     * leaves a previous result in {@code --out} as it was.
+     */
+    static void installShutdownHook() {
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(AtomicFolder::shutdown, "lorahub-output-folders"));
     }
 
     /**

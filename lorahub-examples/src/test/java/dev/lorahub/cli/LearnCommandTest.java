@@ -19,6 +19,7 @@ import dev.lorahub.testkit.ToyTasks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -204,6 +205,43 @@ class LearnCommandTest {
         assertThat(word.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(word.errLines()).hasSize(1);
         assertThat(word.err()).contains("--bounds takes LO,HI").contains("'low,1'");
+    }
+
+    @Test
+    void a_time_limit_saves_the_best_result_so_far_as_time_limit_reached() throws Exception {
+        Path out = dir.resolve("out");
+        // 1 ms passes before the first evaluation can start: the run stops before evaluating
+        CliRun run = learnOnPool("examples.jsonl", out, "--budget", "500", "--time-limit", "1ms");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(run.out()).startsWith("TIME_LIMIT_REACHED after 0 evaluations");
+        assertThat(Files.readAllLines(out.resolve("trace.csv"))).hasSize(1); // the header
+        JsonNode weights = new ObjectMapper().readTree(out.resolve("weights.json").toFile());
+        assertThat(weights.size()).isPositive();
+        weights.forEach(w -> assertThat(w.doubleValue()).isZero()); // the start point
+    }
+
+    @Test
+    void a_time_limit_that_is_not_a_positive_duration_exits_1_naming_it() {
+        for (String bad : List.of("0s", "-5s", "5", "soon", "PT0S", "1e99h")) {
+            CliRun run = learnOnPool("examples.jsonl", dir.resolve("out"), "--time-limit", bad);
+            assertThat(run.exitCode()).as(bad).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+            assertThat(run.errLines()).as(bad).hasSize(1);
+            assertThat(run.err())
+                    .as(bad)
+                    .contains("--time-limit takes a positive duration")
+                    .contains("'" + bad + "'");
+        }
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void time_limits_parse_in_every_documented_form() {
+        assertThat(LearnCommand.duration("90s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(LearnCommand.duration("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(LearnCommand.duration("1.5h")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(LearnCommand.duration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(LearnCommand.duration("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
     }
 
     @Test

@@ -181,25 +181,30 @@ public record LlamaConfig(
      */
     public static LlamaConfig read(Path file) throws IOException {
         JsonNode n = ConfigJson.read(file);
-        String type = n.path("model_type").asText("");
-        if (!MODEL_TYPES.contains(type)) {
-            throw new ModelFormatException(
-                    file, "unsupported model_type '" + type + "', expected one of " + MODEL_TYPES);
-        }
         try {
+            String type = ConfigJson.textOr(n, "model_type", "");
+            if (!MODEL_TYPES.contains(type)) {
+                throw new ModelFormatException(
+                        file,
+                        "unsupported model_type '"
+                                + ConfigJson.shorten(type)
+                                + "', expected one of "
+                                + MODEL_TYPES);
+            }
             int hidden = ConfigJson.requiredInt(n, "hidden_size");
             int heads = ConfigJson.requiredInt(n, "num_attention_heads");
-            String act = n.path("hidden_act").asText("silu");
+            String act = ConfigJson.textOr(n, "hidden_act", "silu");
             if (!act.equals("silu")) {
                 throw new ModelFormatException(
-                        file, "hidden_act '" + act + "' is not supported (only silu)");
+                        file,
+                        "hidden_act '" + ConfigJson.shorten(act) + "' is not supported (only silu)");
             }
-            JsonNode headDim = n.get("head_dim");
-            if (headDim != null && !headDim.isNull() && headDim.asInt() * heads != hidden) {
+            int headDim = ConfigJson.intOr(n, "head_dim", hidden / Math.max(1, heads));
+            if ((long) headDim * heads != hidden) {
                 throw new ModelFormatException(
                         file,
                         "head_dim "
-                                + headDim.asInt()
+                                + headDim
                                 + " is not hidden_size "
                                 + hidden
                                 + " / num_attention_heads "
@@ -214,17 +219,18 @@ public record LlamaConfig(
                             ConfigJson.requiredInt(n, "num_hidden_layers"),
                             heads,
                             ConfigJson.intOr(n, "num_key_value_heads", heads))
-                    .rmsNormEps(n.path("rms_norm_eps").asDouble(1e-6))
-                    .ropeTheta(n.path("rope_theta").asDouble(10000.0))
-                    .tieWordEmbeddings(n.path("tie_word_embeddings").asBoolean(false))
+                    .rmsNormEps(ConfigJson.doubleOr(n, "rms_norm_eps", 1e-6))
+                    .ropeTheta(ConfigJson.doubleOr(n, "rope_theta", 10000.0))
+                    .tieWordEmbeddings(ConfigJson.booleanOr(n, "tie_word_embeddings", false))
                     .attentionBias(
-                            type.equals("qwen2") || n.path("attention_bias").asBoolean(false))
-                    .mlpBias(n.path("mlp_bias").asBoolean(false))
+                            type.equals("qwen2")
+                                    || ConfigJson.booleanOr(n, "attention_bias", false))
+                    .mlpBias(ConfigJson.booleanOr(n, "mlp_bias", false))
                     .tokenIds(
                             ConfigJson.tokenId(n, "bos_token_id", -1),
                             ConfigJson.tokenId(n, "eos_token_id", -1),
                             ConfigJson.tokenId(n, "pad_token_id", -1))
-                    .initializerRange(n.path("initializer_range").asDouble(0.02))
+                    .initializerRange(ConfigJson.doubleOr(n, "initializer_range", 0.02))
                     .maxPositionEmbeddings(ConfigJson.intOr(n, "max_position_embeddings", 2048))
                     .ropeScaling(ropeScaling(file, n.get("rope_scaling")))
                     .slidingWindow(slidingWindow(file, type, n))
@@ -238,8 +244,12 @@ public record LlamaConfig(
         if (r == null || r.isNull()) {
             return RopeScaling.NONE;
         }
-        String type = r.path("rope_type").asText(r.path("type").asText(""));
-        double factor = r.path("factor").asDouble(1.0);
+        if (!r.isObject()) {
+            throw new IllegalArgumentException(
+                    "\"rope_scaling\" must be an object or null, got " + ConfigJson.show(r));
+        }
+        String type = ConfigJson.textOr(r, "rope_type", ConfigJson.textOr(r, "type", ""));
+        double factor = ConfigJson.doubleOr(r, "factor", 1.0);
         return switch (type) {
             case "default" -> RopeScaling.NONE;
             case "linear" -> new RopeScaling(RopeScaling.Type.LINEAR, factor, 0, 0, 0);
@@ -247,14 +257,14 @@ public record LlamaConfig(
                     new RopeScaling(
                             RopeScaling.Type.LLAMA3,
                             factor,
-                            r.path("low_freq_factor").asDouble(),
-                            r.path("high_freq_factor").asDouble(),
-                            r.path("original_max_position_embeddings").asInt());
+                            ConfigJson.doubleOr(r, "low_freq_factor", 0.0),
+                            ConfigJson.doubleOr(r, "high_freq_factor", 0.0),
+                            ConfigJson.intOr(r, "original_max_position_embeddings", 0));
             default ->
                     throw new ModelFormatException(
                             file,
                             "rope_scaling type '"
-                                    + type
+                                    + ConfigJson.shorten(type)
                                     + "' is not supported (default, linear,"
                                     + " llama3); refusing rather than computing wrong positions");
         };
@@ -267,7 +277,7 @@ public record LlamaConfig(
      */
     private static int slidingWindow(Path file, String type, JsonNode n) {
         JsonNode w = n.get("sliding_window");
-        if (type.equals("qwen2") && n.path("use_sliding_window").asBoolean(false)) {
+        if (type.equals("qwen2") && ConfigJson.booleanOr(n, "use_sliding_window", false)) {
             throw new ModelFormatException(
                     file,
                     "use_sliding_window true (sliding_window "
@@ -280,8 +290,9 @@ public record LlamaConfig(
         if (!type.equals("mistral") || w == null || w.isNull()) {
             return -1;
         }
-        if (!w.canConvertToInt() || w.asInt() < 1) {
-            throw new ModelFormatException(file, "sliding_window " + w + " is not an integer >= 1");
+        if (!w.isIntegralNumber() || !w.canConvertToInt() || w.asInt() < 1) {
+            throw new ModelFormatException(
+                    file, "sliding_window " + ConfigJson.show(w) + " is not an integer >= 1");
         }
         return w.asInt();
     }

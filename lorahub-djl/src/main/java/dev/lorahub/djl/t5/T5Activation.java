@@ -34,7 +34,9 @@ public enum T5Activation {
             default ->
                     throw new IllegalArgumentException(
                             "unsupported T5 activation '"
-                                    + hfName
+                                    + (hfName.length() <= 40
+                                            ? hfName
+                                            : hfName.substring(0, 37) + "...")
                                     + "', expected relu, gelu_new, gelu or silu");
         };
     }

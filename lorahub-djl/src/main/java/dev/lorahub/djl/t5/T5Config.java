@@ -63,7 +63,7 @@ public record T5Config(
         if (!MODEL_TYPES.contains(modelType)) {
             throw new IllegalArgumentException(
                     "model_type '"
-                            + modelType
+                            + ConfigJson.shorten(modelType)
                             + "' is not a T5 model, expected one of "
                             + MODEL_TYPES);
         }
@@ -133,13 +133,19 @@ public record T5Config(
      * @throws IllegalArgumentException if a value is missing, of the wrong type or out of range
      */
     public static T5Config fromJson(JsonNode root) {
-        String modelType = root.path("model_type").asText("");
-        String ffProj = root.path("feed_forward_proj").asText("relu");
+        if (!root.isObject()) {
+            throw new IllegalArgumentException(
+                    "expected a JSON object, got " + ConfigJson.show(root));
+        }
+        String modelType = ConfigJson.textOr(root, "model_type", "");
+        String ffProj = ConfigJson.textOr(root, "feed_forward_proj", "relu");
         String[] parts = ffProj.split("-");
         boolean gated = parts[0].equals("gated");
         if ((parts.length > 1 && !gated) || parts.length > 2) {
             throw new IllegalArgumentException(
-                    "feed_forward_proj '" + ffProj + "' is not of the form {ACT} or gated-{ACT}");
+                    "feed_forward_proj '"
+                            + ConfigJson.shorten(ffProj)
+                            + "' is not of the form {ACT} or gated-{ACT}");
         }
         String actName = parts[parts.length - 1];
         if (ffProj.equals("gated-gelu")) {
@@ -158,10 +164,10 @@ public record T5Config(
                 ConfigJson.intOr(root, "num_heads", 8),
                 ConfigJson.intOr(root, "relative_attention_num_buckets", 32),
                 ConfigJson.intOr(root, "relative_attention_max_distance", 128),
-                root.path("layer_norm_epsilon").asDouble(1e-6),
+                ConfigJson.doubleOr(root, "layer_norm_epsilon", 1e-6),
                 T5Activation.fromHfName(actName),
                 gated,
-                root.path("tie_word_embeddings").asBoolean(true),
+                ConfigJson.booleanOr(root, "tie_word_embeddings", true),
                 ConfigJson.intOr(root, "decoder_start_token_id", pad),
                 ConfigJson.tokenId(root, "eos_token_id", 1),
                 pad);

@@ -3,8 +3,11 @@ package dev.lorahub.djl.tokenizers;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.lorahub.djl.DjlRuntime;
+import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.spi.TextTokenizer;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -23,17 +26,31 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
     /**
      * @param file a {@code tokenizer.json}
      * @return the tokenizer
-     * @throws IOException if it cannot be read or parsed
+     * @throws IOException if it cannot be read
+     * @throws ModelFormatException naming the file if the tokenizers library cannot parse it (not
+     *     JSON, wrong types, too deeply nested), with its message on one line, shortened
      */
     public static HfTextTokenizer open(Path file) throws IOException {
         DjlRuntime.start();
-        return new HfTextTokenizer(
-                HuggingFaceTokenizer.newInstance(
-                        file,
-                        Map.of(
-                                "truncation", "false",
-                                "padding", "false",
-                                "maxLength", String.valueOf(1 << 20))));
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString());
+        }
+        try {
+            return new HfTextTokenizer(
+                    HuggingFaceTokenizer.newInstance(
+                            file,
+                            Map.of(
+                                    "truncation", "false",
+                                    "padding", "false",
+                                    "maxLength", String.valueOf(1 << 20))));
+        } catch (RuntimeException e) {
+            String why = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").strip();
+            throw new ModelFormatException(
+                    file,
+                    "not a tokenizer the tokenizers library can read: "
+                            + (why.length() <= 200 ? why : why.substring(0, 197) + "..."),
+                    e);
+        }
     }
 
     @Override

@@ -43,7 +43,7 @@ class ConfigJsonTest {
                 .hasMessageContaining("7.5");
         assertThatThrownBy(() -> ConfigJson.intOr(n, "c", 3))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("c must be an integer, got \"7\"");
+                .hasMessageContaining("\"c\" must be an integer (32-bit), got \"7\"");
     }
 
     @Test
