@@ -4,14 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Embedding;
-import ai.djl.nn.core.Linear;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.internal.RmsNorm;
 import dev.lorahub.djl.internal.Scalars;
+import dev.lorahub.djl.internal.WeightOps;
 import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.TrainableModel;
 import dev.lorahub.spi.LinearShape;
@@ -268,7 +266,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
      */
     public NDArray lmHead(NDArray hidden, Map<String, LoraPair> lora) {
         return config.tieWordEmbeddings()
-                ? Linear.linear(hidden, weights.get("model.embed_tokens.weight")).singletonOrThrow()
+                ? WeightOps.linear(hidden, weights.get("model.embed_tokens.weight"), null)
                 : linear(hidden, "lm_head", lora);
     }
 
@@ -294,10 +292,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         int t = (int) inputIds.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
         NDArray ids = inputIds.toType(DataType.INT64, false);
-        NDArray x =
-                Embedding.embedding(
-                                ids, weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
-                        .singletonOrThrow();
+        NDArray x = WeightOps.embedding(ids, weights.get("model.embed_tokens.weight"));
         NDArray mask =
                 AttentionMask.additive(m, attentionMask, (int) b, t, past, config.slidingWindow());
         NDArray[] cosSin = rotary.cosSin(m, positionIds, t, past);
@@ -361,8 +356,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
     private NDArray linear(NDArray x, String module, Map<String, LoraPair> lora) {
         NDArray bias = weights.get(module + ".bias");
         NDArray w = weights.get(module + ".weight");
-        NDArray y =
-                (bias == null ? Linear.linear(x, w) : Linear.linear(x, w, bias)).singletonOrThrow();
+        NDArray y = WeightOps.linear(x, w, bias);
         LoraPair l = lora.get(module);
         return l == null ? y : y.add(l.branch(x));
     }

@@ -1,12 +1,11 @@
 package dev.lorahub.djl.t5;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import dev.lorahub.djl.internal.RmsNorm;
 import dev.lorahub.djl.internal.Scalars;
+import dev.lorahub.djl.internal.WeightOps;
 import dev.lorahub.djl.train.LoraPair;
 import java.util.Map;
 import java.util.Objects;
@@ -259,9 +258,7 @@ public final class T5Forward {
     }
 
     private NDArray embed(NDArray ids) {
-        return ids.getNDArrayInternal()
-                .embedding(ids, weights.get("shared.weight"), SparseFormat.DENSE)
-                .singletonOrThrow();
+        return WeightOps.embedding(ids, weights.get("shared.weight"));
     }
 
     /** {@code x W^T} plus {@code s * (x A^T) B^T} when the module has LoRA factors. */
@@ -272,8 +269,7 @@ public final class T5Forward {
     }
 
     private static NDArray matmulT(NDArray x, NDArray w) {
-        NDList out = x.getNDArrayInternal().linear(x, w, null);
-        return out.singletonOrThrow();
+        return WeightOps.linear(x, w, null);
     }
 
     /** The relative position bias {@code [1, heads, queries, keys]} of a stack's block 0. */
@@ -291,7 +287,7 @@ public final class T5Forward {
         NDArray table =
                 weights.get(
                         stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight");
-        NDArray bias = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).get(0);
+        NDArray bias = WeightOps.embedding(ids, table);
         return bias.transpose(2, 0, 1).expandDims(0);
     }
 
