@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.djl.internal.CrossEntropy;
+import dev.lorahub.djl.internal.LayerScope;
 import dev.lorahub.djl.internal.RmsNorm;
 import dev.lorahub.djl.internal.Scalars;
 import dev.lorahub.djl.internal.WeightOps;
@@ -297,19 +298,34 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
                 AttentionMask.additive(m, attentionMask, (int) b, t, past, config.slidingWindow());
         NDArray[] cosSin = rotary.cosSin(m, positionIds, t, past);
         for (int i = 0; i < config.numLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
-            x = x.add(attention(h, i, mask, cosSin, cache, lora));
-            h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
-            NDArray gate = linear(h, p + "mlp.gate_proj", lora);
-            NDArray up = linear(h, p + "mlp.up_proj", lora);
-            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
-            x = x.add(linear(act, p + "mlp.down_proj", lora));
+            int layer = i;
+            x = LayerScope.run(x, in -> block(in, layer, mask, cosSin, cache, lora));
         }
         if (cache != null) {
             cache.advance(t);
         }
         return rmsNorm(x, weights.get("model.norm.weight"));
+    }
+
+    /** One decoder layer; KV-cache entries it makes are kept out of its {@link LayerScope}. */
+    private NDArray block(
+            NDArray x,
+            int i,
+            NDArray mask,
+            NDArray[] cosSin,
+            @Nullable KvCache cache,
+            Map<String, LoraPair> lora) {
+        String p = "model.layers." + i + ".";
+        NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
+        x = x.add(attention(h, i, mask, cosSin, cache, lora));
+        if (cache != null) {
+            LayerScope.keep(h.getManager(), cache.keys(i), cache.values(i));
+        }
+        h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
+        NDArray gate = linear(h, p + "mlp.gate_proj", lora);
+        NDArray up = linear(h, p + "mlp.up_proj", lora);
+        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
+        return x.add(linear(act, p + "mlp.down_proj", lora));
     }
 
     private NDArray attention(
