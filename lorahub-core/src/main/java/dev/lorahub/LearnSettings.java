@@ -2,7 +2,6 @@ package dev.lorahub;
 
 import dev.lorahub.io.HfCache;
 import dev.lorahub.model.BaseModel;
-import dev.lorahub.model.WeightDtype;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -25,8 +24,7 @@ record LearnSettings(
         @Nullable String revision,
         @Nullable ExampleTemplate template,
         @Nullable Cancellation cancellation,
-        @Nullable Duration timeLimit,
-        WeightDtype dtype) {
+        @Nullable Duration timeLimit) {
 
     static LearnSettings defaults() {
         return new LearnSettings(
@@ -46,8 +44,7 @@ record LearnSettings(
                 null,
                 null,
                 null,
-                null,
-                WeightDtype.F32);
+                null);
     }
 
     LearnSettings withModel(BaseModel v) {
@@ -120,10 +117,6 @@ record LearnSettings(
         return with(b -> b.timeLimit = v);
     }
 
-    LearnSettings withDtype(WeightDtype v) {
-        return with(b -> b.dtype = v);
-    }
-
     LearnSettings withBounds(double lo, double hi) {
         return with(
                 b -> {
@@ -153,8 +146,7 @@ record LearnSettings(
                 b.revision,
                 b.template,
                 b.cancellation,
-                b.timeLimit,
-                b.dtype);
+                b.timeLimit);
     }
 
     /** The fields of a settings object, mutable for the length of one {@link #with} call. */
@@ -193,7 +185,6 @@ record LearnSettings(
         @Nullable Cancellation cancellation;
 
         @Nullable Duration timeLimit;
-        WeightDtype dtype;
 
         Copy(LearnSettings s) {
 
@@ -230,7 +221,6 @@ record LearnSettings(
             cancellation = s.cancellation;
 
             timeLimit = s.timeLimit;
-            dtype = s.dtype;
         }
     }
 }

@@ -11,7 +11,6 @@ import dev.lorahub.djl.t5.T5Config;
 import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.djl.tokenizers.HfTextTokenizer;
 import dev.lorahub.model.BaseModel;
-import dev.lorahub.model.WeightDtype;
 import dev.lorahub.spi.ModelBackend;
 import dev.lorahub.spi.TextTokenizer;
 import java.io.IOException;
@@ -62,22 +61,11 @@ public final class DjlBackend implements ModelBackend {
 
     @Override
     public BaseModel load(Path model) throws IOException {
-        return load(model, WeightDtype.F32);
-    }
-
-    /**
-     * Loads a LLaMA-family or T5-family folder, or a GGUF file, keeping the weight matrices in
-     * {@code dtype}: with {@link WeightDtype#F16} linear weights and embeddings take 2 bytes per
-     * parameter, norms and biases stay float32, and every forward multiplies in float16 (see
-     * docs/scale.md for the measured cost and the loss difference).
-     */
-    @Override
-    public BaseModel load(Path model, WeightDtype dtype) throws IOException {
         if (Files.isRegularFile(model)) {
             if (!isGguf(model)) {
                 throw new ModelFormatException(model, "not a GGUF file (no 'GGUF' magic)");
             }
-            return GgufLlama.load(model, dtype);
+            return GgufLlama.load(model);
         }
         Path config = model.resolve("config.json");
         if (!Files.isRegularFile(config)) {
@@ -85,10 +73,10 @@ public final class DjlBackend implements ModelBackend {
         }
         String type = modelType(model);
         if (LlamaConfig.MODEL_TYPES.contains(type)) {
-            return loadLlama(model, dtype);
+            return loadLlama(model);
         }
         if (T5Config.MODEL_TYPES.contains(type)) {
-            return T5Model.load(model, dtype);
+            return T5Model.load(model);
         }
         throw new ModelFormatException(
                 config,
@@ -101,12 +89,12 @@ public final class DjlBackend implements ModelBackend {
                         + " folders and .gguf files");
     }
 
-    private static BaseModel loadLlama(Path dir, WeightDtype dtype) throws IOException {
+    private static BaseModel loadLlama(Path dir) throws IOException {
         DjlRuntime.start();
         NDManager root = NDManager.newBaseManager();
         TextTokenizer tok = null;
         try {
-            LlamaModel model = LlamaFiles.load(dir, root, dtype);
+            LlamaModel model = LlamaFiles.load(dir, root);
             Path tokFile = dir.resolve("tokenizer.json");
             if (Files.isRegularFile(tokFile)) {
                 tok = HfTextTokenizer.open(tokFile);

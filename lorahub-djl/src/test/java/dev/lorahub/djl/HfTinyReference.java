@@ -2,12 +2,15 @@ package dev.lorahub.djl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.SafetensorsReader;
 import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -94,6 +97,30 @@ public class HfTinyReference {
         try (SafetensorsReader r = SafetensorsReader.open(root.resolve("ref/logits.safetensors"))) {
             return r.readFloat32(variant);
         }
+    }
+
+    /**
+     * The fixture's one batch as pre-tokenized examples: each row cut at its attention mask; labels
+     * aligned with the ids for a causal LM, the decoder labels whole for T5.
+     *
+     * @param causal true for a causal LM fixture, false for T5
+     * @return one example per row
+     */
+    public List<FewShotExample> examples(boolean causal) {
+        int[][] ids = ints(inputs.get("input_ids"));
+        int[][] mask = ints(inputs.get("attention_mask"));
+        int[][] labels = ints(inputs.get("labels"));
+        List<FewShotExample> examples = new ArrayList<>();
+        for (int r = 0; r < ids.length; r++) {
+            int n = 0;
+            while (n < ids[r].length && mask[r][n] == 1) {
+                n++;
+            }
+            int[] in = Arrays.copyOf(ids[r], n);
+            examples.add(
+                    FewShotExample.tokenized(in, causal ? Arrays.copyOf(labels[r], n) : labels[r]));
+        }
+        return examples;
     }
 
     /**

@@ -26,7 +26,7 @@ import java.util.Locale;
  * semantics, {@code {"input_ids": [..], "labels": [..]}} (labels -100 ignored; {@code labels}
  * defaults to {@code input_ids}).
  */
-final class ExamplesFile {
+public final class ExamplesFile {
     private ExamplesFile() {}
 
     /**
@@ -35,7 +35,7 @@ final class ExamplesFile {
      * @throws IOException if it cannot be read
      * @throws FileFormatException naming the file and line when an entry is malformed
      */
-    static List<FewShotExample> read(Path file) throws IOException {
+    public static List<FewShotExample> read(Path file) throws IOException {
         ObjectMapper om = new ObjectMapper();
         String text = utf8(file, Files.readAllBytes(file));
         List<JsonNode> nodes = new ArrayList<>();

@@ -51,6 +51,27 @@ public final class CrossEntropy {
      * @return {@code {sum of -log p, count of labelled positions}}, scalar float32 NDArrays
      */
     public static NDArray[] sumAndCount(NDArray logits, NDArray labels) {
+        NDArray[] pickedAndKept = pickedAndKept(logits, labels);
+        NDArray sum = pickedAndKept[0].mul(pickedAndKept[1]).sum().neg();
+        return new NDArray[] {sum, pickedAndKept[1].sum()};
+    }
+
+    /**
+     * The parts of the mean of each row on its own, for one forward over several candidates whose
+     * rows are the copies of one batch.
+     *
+     * @param logits {@code [B, T, V]} float32
+     * @param labels {@code [B, T]}, {@code -100} ignored
+     * @return {@code {[B] sums of -log p, [B] counts of labelled positions}}, float32 NDArrays
+     */
+    public static NDArray[] rowSumsAndCounts(NDArray logits, NDArray labels) {
+        NDArray[] pickedAndKept = pickedAndKept(logits, labels);
+        NDArray sums = pickedAndKept[0].mul(pickedAndKept[1]).sum(new int[] {1}).neg();
+        return new NDArray[] {sums, pickedAndKept[1].sum(new int[] {1})};
+    }
+
+    /** {@code log p} of each label, {@code [B, T]}, and 1 where the label counts, 0 elsewhere. */
+    private static NDArray[] pickedAndKept(NDArray logits, NDArray labels) {
         if (logits.getShape().dimension() != 3
                 || labels.getShape().dimension() != 2
                 || logits.getShape().get(0) != labels.getShape().get(0)
@@ -68,8 +89,6 @@ public final class CrossEntropy {
         NDArray safe = longLabels.mul(keep.toType(DataType.INT64, false));
         NDArray logp = logits.logSoftmax(-1);
         NDArray picked = logp.gather(safe.expandDims(-1), -1).squeeze(-1);
-        NDArray keepF = keep.toType(DataType.FLOAT32, false);
-        NDArray sum = picked.mul(keepF).sum().neg();
-        return new NDArray[] {sum, keepF.sum()};
+        return new NDArray[] {picked, keep.toType(DataType.FLOAT32, false)};
     }
 }

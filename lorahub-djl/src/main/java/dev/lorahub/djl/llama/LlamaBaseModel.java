@@ -1,9 +1,11 @@
 package dev.lorahub.djl.llama;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.CandidateBranches;
 import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.internal.TokenIds;
 import dev.lorahub.djl.train.WeightGradients;
@@ -47,11 +49,18 @@ import org.jspecify.annotations.Nullable;
  * gives the unguarded model: whoever uses it directly serialises on their own.
  */
 public final class LlamaBaseModel implements DifferentiableModel {
+    /**
+     * {@link #candidatesPerForward()} by default: 1, one in-place forward per candidate, because
+     * the batched forward measured no faster on CPU (docs/scale.md, "Candidates in batches").
+     */
+    public static final int DEFAULT_CANDIDATES_PER_FORWARD = 1;
+
     private final NDManager root;
     private final LlamaModel model;
     private final InPlaceLora lora;
     private final @Nullable TextTokenizer tokenizer;
     private final ExampleTemplate template;
+    private volatile int candidatesPerForward = DEFAULT_CANDIDATES_PER_FORWARD;
 
     /**
      * Takes ownership of the model and of {@code root} (closed by {@link #close()}); the example
@@ -187,6 +196,88 @@ public final class LlamaBaseModel implements DifferentiableModel {
     public double loss(LoraModule adapter, EncodedBatch batch) {
         CausalBatch cb = causal(batch);
         return lora.with(adapter, () -> forwardLoss(cb));
+    }
+
+    /**
+     * Evaluates the candidates in forwards of up to {@link #candidatesPerForward()} each (default
+     * 1: one forward per candidate with the adapter applied in place, as {@link #loss}); with more,
+     * the batch is repeated once per candidate, each copy with its own side branch ({@link
+     * CandidateBranches}), and the base weights are not patched. Each loss equals {@link #loss} of
+     * that candidate within float rounding (docs/scale.md, "Candidates in batches").
+     */
+    @Override
+    public double[] losses(List<LoraModule> adapters, EncodedBatch batch) {
+        CausalBatch cb = causal(batch);
+        return CandidateBranches.losses(
+                adapters,
+                candidatesPerForward,
+                group -> lossesInOneForward(group, cb),
+                adapter -> loss(adapter, cb));
+    }
+
+    /**
+     * Evaluates all candidates in one forward, whatever their number: the batch repeated once per
+     * candidate, each copy with its own side branch ({@link CandidateBranches}), the base weights
+     * untouched. What {@link #losses} does for each group; public for benchmarks and for tests
+     * that compare it with {@link #loss}.
+     *
+     * @param adapters the candidates; modules without layers mean the base model
+     * @param batch a batch from {@link #encode(List)}
+     * @return one loss per candidate, in order
+     * @throws IllegalArgumentException if a candidate targets a module the model lacks, or shapes
+     *     differ
+     */
+    public double[] lossesInOneForward(List<LoraModule> adapters, EncodedBatch batch) {
+        CausalBatch cb = causal(batch);
+        return adapters.isEmpty()
+                ? new double[0]
+                : lora.locked("evaluate candidates", () -> batchedLosses(adapters, cb));
+    }
+
+    /**
+     * @return the most candidates {@link #losses} puts in one forward (1: one forward each, with
+     *     the adapter applied in place)
+     */
+    public int candidatesPerForward() {
+        return candidatesPerForward;
+    }
+
+    /**
+     * Sets how many candidates {@link #losses} evaluates in one forward; safe to call from any
+     * thread, seen by calls that start afterwards.
+     *
+     * @param n at least 1; 1 evaluates one candidate per forward, in place
+     * @return this model
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
+    public LlamaBaseModel candidatesPerForward(int n) {
+        candidatesPerForward = CandidateBranches.requirePerForward(n);
+        return this;
+    }
+
+    private double[] batchedLosses(List<LoraModule> group, CausalBatch cb) {
+        for (LoraModule adapter : group) {
+            lora.validate(adapter);
+        }
+        int n = group.size();
+        try (NDManager call = model.manager().newSubManager()) {
+            NDArray ids = CandidateBranches.repeatRows(cb.ids(call), n);
+            NDArray mask = CandidateBranches.repeatRows(cb.mask(call), n);
+            NDArray labels = CandidateBranches.repeatRows(cb.labels(call), n);
+            float[] losses =
+                    model.causalLosses(
+                                    ids,
+                                    mask,
+                                    labels,
+                                    CandidateBranches.of(group, lora.shapes(), call),
+                                    n)
+                            .toFloatArray();
+            double[] out = new double[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = losses[i];
+            }
+            return out;
+        }
     }
 
     /**

@@ -4,14 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.djl.internal.CrossEntropy;
-import dev.lorahub.djl.internal.LayerScope;
 import dev.lorahub.djl.internal.RmsNorm;
 import dev.lorahub.djl.internal.Scalars;
-import dev.lorahub.djl.internal.WeightOps;
 import dev.lorahub.djl.train.LoraPair;
+import dev.lorahub.djl.train.SideBranch;
 import dev.lorahub.djl.train.TrainableModel;
 import dev.lorahub.spi.LinearShape;
 import java.io.IOException;
@@ -210,7 +212,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
             @Nullable NDArray attentionMask,
             @Nullable NDArray positionIds,
             @Nullable KvCache cache,
-            Map<String, LoraPair> lora) {
+            Map<String, ? extends SideBranch> lora) {
         return lmHead(hiddenStates(inputIds, attentionMask, positionIds, cache, lora), lora);
     }
 
@@ -230,31 +232,97 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
             NDArray inputIds,
             @Nullable NDArray attentionMask,
             NDArray labels,
-            Map<String, LoraPair> lora) {
+            Map<String, ? extends SideBranch> lora) {
         NDManager m = inputIds.getManager();
-        int b = (int) labels.getShape().get(0);
-        int t = (int) labels.getShape().get(1);
-        int[] y = labels.toType(DataType.INT32, false).toIntArray();
-        boolean[] keep = new boolean[b * t];
-        int[] targets = new int[b * t];
-        int n = 0;
-        for (int r = 0; r < b; r++) {
-            for (int i = 0; i + 1 < t; i++) {
-                int label = y[r * t + i + 1];
-                if (label != FewShotExample.IGNORE_INDEX) {
-                    keep[r * t + i] = true;
-                    targets[n++] = label;
-                }
-            }
-        }
-        if (n == 0) {
+        Scored scored = Scored.of(labels);
+        if (scored.count() == 0) {
             return m.create(Float.NaN);
         }
-        NDArray hidden = hiddenStates(inputIds, attentionMask, null, null, lora);
-        NDArray picked = hidden.reshape(-1, config.hiddenSize()).get(m.create(keep));
-        NDArray logits = lmHead(picked, lora).expandDims(0);
+        NDArray logits = scoredLogits(inputIds, attentionMask, scored, lora).expandDims(0);
         return CrossEntropy.aligned(
-                logits, m.create(java.util.Arrays.copyOf(targets, n), new Shape(1, n)));
+                logits, m.create(scored.targets(), new Shape(1, scored.count())));
+    }
+
+    /**
+     * The loss of {@link #causalLoss} for each of {@code copies} equal groups of rows: row {@code
+     * r} belongs to group {@code r / (B / copies)}, and each group's loss is the token-mean over
+     * its own rows, as {@link #causalLoss} of those rows alone. For one forward over several
+     * candidate adapters ({@link dev.lorahub.djl.CandidateBranches}): the batch repeated once per
+     * candidate.
+     *
+     * @param inputIds {@code [B, T]} token ids, B a multiple of {@code copies}, in a per-call
+     *     manager
+     * @param attentionMask {@code [B, T]}, or null for all ones
+     * @param labels {@code [B, T]} aligned with the ids, every group labelled alike
+     * @param lora side branches by module path (may be empty)
+     * @param copies the number of groups
+     * @return {@code [copies]} losses (NaN when no label is scored), in the manager of {@code
+     *     inputIds}
+     */
+    public NDArray causalLosses(
+            NDArray inputIds,
+            @Nullable NDArray attentionMask,
+            NDArray labels,
+            Map<String, ? extends SideBranch> lora,
+            int copies) {
+        NDManager m = inputIds.getManager();
+        Scored scored = Scored.of(labels);
+        if (scored.count() == 0) {
+            float[] nan = new float[copies];
+            java.util.Arrays.fill(nan, Float.NaN);
+            return m.create(nan);
+        }
+        if (scored.count() % copies != 0) {
+            throw new IllegalArgumentException(
+                    scored.count() + " labelled positions do not split into " + copies + " groups");
+        }
+        int perCopy = scored.count() / copies;
+        NDArray logits =
+                scoredLogits(inputIds, attentionMask, scored, lora).reshape(copies, perCopy, -1);
+        NDArray targets = m.create(scored.targets(), new Shape(copies, perCopy));
+        NDArray[] sumAndCount = CrossEntropy.rowSumsAndCounts(logits, targets);
+        return sumAndCount[0].div(sumAndCount[1]);
+    }
+
+    private NDArray scoredLogits(
+            NDArray inputIds,
+            @Nullable NDArray attentionMask,
+            Scored scored,
+            Map<String, ? extends SideBranch> lora) {
+        NDArray hidden = hiddenStates(inputIds, attentionMask, null, null, lora);
+        NDArray picked =
+                hidden.reshape(-1, config.hiddenSize())
+                        .get(inputIds.getManager().create(scored.keep()));
+        return lmHead(picked, lora);
+    }
+
+    /**
+     * The positions a causal loss scores, row-major: {@code keep[r * T + i]} when {@code labels[r,
+     * i + 1]} is not -100, and their targets in the same order.
+     */
+    private record Scored(boolean[] keep, int[] targets) {
+        static Scored of(NDArray labels) {
+            int b = (int) labels.getShape().get(0);
+            int t = (int) labels.getShape().get(1);
+            int[] y = labels.toType(DataType.INT32, false).toIntArray();
+            boolean[] keep = new boolean[b * t];
+            int[] targets = new int[b * t];
+            int n = 0;
+            for (int r = 0; r < b; r++) {
+                for (int i = 0; i + 1 < t; i++) {
+                    int label = y[r * t + i + 1];
+                    if (label != FewShotExample.IGNORE_INDEX) {
+                        keep[r * t + i] = true;
+                        targets[n++] = label;
+                    }
+                }
+            }
+            return new Scored(keep, java.util.Arrays.copyOf(targets, n));
+        }
+
+        int count() {
+            return targets.length;
+        }
     }
 
     /**
@@ -265,9 +333,9 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
      * @param lora LoRA branches (only {@code lm_head} is used)
      * @return logits {@code [..., V]}, in the manager of {@code hidden}
      */
-    public NDArray lmHead(NDArray hidden, Map<String, LoraPair> lora) {
+    public NDArray lmHead(NDArray hidden, Map<String, ? extends SideBranch> lora) {
         return config.tieWordEmbeddings()
-                ? WeightOps.linear(hidden, weights.get("model.embed_tokens.weight"), null)
+                ? Linear.linear(hidden, weights.get("model.embed_tokens.weight")).singletonOrThrow()
                 : linear(hidden, "lm_head", lora);
     }
 
@@ -287,45 +355,33 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
             @Nullable NDArray attentionMask,
             @Nullable NDArray positionIds,
             @Nullable KvCache cache,
-            Map<String, LoraPair> lora) {
+            Map<String, ? extends SideBranch> lora) {
         NDManager m = inputIds.getManager();
         long b = inputIds.getShape().get(0);
         int t = (int) inputIds.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
         NDArray ids = inputIds.toType(DataType.INT64, false);
-        NDArray x = WeightOps.embedding(ids, weights.get("model.embed_tokens.weight"));
+        NDArray x =
+                Embedding.embedding(
+                                ids, weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
+                        .singletonOrThrow();
         NDArray mask =
                 AttentionMask.additive(m, attentionMask, (int) b, t, past, config.slidingWindow());
         NDArray[] cosSin = rotary.cosSin(m, positionIds, t, past);
         for (int i = 0; i < config.numLayers(); i++) {
-            int layer = i;
-            x = LayerScope.run(x, in -> block(in, layer, mask, cosSin, cache, lora));
+            String p = "model.layers." + i + ".";
+            NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
+            x = x.add(attention(h, i, mask, cosSin, cache, lora));
+            h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
+            NDArray gate = linear(h, p + "mlp.gate_proj", lora);
+            NDArray up = linear(h, p + "mlp.up_proj", lora);
+            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
+            x = x.add(linear(act, p + "mlp.down_proj", lora));
         }
         if (cache != null) {
             cache.advance(t);
         }
         return rmsNorm(x, weights.get("model.norm.weight"));
-    }
-
-    /** One decoder layer; KV-cache entries it makes are kept out of its {@link LayerScope}. */
-    private NDArray block(
-            NDArray x,
-            int i,
-            NDArray mask,
-            NDArray[] cosSin,
-            @Nullable KvCache cache,
-            Map<String, LoraPair> lora) {
-        String p = "model.layers." + i + ".";
-        NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
-        x = x.add(attention(h, i, mask, cosSin, cache, lora));
-        if (cache != null) {
-            LayerScope.keep(h.getManager(), cache.keys(i), cache.values(i));
-        }
-        h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
-        NDArray gate = linear(h, p + "mlp.gate_proj", lora);
-        NDArray up = linear(h, p + "mlp.up_proj", lora);
-        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
-        return x.add(linear(act, p + "mlp.down_proj", lora));
     }
 
     private NDArray attention(
@@ -334,7 +390,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
             NDArray mask,
             NDArray[] cosSin,
             @Nullable KvCache cache,
-            Map<String, LoraPair> lora) {
+            Map<String, ? extends SideBranch> lora) {
         String p = "model.layers." + layer + ".self_attn.";
         long b = h.getShape().get(0);
         long t = h.getShape().get(1);
@@ -369,11 +425,12 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         return x.reshape(b, t, n, -1).transpose(0, 2, 1, 3);
     }
 
-    private NDArray linear(NDArray x, String module, Map<String, LoraPair> lora) {
+    private NDArray linear(NDArray x, String module, Map<String, ? extends SideBranch> lora) {
         NDArray bias = weights.get(module + ".bias");
         NDArray w = weights.get(module + ".weight");
-        NDArray y = WeightOps.linear(x, w, bias);
-        LoraPair l = lora.get(module);
+        NDArray y =
+                (bias == null ? Linear.linear(x, w) : Linear.linear(x, w, bias)).singletonOrThrow();
+        SideBranch l = lora.get(module);
         return l == null ? y : y.add(l.branch(x));
     }
 

@@ -1,13 +1,14 @@
 package dev.lorahub.djl.t5;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.lorahub.djl.internal.LayerScope;
+import ai.djl.ndarray.types.SparseFormat;
 import dev.lorahub.djl.internal.RmsNorm;
 import dev.lorahub.djl.internal.Scalars;
-import dev.lorahub.djl.internal.WeightOps;
 import dev.lorahub.djl.train.LoraPair;
+import dev.lorahub.djl.train.SideBranch;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -35,7 +36,7 @@ public final class T5Forward {
 
     private final T5Config config;
     private final T5Weights weights;
-    private final Map<String, LoraPair> lora;
+    private final Map<String, SideBranch> lora;
 
     /**
      * @param weights the model's weights; the pass reads them at call time
@@ -46,30 +47,31 @@ public final class T5Forward {
 
     /**
      * @param weights the model's weights
-     * @param lora LoRA factors by module path (e.g. {@code
-     *     encoder.block.0.layer.0.SelfAttention.q})
+     * @param lora side branches by module path (e.g. {@code
+     *     encoder.block.0.layer.0.SelfAttention.q}): {@link LoraPair} factors, or candidate
+     *     branches ({@link dev.lorahub.djl.CandidateBranches})
      * @throws IllegalArgumentException if a path is not a linear of this model or shapes differ
      */
-    public T5Forward(T5Weights weights, Map<String, LoraPair> lora) {
+    public T5Forward(T5Weights weights, Map<String, ? extends SideBranch> lora) {
         this.weights = Objects.requireNonNull(weights, "weights");
         this.config = weights.config();
         var linears = T5Weights.linearModules(config);
-        for (Map.Entry<String, LoraPair> e : lora.entrySet()) {
+        for (Map.Entry<String, ? extends SideBranch> e : lora.entrySet()) {
             var shape = linears.get(e.getKey());
             if (shape == null) {
                 throw new IllegalArgumentException(
                         "LoRA targets '" + e.getKey() + "', which is not a linear of this T5");
             }
-            long[] a = e.getValue().a().getShape().getShape();
-            long[] b = e.getValue().b().getShape().getShape();
-            if (a[1] != shape.inFeatures() || b[0] != shape.outFeatures()) {
+            long in = e.getValue().inFeatures();
+            long out = e.getValue().outFeatures();
+            if (in != shape.inFeatures() || out != shape.outFeatures()) {
                 throw new IllegalArgumentException(
                         "LoRA for '"
                                 + e.getKey()
                                 + "' is "
-                                + b[0]
+                                + out
                                 + "x"
-                                + a[1]
+                                + in
                                 + ", the layer is "
                                 + shape);
             }
@@ -131,24 +133,19 @@ public final class T5Forward {
         NDArray bias =
                 positionBias(inputIds.getManager(), "encoder", 0, len, len, true).add(maskBias);
         for (int i = 0; i < config.numLayers(); i++) {
-            int layer = i;
-            x = LayerScope.run(x, in -> encoderBlock(in, layer, bias));
+            String block = "encoder.block." + i + ".layer.";
+            String attn = block + "0.SelfAttention";
+            NDArray n = rmsNorm(x, block + "0.layer_norm.weight");
+            NDArray a =
+                    attend(
+                            project(n, attn + ".q"),
+                            project(n, attn + ".k"),
+                            project(n, attn + ".v"),
+                            bias);
+            x = x.add(linear(a, attn + ".o"));
+            x = x.add(feedForward(rmsNorm(x, block + "1.layer_norm.weight"), block + "1"));
         }
         return rmsNorm(x, "encoder.final_layer_norm.weight");
-    }
-
-    private NDArray encoderBlock(NDArray x, int i, NDArray bias) {
-        String block = "encoder.block." + i + ".layer.";
-        String attn = block + "0.SelfAttention";
-        NDArray n = rmsNorm(x, block + "0.layer_norm.weight");
-        NDArray a =
-                attend(
-                        project(n, attn + ".q"),
-                        project(n, attn + ".k"),
-                        project(n, attn + ".v"),
-                        bias);
-        x = x.add(linear(a, attn + ".o"));
-        return x.add(feedForward(rmsNorm(x, block + "1.layer_norm.weight"), block + "1"));
     }
 
     /**
@@ -171,10 +168,39 @@ public final class T5Forward {
         if (len > 1) {
             selfBias = selfBias.add(causalMask(m, offset, len));
         }
-        NDArray bias = selfBias;
         for (int i = 0; i < config.numDecoderLayers(); i++) {
-            int layer = i;
-            x = LayerScope.run(x, in -> decoderBlock(in, layer, encoded, maskBias, bias, cache));
+            String block = "decoder.block." + i + ".layer.";
+            String self = block + "0.SelfAttention";
+            NDArray n = rmsNorm(x, block + "0.layer_norm.weight");
+            NDArray k = project(n, self + ".k");
+            NDArray v = project(n, self + ".v");
+            if (cache != null) {
+                if (cache.selfKeys[i] != null) {
+                    k = cache.selfKeys[i].concat(k, 2);
+                    v = cache.selfValues[i].concat(v, 2);
+                }
+                cache.selfKeys[i] = k;
+                cache.selfValues[i] = v;
+            }
+            x = x.add(linear(attend(project(n, self + ".q"), k, v, selfBias), self + ".o"));
+
+            String cross = block + "1.EncDecAttention";
+            n = rmsNorm(x, block + "1.layer_norm.weight");
+            NDArray ck;
+            NDArray cv;
+            if (cache != null && cache.crossKeys[i] != null) {
+                ck = cache.crossKeys[i];
+                cv = cache.crossValues[i];
+            } else {
+                ck = project(encoded, cross + ".k");
+                cv = project(encoded, cross + ".v");
+                if (cache != null) {
+                    cache.crossKeys[i] = ck;
+                    cache.crossValues[i] = cv;
+                }
+            }
+            x = x.add(linear(attend(project(n, cross + ".q"), ck, cv, maskBias), cross + ".o"));
+            x = x.add(feedForward(rmsNorm(x, block + "2.layer_norm.weight"), block + "2"));
         }
         if (cache != null) {
             cache.length = offset + len;
@@ -184,56 +210,6 @@ public final class T5Forward {
             x = x.mul(Scalars.of(x, (float) Math.pow(config.dModel(), -0.5)));
         }
         return matmulT(x, weights.get(weights.lmHeadName()));
-    }
-
-    /** One decoder block; cache entries it makes are kept out of its {@link LayerScope}. */
-    private NDArray decoderBlock(
-            NDArray x,
-            int i,
-            NDArray encoded,
-            NDArray maskBias,
-            NDArray selfBias,
-            @Nullable T5DecoderCache cache) {
-        String block = "decoder.block." + i + ".layer.";
-        String self = block + "0.SelfAttention";
-        NDArray n = rmsNorm(x, block + "0.layer_norm.weight");
-        NDArray k = project(n, self + ".k");
-        NDArray v = project(n, self + ".v");
-        if (cache != null) {
-            if (cache.selfKeys[i] != null) {
-                k = cache.selfKeys[i].concat(k, 2);
-                v = cache.selfValues[i].concat(v, 2);
-            }
-            cache.selfKeys[i] = k;
-            cache.selfValues[i] = v;
-        }
-        x = x.add(linear(attend(project(n, self + ".q"), k, v, selfBias), self + ".o"));
-
-        String cross = block + "1.EncDecAttention";
-        n = rmsNorm(x, block + "1.layer_norm.weight");
-        NDArray ck;
-        NDArray cv;
-        if (cache != null && cache.crossKeys[i] != null) {
-            ck = cache.crossKeys[i];
-            cv = cache.crossValues[i];
-        } else {
-            ck = project(encoded, cross + ".k");
-            cv = project(encoded, cross + ".v");
-            if (cache != null) {
-                cache.crossKeys[i] = ck;
-                cache.crossValues[i] = cv;
-            }
-        }
-        x = x.add(linear(attend(project(n, cross + ".q"), ck, cv, maskBias), cross + ".o"));
-        if (cache != null) {
-            LayerScope.keep(
-                    n.getManager(),
-                    cache.selfKeys[i],
-                    cache.selfValues[i],
-                    cache.crossKeys[i],
-                    cache.crossValues[i]);
-        }
-        return x.add(feedForward(rmsNorm(x, block + "2.layer_norm.weight"), block + "2"));
     }
 
     /** {@code softmax(Q K^T + bias) V} over heads, merged back to {@code [batch, len, inner]}. */
@@ -285,18 +261,21 @@ public final class T5Forward {
     }
 
     private NDArray embed(NDArray ids) {
-        return WeightOps.embedding(ids, weights.get("shared.weight"));
+        return ids.getNDArrayInternal()
+                .embedding(ids, weights.get("shared.weight"), SparseFormat.DENSE)
+                .singletonOrThrow();
     }
 
     /** {@code x W^T} plus {@code s * (x A^T) B^T} when the module has LoRA factors. */
     private NDArray linear(NDArray x, String module) {
         NDArray y = matmulT(x, weights.get(module + ".weight"));
-        LoraPair f = lora.get(module);
+        SideBranch f = lora.get(module);
         return f == null ? y : y.add(f.branch(x));
     }
 
     private static NDArray matmulT(NDArray x, NDArray w) {
-        return WeightOps.linear(x, w, null);
+        NDList out = x.getNDArrayInternal().linear(x, w, null);
+        return out.singletonOrThrow();
     }
 
     /** The relative position bias {@code [1, heads, queries, keys]} of a stack's block 0. */
@@ -314,7 +293,7 @@ public final class T5Forward {
         NDArray table =
                 weights.get(
                         stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight");
-        NDArray bias = WeightOps.embedding(ids, table);
+        NDArray bias = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).get(0);
         return bias.transpose(2, 0, 1).expandDims(0);
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.CandidateBranches;
 import dev.lorahub.djl.DeclaredTemplate;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.ModelFormatException;
@@ -15,7 +16,6 @@ import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.WeightGradients;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
-import dev.lorahub.model.WeightDtype;
 import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
@@ -57,6 +57,12 @@ import org.jspecify.annotations.Nullable;
  * unguarded: whoever uses them serialises on their own.
  */
 public final class T5Model implements DifferentiableModel {
+    /**
+     * {@link #candidatesPerForward()} by default: 1, one in-place forward per candidate, because
+     * the batched forward measured no faster on CPU (docs/scale.md, "Candidates in batches").
+     */
+    public static final int DEFAULT_CANDIDATES_PER_FORWARD = 1;
+
     private final NDManager manager;
     private final T5Weights weights;
     private final T5Forward forward;
@@ -65,6 +71,7 @@ public final class T5Model implements DifferentiableModel {
     private final Map<String, NDArray> targets;
     private final @Nullable T5Tokenizer tokenizer;
     private final ExampleTemplate template;
+    private volatile int candidatesPerForward = DEFAULT_CANDIDATES_PER_FORWARD;
 
     /**
      * The example layout is {@link ExampleTemplate#PLAIN}; {@link #load(Path)} reads the folder's.
@@ -113,25 +120,12 @@ public final class T5Model implements DifferentiableModel {
      *     model (unknown {@code model_type}, missing tensor, shape mismatch)
      */
     public static T5Model load(Path dir) throws IOException {
-        return load(dir, WeightDtype.F32);
-    }
-
-    /**
-     * As {@link #load(Path)}, keeping the weight matrices in {@code dtype} (norms stay float32).
-     *
-     * @param dir the model folder
-     * @param dtype how to keep the weight matrices
-     * @return the model, to be closed
-     * @throws IOException if a file cannot be read
-     * @throws ModelFormatException as {@link #load(Path)}, or for a value float16 cannot hold
-     */
-    public static T5Model load(Path dir, WeightDtype dtype) throws IOException {
         T5Config config = T5Config.read(dir.resolve("config.json"));
         DjlRuntime.start();
         NDManager manager = NDManager.newBaseManager();
         T5Tokenizer tokenizer = null;
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            T5Weights weights = T5Weights.load(config, checkpoint, manager, dtype);
+            T5Weights weights = T5Weights.load(config, checkpoint, manager);
             Path tokenizerJson = dir.resolve("tokenizer.json");
             if (Files.isRegularFile(tokenizerJson)) {
                 tokenizer = T5Tokenizer.load(tokenizerJson, config.eosTokenId());
@@ -226,6 +220,90 @@ public final class T5Model implements DifferentiableModel {
     public double loss(LoraModule adapter, EncodedBatch batch) {
         T5Batch b = asT5(batch);
         return lora.with(adapter, () -> baseLoss(b));
+    }
+
+    /**
+     * Evaluates the candidates in forwards of up to {@link #candidatesPerForward()} each (default
+     * 1: one forward per candidate with the adapter applied in place, as {@link #loss}); with more,
+     * the batch is repeated once per candidate, each copy with its own side branch ({@link
+     * CandidateBranches}), and the base weights are not patched. Each loss equals {@link #loss} of
+     * that candidate within float rounding (docs/scale.md, "Candidates in batches").
+     */
+    @Override
+    public double[] losses(List<LoraModule> adapters, EncodedBatch batch) {
+        T5Batch b = asT5(batch);
+        return CandidateBranches.losses(
+                adapters,
+                candidatesPerForward,
+                group -> lossesInOneForward(group, b),
+                adapter -> loss(adapter, b));
+    }
+
+    /**
+     * Evaluates all candidates in one forward, whatever their number: the batch repeated once per
+     * candidate, each copy with its own side branch ({@link CandidateBranches}), the base weights
+     * untouched. What {@link #losses} does for each group; public for benchmarks and for tests
+     * that compare it with {@link #loss}.
+     *
+     * @param adapters the candidates; modules without layers mean the base model
+     * @param batch a batch from {@link #encode(List)}
+     * @return one loss per candidate, in order
+     * @throws IllegalArgumentException if a candidate targets a module the model lacks, or shapes
+     *     differ
+     */
+    public double[] lossesInOneForward(List<LoraModule> adapters, EncodedBatch batch) {
+        T5Batch b = asT5(batch);
+        return adapters.isEmpty()
+                ? new double[0]
+                : lora.locked("evaluate candidates", () -> batchedLosses(adapters, b));
+    }
+
+    /**
+     * @return the most candidates {@link #losses} puts in one forward (1: one forward each, with
+     *     the adapter applied in place)
+     */
+    public int candidatesPerForward() {
+        return candidatesPerForward;
+    }
+
+    /**
+     * Sets how many candidates {@link #losses} evaluates in one forward; safe to call from any
+     * thread, seen by calls that start afterwards.
+     *
+     * @param n at least 1; 1 evaluates one candidate per forward, in place
+     * @return this model
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
+    public T5Model candidatesPerForward(int n) {
+        candidatesPerForward = CandidateBranches.requirePerForward(n);
+        return this;
+    }
+
+    private double[] batchedLosses(List<LoraModule> group, T5Batch b) {
+        for (LoraModule adapter : group) {
+            lora.validate(adapter);
+        }
+        int n = group.size();
+        try (NDManager m = manager.newSubManager()) {
+            T5Forward branched =
+                    new T5Forward(weights, CandidateBranches.of(group, lora.shapes(), m));
+            NDArray logits =
+                    branched.logits(
+                            CandidateBranches.repeatRows(b.inputIds(m), n),
+                            CandidateBranches.repeatRows(b.maskBias(m), n),
+                            CandidateBranches.repeatRows(b.decoderInputIds(m), n));
+            // rows of candidate c are c * B .. c * B + B - 1: one row of [B * T] labels each
+            NDArray[] parts =
+                    CrossEntropy.rowSumsAndCounts(
+                            logits.reshape(n, -1, logits.getShape().get(2)),
+                            CandidateBranches.repeatRows(b.labels(m), n).reshape(n, -1));
+            float[] losses = parts[0].div(parts[1]).toFloatArray();
+            double[] out = new double[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = losses[i];
+            }
+            return out;
+        }
     }
 
     /**

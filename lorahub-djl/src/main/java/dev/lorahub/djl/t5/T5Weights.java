@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
-import dev.lorahub.model.WeightDtype;
 import dev.lorahub.spi.LinearShape;
 import java.io.IOException;
 import java.util.Arrays;
@@ -65,24 +64,21 @@ public final class T5Weights {
     }
 
     /**
-     * Loads every tensor the config needs from a Hugging Face checkpoint, the matrices in {@code
-     * dtype}, vectors in float32.
+     * Loads every tensor the config needs from a Hugging Face checkpoint as float32.
      *
      * @param config the model's config
      * @param checkpoint the open checkpoint (single file or shards; F32, F16, BF16)
      * @param manager the manager that will own the arrays
-     * @param dtype how to keep the weight matrices
      * @return the weights
      * @throws IOException if a file cannot be read
      * @throws ModelFormatException naming the file and tensor when one is missing, misshaped or not
-     *     a float type, or holds a value float16 cannot hold
+     *     a float type
      */
-    public static T5Weights load(
-            T5Config config, Checkpoint checkpoint, NDManager manager, WeightDtype dtype)
+    public static T5Weights load(T5Config config, Checkpoint checkpoint, NDManager manager)
             throws IOException {
         Map<String, NDArray> loaded = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
-            loaded.put(e.getKey(), checkpoint.load(e.getKey(), e.getValue(), manager, dtype));
+            loaded.put(e.getKey(), checkpoint.load(e.getKey(), e.getValue(), manager));
         }
         return of(config, loaded);
     }

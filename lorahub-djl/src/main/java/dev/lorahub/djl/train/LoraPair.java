@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param scaling {@code alpha / rank}
  * @param dropout applied to the branch input ({@link LoraDropout#NONE} outside training)
  */
-public record LoraPair(NDArray a, NDArray b, float scaling, LoraDropout dropout) {
+public record LoraPair(NDArray a, NDArray b, float scaling, LoraDropout dropout)
+        implements SideBranch {
     /** Validates non-null factors. */
     public LoraPair {
         Objects.requireNonNull(a, "a");
@@ -39,10 +40,27 @@ public record LoraPair(NDArray a, NDArray b, float scaling, LoraDropout dropout)
      * @return {@code scaling * (dropout(x) A^T) B^T}, {@code [..., out]}, differentiable in A, B
      *     and x
      */
+    @Override
     public NDArray branch(NDArray x) {
         NDArray low = Linear.linear(dropout.apply(x), a).singletonOrThrow();
         NDArray up = Linear.linear(low, b).singletonOrThrow();
         // scalar operand via Scalars: autograd saves it (see Scalars)
         return up.mul(Scalars.of(up, scaling));
+    }
+
+    /**
+     * @return {@code in}, the columns of A
+     */
+    @Override
+    public long inFeatures() {
+        return a.getShape().get(1);
+    }
+
+    /**
+     * @return {@code out}, the rows of B
+     */
+    @Override
+    public long outFeatures() {
+        return b.getShape().get(0);
     }
 }

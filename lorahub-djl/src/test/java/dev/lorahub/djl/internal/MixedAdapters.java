@@ -11,7 +11,6 @@ import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.model.BaseModel;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,20 +43,7 @@ record MixedAdapters(HfTinyReference fx, List<LoraModule> adapters, List<FewShot
             double[] w = {1.0 - 0.25 * a, 0.5 * (a % 3) - 0.5, 0.125 * a};
             adapters.add(cat.merge("mix" + a, three, w));
         }
-        int[][] ids = HfTinyReference.ints(fx.inputs.get("input_ids"));
-        int[][] mask = HfTinyReference.ints(fx.inputs.get("attention_mask"));
-        int[][] labels = HfTinyReference.ints(fx.inputs.get("labels"));
-        boolean causal = name.endsWith("llama");
-        List<FewShotExample> examples = new ArrayList<>();
-        for (int r = 0; r < ids.length; r++) {
-            int n = 0;
-            while (n < ids[r].length && mask[r][n] == 1) {
-                n++;
-            }
-            int[] in = Arrays.copyOf(ids[r], n);
-            examples.add(
-                    FewShotExample.tokenized(in, causal ? Arrays.copyOf(labels[r], n) : labels[r]));
-        }
+        List<FewShotExample> examples = fx.examples(name.endsWith("llama"));
         return new MixedAdapters(fx, adapters, examples);
     }
 
