@@ -2,6 +2,7 @@ package dev.lorahub;
 
 import dev.lorahub.io.HfCache;
 import dev.lorahub.model.BaseModel;
+import dev.lorahub.model.WeightDtype;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -24,7 +25,8 @@ record LearnSettings(
         @Nullable String revision,
         @Nullable ExampleTemplate template,
         @Nullable Cancellation cancellation,
-        @Nullable Duration timeLimit) {
+        @Nullable Duration timeLimit,
+        WeightDtype dtype) {
 
     static LearnSettings defaults() {
         return new LearnSettings(
@@ -44,7 +46,8 @@ record LearnSettings(
                 null,
                 null,
                 null,
-                null);
+                null,
+                WeightDtype.F32);
     }
 
     LearnSettings withModel(BaseModel v) {
@@ -117,6 +120,10 @@ record LearnSettings(
         return with(b -> b.timeLimit = v);
     }
 
+    LearnSettings withDtype(WeightDtype v) {
+        return with(b -> b.dtype = v);
+    }
+
     LearnSettings withBounds(double lo, double hi) {
         return with(
                 b -> {
@@ -146,7 +153,8 @@ record LearnSettings(
                 b.revision,
                 b.template,
                 b.cancellation,
-                b.timeLimit);
+                b.timeLimit,
+                b.dtype);
     }
 
     /** The fields of a settings object, mutable for the length of one {@link #with} call. */
@@ -185,6 +193,7 @@ record LearnSettings(
         @Nullable Cancellation cancellation;
 
         @Nullable Duration timeLimit;
+        WeightDtype dtype;
 
         Copy(LearnSettings s) {
 
@@ -221,6 +230,7 @@ record LearnSettings(
             cancellation = s.cancellation;
 
             timeLimit = s.timeLimit;
+            dtype = s.dtype;
         }
     }
 }

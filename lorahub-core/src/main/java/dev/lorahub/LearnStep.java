@@ -2,6 +2,7 @@ package dev.lorahub;
 
 import dev.lorahub.io.HfCache;
 import dev.lorahub.model.BaseModel;
+import dev.lorahub.model.WeightDtype;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -59,6 +60,19 @@ public final class LearnStep {
      */
     public LearnStep revision(String revision) {
         return with(settings.withRevision(Objects.requireNonNull(revision, "revision")));
+    }
+
+    /**
+     * How the base model loaded from module 0's {@code base_model_name_or_path} keeps its weight
+     * matrices (no effect with {@link #on(BaseModel)}: load that one with {@link
+     * dev.lorahub.model.ModelBackends#load(java.nio.file.Path, WeightDtype)}).
+     *
+     * @param dtype {@link WeightDtype#F32} (default, exact) or {@link WeightDtype#F16} (half the
+     *     memory)
+     * @return a new step
+     */
+    public LearnStep dtype(WeightDtype dtype) {
+        return with(settings.withDtype(Objects.requireNonNull(dtype, "dtype")));
     }
 
     /**

@@ -170,7 +170,7 @@ final class LoraHubRun {
         HfCache cache = settings.hfCache() != null ? settings.hfCache() : HfCache.fromEnvironment();
         String revision = settings.revision() != null ? settings.revision() : recordedRevision(config);
         try {
-            return ModelBackends.load(cache.locate(name, revision));
+            return ModelBackends.load(cache.locate(name, revision), settings.dtype());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load base model '" + name + "'", e);
         }

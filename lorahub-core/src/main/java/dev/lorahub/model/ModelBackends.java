@@ -29,10 +29,26 @@ public final class ModelBackends {
      * @throws IllegalArgumentException naming the path and the backends tried when none supports it
      */
     public static BaseModel load(Path model) throws IOException {
+        return load(model, WeightDtype.F32);
+    }
+
+    /**
+     * Loads a base model with the first registered backend that supports it, keeping its weight
+     * matrices in {@code dtype}.
+     *
+     * @param model a model folder or file
+     * @param dtype how to keep the weights ({@link WeightDtype#F32} is what {@link #load(Path)}
+     *     does)
+     * @return the loaded model, to be closed by the caller
+     * @throws IOException if the chosen backend cannot read the files
+     * @throws IllegalArgumentException naming the path and the backends tried when none supports
+     *     it, or when the chosen backend cannot keep {@code dtype}
+     */
+    public static BaseModel load(Path model, WeightDtype dtype) throws IOException {
         List<String> tried = new ArrayList<>();
         for (ModelBackend backend : available()) {
             if (backend.supports(model)) {
-                return backend.load(model);
+                return backend.load(model, dtype);
             }
             tried.add(backend.name());
         }

@@ -1,6 +1,7 @@
 package dev.lorahub.spi;
 
 import dev.lorahub.model.BaseModel;
+import dev.lorahub.model.WeightDtype;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -28,4 +29,22 @@ public interface ModelBackend {
      * @throws IOException if the files cannot be read
      */
     BaseModel load(Path model) throws IOException;
+
+    /**
+     * Loads a base model keeping its weight matrices in {@code dtype}. Backends that keep float32
+     * only need not override this.
+     *
+     * @param model a path for which {@link #supports(Path)} returned true
+     * @param dtype how to keep the weights
+     * @return the loaded model, to be closed by the caller
+     * @throws IOException if the files cannot be read
+     * @throws IllegalArgumentException if this backend cannot keep weights in {@code dtype}
+     */
+    default BaseModel load(Path model, WeightDtype dtype) throws IOException {
+        if (dtype != WeightDtype.F32) {
+            throw new IllegalArgumentException(
+                    "model backend '" + name() + "' keeps f32 weights only, asked for " + dtype);
+        }
+        return load(model);
+    }
 }

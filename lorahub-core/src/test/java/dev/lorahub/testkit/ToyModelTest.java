@@ -9,6 +9,7 @@ import dev.lorahub.LoraModule;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.model.ModelBackends;
+import dev.lorahub.model.WeightDtype;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.ModelBackend;
 import java.nio.file.Path;
@@ -151,6 +152,10 @@ class ToyModelTest {
             assertThat(((ToyModel) loaded).config()).isEqualTo(m.config());
             assertThat(loaded.loss(NONE, b2)).isEqualTo(m.loss(NONE, b1));
         }
+        // a backend that keeps float32 only says so instead of loading float32 silently
+        assertThatThrownBy(() -> ModelBackends.load(dir, WeightDtype.F16))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("model backend 'lorahub-toy' keeps f32 weights only, asked for f16");
     }
 
     @Test

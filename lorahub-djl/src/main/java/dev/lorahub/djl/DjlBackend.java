@@ -11,6 +11,7 @@ import dev.lorahub.djl.t5.T5Config;
 import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.djl.tokenizers.HfTextTokenizer;
 import dev.lorahub.model.BaseModel;
+import dev.lorahub.model.WeightDtype;
 import dev.lorahub.spi.ModelBackend;
 import dev.lorahub.spi.TextTokenizer;
 import java.io.IOException;
@@ -61,11 +62,22 @@ public final class DjlBackend implements ModelBackend {
 
     @Override
     public BaseModel load(Path model) throws IOException {
+        return load(model, WeightDtype.F32);
+    }
+
+    /**
+     * Loads a LLaMA-family or T5-family folder, or a GGUF file, keeping the weight matrices in
+     * {@code dtype}: with {@link WeightDtype#F16} linear weights and embeddings take 2 bytes per
+     * parameter, norms and biases stay float32, and every forward multiplies in float16 (see
+     * docs/scale.md for the measured cost and the loss difference).
+     */
+    @Override
+    public BaseModel load(Path model, WeightDtype dtype) throws IOException {
         if (Files.isRegularFile(model)) {
             if (!isGguf(model)) {
                 throw new ModelFormatException(model, "not a GGUF file (no 'GGUF' magic)");
             }
-            return GgufLlama.load(model);
+            return GgufLlama.load(model, dtype);
         }
         Path config = model.resolve("config.json");
         if (!Files.isRegularFile(config)) {
@@ -73,10 +85,10 @@ public final class DjlBackend implements ModelBackend {
         }
         String type = modelType(model);
         if (LlamaConfig.MODEL_TYPES.contains(type)) {
-            return loadLlama(model);
+            return loadLlama(model, dtype);
         }
         if (T5Config.MODEL_TYPES.contains(type)) {
-            return T5Model.load(model);
+            return T5Model.load(model, dtype);
         }
         throw new ModelFormatException(
                 config,
@@ -89,12 +101,12 @@ public final class DjlBackend implements ModelBackend {
                         + " folders and .gguf files");
     }
 
-    private static BaseModel loadLlama(Path dir) throws IOException {
+    private static BaseModel loadLlama(Path dir, WeightDtype dtype) throws IOException {
         DjlRuntime.start();
         NDManager root = NDManager.newBaseManager();
         TextTokenizer tok = null;
         try {
-            LlamaModel model = LlamaFiles.load(dir, root);
+            LlamaModel model = LlamaFiles.load(dir, root, dtype);
             Path tokFile = dir.resolve("tokenizer.json");
             if (Files.isRegularFile(tokFile)) {
                 tok = HfTextTokenizer.open(tokFile);

@@ -24,8 +24,9 @@ import java.util.function.Supplier;
  * bit-exactly.
  *
  * <p>The model hands over its targetable weights by PEFT module path (without the {@code
- * base_model.model.} prefix), each a float32 NDArray of shape {@code [out, in]} that its forward
- * reads directly. {@link #apply(LoraModule)} first validates every layer of the module (unknown
+ * base_model.model.} prefix), each a float32 or float16 NDArray of shape {@code [out, in]} that its
+ * forward reads directly (the delta is computed in float32; a float16 weight gets {@code W + deltaW}
+ * rounded once to float16). {@link #apply(LoraModule)} first validates every layer of the module (unknown
  * module path or shape mismatch: {@link IllegalArgumentException} naming both), then adds {@code
  * deltaW = scaling * B @ A} to each targeted weight. Layers whose weights share a shape and rank
  * are done together: their scaled factors are stacked in Java ({@code [L, out, r]} and {@code [L,
@@ -72,8 +73,8 @@ public final class InPlaceLora implements AutoCloseable {
     private boolean closed;
 
     /**
-     * @param targets the targetable weights by module path, each {@code [out, in]} float32, in
-     *     model order; the map is copied, the arrays are shared with the model
+     * @param targets the targetable weights by module path, each {@code [out, in]} float32 or
+     *     float16, in model order; the map is copied, the arrays are shared with the model
      * @param manager the manager under which the kept copies live (a sub-manager is made)
      */
     public InPlaceLora(Map<String, NDArray> targets, NDManager manager) {
@@ -81,8 +82,8 @@ public final class InPlaceLora implements AutoCloseable {
     }
 
     /**
-     * @param targets the targetable weights by module path, each {@code [out, in]} float32, in
-     *     model order; the map is copied, the arrays are shared with the model
+     * @param targets the targetable weights by module path, each {@code [out, in]} float32 or
+     *     float16, in model order; the map is copied, the arrays are shared with the model
      * @param manager the manager under which the kept copies live (a sub-manager is made)
      * @param owner what the weights belong to, for messages (e.g. {@code llama model})
      */
@@ -93,11 +94,13 @@ public final class InPlaceLora implements AutoCloseable {
         for (Map.Entry<String, NDArray> e : targets.entrySet()) {
             NDArray w = e.getValue();
             Shape shape = w.getShape();
-            if (shape.dimension() != 2 || w.getDataType() != DataType.FLOAT32) {
+            if (shape.dimension() != 2
+                    || (w.getDataType() != DataType.FLOAT32
+                            && w.getDataType() != DataType.FLOAT16)) {
                 throw new IllegalArgumentException(
                         "target '"
                                 + e.getKey()
-                                + "' must be a 2-D float32 weight, got "
+                                + "' must be a 2-D float32 or float16 weight, got "
                                 + w.getDataType()
                                 + " "
                                 + shape);
@@ -310,7 +313,7 @@ public final class InPlaceLora implements AutoCloseable {
     public long keptBytes() {
         long bytes = 0;
         for (NDArray copy : originals.values()) {
-            bytes += copy.size() * Float.BYTES;
+            bytes += copy.size() * copy.getDataType().getNumOfBytes();
         }
         return bytes;
     }

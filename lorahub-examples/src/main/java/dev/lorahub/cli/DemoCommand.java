@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "For each held-out task of the embedded hub: 5 examples drawn with a seed; zero-shot,"
-                    + " best single module, uniform, LoraHub (reference and best), in-context,"
-                    + " 5-shot LoRA and full-data LoRA, scored by exact match.",
+                    + " best single module, uniform, LoraHub (reference, best gradient-free, and"
+                    + " Recipe.BEST), in-context, 5-shot LoRA, full-data LoRA and two oracles (the"
+                    + " task's own skill modules at weight 1 and searched), scored by exact match.",
             "Writes results.md, results.csv and results.svg into --out."
         })
 public final class DemoCommand implements Callable<Integer> {

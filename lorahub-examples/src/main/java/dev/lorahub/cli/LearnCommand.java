@@ -67,6 +67,8 @@ public final class LearnCommand implements Callable<Integer> {
 
     @Mixin HubOptions hub = new HubOptions();
 
+    @Mixin DtypeOption dtype = new DtypeOption();
+
     @Option(
             names = "--modules",
             required = true,
@@ -244,6 +246,7 @@ public final class LearnCommand implements Callable<Integer> {
         if (batchSize != null) {
             step = step.batchSize(batchSize);
         }
+        step = step.dtype(dtype.dtype);
         if (templateOption.override().isPresent()) {
             step = step.template(templateOption.override().get());
         }
@@ -259,7 +262,7 @@ public final class LearnCommand implements Callable<Integer> {
         LoraHubResult result;
         try {
             if (model != null) {
-                try (BaseModel base = ModelOptions.load(hub.locate(model, revision))) {
+                try (BaseModel base = ModelOptions.load(hub.locate(model, revision), dtype.dtype)) {
                     // examples the model rejects are reported against the file, before the run
                     ExamplesFile.encode(base, templateOption.resolve(base).apply(list), examples)
                             .close();

@@ -4,6 +4,7 @@ import dev.lorahub.LoraModule;
 import dev.lorahub.io.AdapterFormatException;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.ModelBackends;
+import dev.lorahub.model.WeightDtype;
 import dev.lorahub.spi.LinearShape;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The model options {@code lorahub score} and {@code lorahub generate} share, as a picocli mixin:
- * {@code --model} (a folder or a {@code .gguf} file, loaded by the backend that accepts it) and
+ * {@code --model} (a folder or a {@code .gguf} file, loaded by the backend that accepts it, its
+ * weights in {@code --dtype}) and
  * {@code --adapter} (a PEFT folder; without it the base model runs alone). Either may be a Hugging
  * Face id looked up in the local cache ({@code --revision} for the model, {@code org/name@REV} for
  * the adapter, {@code --cache-dir}).
@@ -43,12 +45,15 @@ final class ModelOptions {
 
     @Mixin HubOptions hub = new HubOptions();
 
+    @Mixin DtypeOption dtype = new DtypeOption();
+
     /**
-     * @return the model, loaded by the first backend that accepts {@code --model}; to be closed
+     * @return the model, loaded by the first backend that accepts {@code --model}, its weights in
+     *     {@code --dtype}; to be closed
      * @throws IOException if it cannot be read
      */
     BaseModel load() throws IOException {
-        return load(hub.locate(model, revision));
+        return load(hub.locate(model, revision), dtype.dtype);
     }
 
     /**
@@ -58,10 +63,21 @@ final class ModelOptions {
      * @throws IOException if it cannot be read
      */
     static BaseModel load(Path model) throws IOException {
+        return load(model, WeightDtype.F32);
+    }
+
+    /**
+     * @param model a model folder or file
+     * @param dtype how to keep the weight matrices
+     * @return the model, loaded by the first backend that accepts it; to be closed
+     * @throws NoSuchFileException if nothing is there (rather than "no backend supports it")
+     * @throws IOException if it cannot be read
+     */
+    static BaseModel load(Path model, WeightDtype dtype) throws IOException {
         if (!Files.exists(model)) {
             throw new NoSuchFileException(model.toString());
         }
-        return ModelBackends.load(model);
+        return ModelBackends.load(model, dtype);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
+import dev.lorahub.Recipe;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.train.LoraTrainer;
@@ -18,11 +19,13 @@ import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.model.ModelBackends;
 import dev.lorahub.optim.Optimizers;
 import dev.lorahub.spi.EncodedBatch;
+
+import org.jspecify.annotations.Nullable;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,6 +44,9 @@ import java.util.SplittableRandom;
 public final class Demo {
     /** Longest generated answer: the longest output (12 characters) plus slack. */
     static final int MAX_NEW_TOKENS = 16;
+
+    /** Evaluations of {@code oracle_search}'s weight search over the task's own modules. */
+    static final int ORACLE_BUDGET = 40;
 
     private final DemoSettings settings;
     private final DemoListener listener;
@@ -100,7 +106,9 @@ public final class Demo {
                 shots.stream().map(e -> FewShotExample.of(e.input(), e.output())).toList();
         Map<Method, Double> scores = new EnumMap<>(Method.class);
         Map<Method, List<String>> answers = new EnumMap<>(Method.class);
-        Map<String, Double> bestWeights = new LinkedHashMap<>();
+        Map<Method, Map<String, Double>> weights = new EnumMap<>(Method.class);
+        Map<Method, Long> costs = new EnumMap<>(Method.class);
+        List<LoraModule> own = ownModules(task, pool);
         LoraModule empty = new LoraModule("base", pool.get(0).config(), List.of());
         double[] singleLosses;
         try (EncodedBatch batch = base.encode(template.apply(fewShot))) {
@@ -125,16 +133,55 @@ public final class Demo {
                             yield Composer.of(MergeStrategy.CAT).merge("uniform", pool, w);
                         }
                         case LORAHUB_REFERENCE ->
-                                LoraHub.compose(pool)
-                                        .fewShot(fewShot)
-                                        .on(base)
-                                        .template(template)
-                                        .select(ModuleSelection.random(Math.min(20, pool.size())))
-                                        .optimizer(Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER))
-                                        .seed(settings.seed())
-                                        .run()
-                                        .merged();
-                        case LORAHUB_BEST -> best(pool, base, template, fewShot, bestWeights);
+                                record(
+                                        method,
+                                        LoraHub.compose(pool)
+                                                .fewShot(fewShot)
+                                                .on(base)
+                                                .template(template)
+                                                .select(
+                                                        ModuleSelection.random(
+                                                                Math.min(20, pool.size())))
+                                                .optimizer(
+                                                        Optimizers.byName(
+                                                                LoraHub.DEFAULT_OPTIMIZER))
+                                                .seed(settings.seed())
+                                                .run(),
+                                        null,
+                                        costs);
+                        case LORAHUB_BEST ->
+                                record(method, best(pool, base, template, fewShot), weights, costs);
+                        case RECIPE_BEST ->
+                                record(
+                                        method,
+                                        LoraHub.compose(pool)
+                                                .fewShot(fewShot)
+                                                .on(base)
+                                                .template(template)
+                                                .recipe(Recipe.BEST)
+                                                .seed(settings.seed())
+                                                .run(),
+                                        weights,
+                                        costs);
+                        case ORACLE_EXACT -> {
+                            double[] ones = new double[own.size()];
+                            Arrays.fill(ones, 1.0);
+                            yield Composer.of(MergeStrategy.CAT).merge("oracle_exact", own, ones);
+                        }
+                        case ORACLE_SEARCH ->
+                                record(
+                                        method,
+                                        LoraHub.compose(own)
+                                                .fewShot(fewShot)
+                                                .on(base)
+                                                .template(template)
+                                                .strategy(MergeStrategy.CAT)
+                                                .optimizer(Optimizers.byName("quadratic"))
+                                                .budget(ORACLE_BUDGET)
+                                                .seed(settings.seed())
+                                                .run(),
+                                        weights,
+                                        costs);
                         case LORA_5SHOT ->
                                 LoraTrainer.of(fiveShotConfig(pool.get(0).config()))
                                         .train(
@@ -157,10 +204,49 @@ public final class Demo {
         return new DemoResult.TaskReport(
                 name,
                 scores,
-                bestWeights,
+                weights,
                 pool.get(argMin(singleLosses)).name(),
                 test.size(),
-                answers);
+                answers,
+                costs);
+    }
+
+    /**
+     * Keeps a LoraHub row's weights (when {@code weights} is given) and cost; returns its merge.
+     */
+    private static LoraModule record(
+            Method method,
+            LoraHubResult r,
+            @Nullable Map<Method, Map<String, Double>> weights,
+            Map<Method, Long> costs) {
+        if (weights != null) {
+            weights.put(method, r.weights());
+        }
+        costs.put(method, r.forwardEquivalents());
+        return r.merged();
+    }
+
+    /**
+     * The held-out task's own single-skill modules, in pipeline order: {@code rev} and {@code atb}
+     * for {@code rev_atb}. Every held-out task's skills have one in the pool (TaskSuite).
+     */
+    static List<LoraModule> ownModules(Task task, List<LoraModule> pool) {
+        List<LoraModule> out = new ArrayList<>();
+        for (Op op : task.ops()) {
+            out.add(
+                    pool.stream()
+                            .filter(m -> m.name().equals(op.code()))
+                            .findFirst()
+                            .orElseThrow(
+                                    () ->
+                                            new IllegalStateException(
+                                                    "held-out task "
+                                                            + task.name()
+                                                            + ": no pool module '"
+                                                            + op.code()
+                                                            + "'")));
+        }
+        return out;
     }
 
     /**
@@ -199,27 +285,23 @@ public final class Demo {
      * ({@link MergeStrategy#CAT}: {@code deltaW = sum_i w_i s_i B_i A_i}), the configured optimizer
      * with the configured budget; every other setting is the reference's.
      */
-    private LoraModule best(
+    private LoraHubResult best(
             List<LoraModule> pool,
             BaseModel base,
             ExampleTemplate template,
-            List<FewShotExample> fewShot,
-            Map<String, Double> weightsOut) {
-        LoraHubResult r =
-                LoraHub.compose(pool)
-                        .fewShot(fewShot)
-                        .on(base)
-                        .template(template)
-                        .select(
-                                ModuleSelection.lowestLoss(
-                                        Math.min(settings.bestCandidates(), pool.size())))
-                        .strategy(MergeStrategy.CAT)
-                        .optimizer(Optimizers.byName(settings.bestOptimizer()))
-                        .budget(settings.bestBudget())
-                        .seed(settings.seed())
-                        .run();
-        weightsOut.putAll(r.weights());
-        return r.merged();
+            List<FewShotExample> fewShot) {
+        return LoraHub.compose(pool)
+                .fewShot(fewShot)
+                .on(base)
+                .template(template)
+                .select(
+                        ModuleSelection.lowestLoss(
+                                Math.min(settings.bestCandidates(), pool.size())))
+                .strategy(MergeStrategy.CAT)
+                .optimizer(Optimizers.byName(settings.bestOptimizer()))
+                .budget(settings.bestBudget())
+                .seed(settings.seed())
+                .run();
     }
 
     private LoraTrainingConfig fiveShotConfig(AdapterConfig pool) {

@@ -1,15 +1,20 @@
 package dev.lorahub.hub;
 
 import dev.lorahub.cli.SvgPlot;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * The demo's scores: exact match in percent per held-out task and {@link Method}, their averages,
@@ -22,26 +27,42 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
     /**
      * @param task the held-out task
      * @param scores exact match (%) per method
-     * @param bestWeights the weights of {@code lorahub_best}'s candidates, by module
+     * @param weights per method that learns weights ({@code lorahub_best}, {@code recipe_best},
+     *     {@code oracle_search}) the weight of each composed module, by module, in composition
+     *     order
      * @param bestSingle the module {@code best_single} chose
      * @param testExamples how many test examples were scored
      * @param predictions per method the decoded answer to each test example, in test-file order
      *     (kept in memory for checks, not written)
+     * @param forwardEquivalents per LoraHub method the cost of its weight search in
+     *     forward-equivalents ({@link dev.lorahub.LoraHubResult#forwardEquivalents()}: selection
+     *     included, a backward counted as two forwards)
      */
     public record TaskReport(
             String task,
             Map<Method, Double> scores,
-            Map<String, Double> bestWeights,
+            Map<Method, Map<String, Double>> weights,
             String bestSingle,
             int testExamples,
-            Map<Method, List<String>> predictions) {
+            Map<Method, List<String>> predictions,
+            Map<Method, Long> forwardEquivalents) {
         /** Copies. */
         public TaskReport {
             scores = Map.copyOf(scores);
             predictions = Map.copyOf(predictions);
-            bestWeights =
-                    java.util.Collections.unmodifiableMap(
-                            new java.util.LinkedHashMap<>(bestWeights));
+            forwardEquivalents = Map.copyOf(forwardEquivalents);
+            Map<Method, Map<String, Double>> w = new EnumMap<>(Method.class);
+            weights.forEach(
+                    (m, byModule) ->
+                            w.put(m, Collections.unmodifiableMap(new LinkedHashMap<>(byModule))));
+            weights = Collections.unmodifiableMap(w);
+        }
+
+        /**
+         * @return the weights {@code lorahub_best} found, by module (empty if it did not run)
+         */
+        public Map<String, Double> bestWeights() {
+            return weights.getOrDefault(Method.LORAHUB_BEST, Map.of());
         }
     }
 
@@ -105,20 +126,41 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
                 .append(" test examples per task; 5 examples per task. Wall time ")
                 .append(String.format(Locale.ROOT, "%.0f", seconds))
                 .append(" s.\n\n");
-        b.append("Weights lorahub_best found (largest |w| first):\n\n");
-        for (TaskReport t : tasks) {
-            b.append("- ").append(t.task()).append(": ");
-            List<Map.Entry<String, Double>> w =
-                    t.bestWeights().entrySet().stream()
-                            .sorted(Comparator.comparingDouble(e -> -Math.abs(e.getValue())))
-                            .toList();
-            for (int i = 0; i < w.size(); i++) {
-                b.append(i == 0 ? "" : ", ")
-                        .append(w.get(i).getKey())
+        b.append("Forward-equivalents per task of the weight search (selection included):");
+        for (Method m : Method.values()) {
+            OptionalDouble fe =
+                    tasks.stream()
+                            .filter(t -> t.forwardEquivalents().containsKey(m))
+                            .mapToLong(t -> t.forwardEquivalents().get(m))
+                            .average();
+            if (fe.isPresent()) {
+                b.append(' ')
+                        .append(m.id())
                         .append(' ')
-                        .append(String.format(Locale.ROOT, "%+.2f", w.get(i).getValue()));
+                        .append(String.format(Locale.ROOT, "%.0f", fe.getAsDouble()))
+                        .append(',');
             }
-            b.append(" (best single: ").append(t.bestSingle()).append(")\n");
+        }
+        b.setLength(b.length() - 1);
+        b.append(".\n");
+        for (Method m : List.of(Method.LORAHUB_BEST, Method.RECIPE_BEST, Method.ORACLE_SEARCH)) {
+            b.append("\nWeights ").append(m.id()).append(" found (largest |w| first, top 6):\n\n");
+            for (TaskReport t : tasks) {
+                b.append("- ").append(t.task()).append(": ");
+                List<Map.Entry<String, Double>> w =
+                        t.weights().getOrDefault(m, Map.of()).entrySet().stream()
+                                .sorted(Comparator.comparingDouble(e -> -Math.abs(e.getValue())))
+                                .limit(6)
+                                .toList();
+                for (int i = 0; i < w.size(); i++) {
+                    b.append(i == 0 ? "" : ", ")
+                            .append(w.get(i).getKey())
+                            .append(' ')
+                            .append(String.format(Locale.ROOT, "%+.2f", w.get(i).getValue()));
+                }
+                b.append(m == Method.LORAHUB_BEST ? " (best single: " + t.bestSingle() + ")" : "")
+                        .append('\n');
+            }
         }
         return b.toString();
     }

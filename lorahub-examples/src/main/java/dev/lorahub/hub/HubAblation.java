@@ -1,144 +1,241 @@
 package dev.lorahub.hub;
 
+import dev.lorahub.Composer;
 import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
+import dev.lorahub.LearnStep;
 import dev.lorahub.LoraHub;
+import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
+import dev.lorahub.Recipe;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.model.ModelBackends;
+import dev.lorahub.optim.AdamOptimizer;
 import dev.lorahub.optim.Optimizers;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
- * Which ingredient of {@code lorahub_best} matters: runs LoraHub on the committed hub's held-out
- * tasks with one ingredient changed at a time (merge strategy, module selection, optimizer and
- * budget) and prints the average exact match of each variant over the tasks and seeds.
+ * Which ingredient matters: runs LoraHub on the committed hub's held-out tasks with one ingredient
+ * changed at a time (merge strategy, module selection, optimizer, budget, gradient options) and the
+ * two oracles, and prints per variant the mean exact match per seed, over the seeds, and the mean
+ * cost in forward-equivalents per task (selection included, a backward counted as two forwards).
  *
  * <pre>{@code
- * java -cp lorahub-examples/target/lorahub.jar dev.lorahub.hub.HubAblation [hubDir] [seeds]
+ * java -cp "lorahub-examples/target/lorahub.jar:lorahub-examples/target/lib/*" \
+ *     dev.lorahub.hub.HubAblation [hubDir] [seeds] [variant regex]
  * }</pre>
+ *
+ * The draws are the demo's ({@link Demo#draw}: 5 examples with {@code seed ^ task.hashCode()},
+ * seeds 42, 1, 2, ...), 100 test examples, greedy decoding, exact match.
  */
 public final class HubAblation {
-    private record Variant(
-            String name,
-            MergeStrategy strategy,
-            ModuleSelection selection,
-            String optimizer,
-            int budget) {}
+    /** One row: how to configure LoraHub on a pool (null = the task's own modules at weight 1). */
+    private record Variant(String name, boolean ownModules, UnaryOperator<LearnStep> recipe) {}
 
     private HubAblation() {}
 
+    private static Variant variant(
+            String name,
+            MergeStrategy strategy,
+            ModuleSelection selection,
+            String opt,
+            int budget) {
+        return new Variant(
+                name,
+                false,
+                s ->
+                        s.select(selection)
+                                .strategy(strategy)
+                                .optimizer(Optimizers.byName(opt))
+                                .budget(budget));
+    }
+
+    private static Variant adam(String name, double lr, int steps, UnaryOperator<LearnStep> more) {
+        return new Variant(
+                name,
+                false,
+                s ->
+                        more.apply(
+                                s.strategy(MergeStrategy.CAT)
+                                        .optimizer(new AdamOptimizer(lr))
+                                        .budget(3 * steps)));
+    }
+
+    /** Every variant, in table order. */
+    static List<Variant> variants() {
+        ModuleSelection low10 = ModuleSelection.lowestLoss(10);
+        return List.of(
+                variant(
+                        "reference: LORAHUB, random 20, cobyla 40",
+                        MergeStrategy.LORAHUB,
+                        ModuleSelection.random(20),
+                        "cobyla",
+                        40),
+                variant(
+                        "CAT, random 20, cobyla 40",
+                        MergeStrategy.CAT,
+                        ModuleSelection.random(20),
+                        "cobyla",
+                        40),
+                variant(
+                        "LORAHUB, lowest-loss 10, quadratic 200",
+                        MergeStrategy.LORAHUB,
+                        low10,
+                        "quadratic",
+                        200),
+                variant("CAT, lowest-loss 10, cobyla 40", MergeStrategy.CAT, low10, "cobyla", 40),
+                variant("CAT, lowest-loss 10, cobyla 200", MergeStrategy.CAT, low10, "cobyla", 200),
+                variant(
+                        "lorahub_best: CAT, lowest-loss 10, quadratic 200",
+                        MergeStrategy.CAT,
+                        low10,
+                        "quadratic",
+                        200),
+                variant(
+                        "all 30, CAT, cobyla 225",
+                        MergeStrategy.CAT,
+                        ModuleSelection.all(),
+                        "cobyla",
+                        225),
+                variant(
+                        "all 30, CAT, quadratic 225",
+                        MergeStrategy.CAT,
+                        ModuleSelection.all(),
+                        "quadratic",
+                        225),
+                adam("all 30, CAT, adam lr 0.02, 75 steps", 0.02, 75, s -> s),
+                new Variant("recipe_best: .recipe(Recipe.BEST)", false, s -> s.recipe(Recipe.BEST)),
+                adam("all 30, CAT, adam lr 0.05, 6 steps", 0.05, 6, s -> s),
+                adam("all 30, CAT, adam lr 0.1, 6 steps", 0.1, 6, s -> s),
+                adam("all 30, CAT, adam lr 0.2, 6 steps", 0.2, 6, s -> s),
+                adam("all 30, CAT, adam lr 0.3, 6 steps", 0.3, 6, s -> s),
+                new Variant("oracle_exact: own modules at w = 1, CAT", true, null),
+                new Variant(
+                        "oracle_search: own modules, CAT, quadratic " + Demo.ORACLE_BUDGET,
+                        true,
+                        s ->
+                                s.strategy(MergeStrategy.CAT)
+                                        .optimizer(Optimizers.byName("quadratic"))
+                                        .budget(Demo.ORACLE_BUDGET)));
+    }
+
     /**
-     * @param args optional hub folder (default {@code lorahub-examples/hub}) and number of seeds
-     *     (default 3)
+     * @param args optional hub folder (default {@code lorahub-examples/hub}), number of seeds
+     *     (default 3: 42, 1, 2) and a regular expression the variants' names must contain (default:
+     *     all)
      * @throws IOException if the hub cannot be read
      */
     public static void main(String[] args) throws IOException {
         HubLayout layout =
                 new HubLayout(Path.of(args.length > 0 ? args[0] : "lorahub-examples/hub"));
         int seeds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        Pattern only = Pattern.compile(args.length > 2 ? args[2] : "");
         List<Variant> variants =
-                List.of(
-                        new Variant(
-                                "reference: LORAHUB, random 20, cobyla 40",
-                                MergeStrategy.LORAHUB,
-                                ModuleSelection.random(20),
-                                "cobyla",
-                                40),
-                        new Variant(
-                                "CAT, random 20, cobyla 40",
-                                MergeStrategy.CAT,
-                                ModuleSelection.random(20),
-                                "cobyla",
-                                40),
-                        new Variant(
-                                "LORAHUB, lowest-loss 10, quadratic 200",
-                                MergeStrategy.LORAHUB,
-                                ModuleSelection.lowestLoss(10),
-                                "quadratic",
-                                200),
-                        new Variant(
-                                "CAT, lowest-loss 10, cobyla 40",
-                                MergeStrategy.CAT,
-                                ModuleSelection.lowestLoss(10),
-                                "cobyla",
-                                40),
-                        new Variant(
-                                "CAT, lowest-loss 10, cobyla 200",
-                                MergeStrategy.CAT,
-                                ModuleSelection.lowestLoss(10),
-                                "cobyla",
-                                200),
-                        new Variant(
-                                "best: CAT, lowest-loss 10, quadratic 200",
-                                MergeStrategy.CAT,
-                                ModuleSelection.lowestLoss(10),
-                                "quadratic",
-                                200));
+                variants().stream().filter(v -> only.matcher(v.name()).find()).toList();
         List<LoraModule> pool = new ArrayList<>();
         for (Task t : TaskSuite.poolTasks()) {
             pool.add(LoraModule.load(layout.module(t.name())));
         }
-        double[] sum = new double[variants.size()];
-        int runs = 0;
+        List<Task> tasks = TaskSuite.heldOutTasks();
+        double[][] em = new double[variants.size()][seeds];
+        double[] cost = new double[variants.size()];
+        double[][] perTask = new double[variants.size()][tasks.size()];
         long start = System.nanoTime();
         DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
         try (BaseModel base = ModelBackends.load(layout.base())) {
             ExampleTemplate template = base.template(); // the hub declares {input}>
-            for (Task task : TaskSuite.heldOutTasks()) {
+            for (int ti = 0; ti < tasks.size(); ti++) {
+                Task task = tasks.get(ti);
                 List<TaskExample> train = Jsonl.read(layout.heldOutTrain(task.name()));
                 List<TaskExample> test =
                         Jsonl.read(layout.heldOutTest(task.name())).subList(0, 100);
                 List<String> queries = test.stream().map(e -> template.prompt(e.input())).toList();
                 List<String> gold = test.stream().map(TaskExample::output).toList();
+                List<LoraModule> own = Demo.ownModules(task, pool);
                 for (int s = 0; s < seeds; s++) {
                     long seed = s == 0 ? 42 : s;
                     List<FewShotExample> shots =
                             Demo.draw(train, 5, seed ^ task.name().hashCode()).stream()
                                     .map(e -> FewShotExample.of(e.input(), e.output()))
                                     .toList();
-                    runs++;
                     for (int v = 0; v < variants.size(); v++) {
                         Variant x = variants.get(v);
-                        LoraModule merged =
-                                LoraHub.compose(pool)
-                                        .fewShot(shots)
-                                        .on(base)
-                                        .select(x.selection())
-                                        .strategy(x.strategy())
-                                        .optimizer(Optimizers.byName(x.optimizer()))
-                                        .budget(x.budget())
-                                        .seed(seed)
-                                        .run()
-                                        .merged();
+                        LoraModule merged;
+                        if (x.recipe() == null) {
+                            double[] ones = new double[own.size()];
+                            Arrays.fill(ones, 1.0);
+                            merged = Composer.of(MergeStrategy.CAT).merge("oracle", own, ones);
+                        } else {
+                            LoraHubResult r =
+                                    x.recipe()
+                                            .apply(
+                                                    LoraHub.compose(x.ownModules() ? own : pool)
+                                                            .fewShot(shots)
+                                                            .on(base)
+                                                            .template(template)
+                                                            .seed(seed))
+                                            .run();
+                            merged = r.merged();
+                            cost[v] += r.forwardEquivalents();
+                        }
                         List<String> pred =
                                 base.generateText(
                                         merged,
                                         queries,
                                         GenerationConfig.greedy(Demo.MAX_NEW_TOKENS));
-                        sum[v] += ExactMatch.percent(pred, gold);
+                        double score = ExactMatch.percent(pred, gold);
+                        em[v][s] += score / tasks.size();
+                        perTask[v][ti] += score / seeds;
                     }
                 }
             }
         }
         System.out.printf(
                 Locale.ROOT,
-                "%d held-out tasks x %d seeds, 100 test examples each, %.0f s%n",
-                TaskSuite.heldOutTasks().size(),
+                "%d held-out tasks x %d seeds, 100 test examples each, %.0f s%n%n",
+                tasks.size(),
                 seeds,
                 (System.nanoTime() - start) / 1e9);
-        System.out.println("| variant | exact match (%) |\n|---|---:|");
+        StringBuilder head = new StringBuilder("| variant |");
+        for (int s = 0; s < seeds; s++) {
+            head.append(" seed ").append(s == 0 ? 42 : s).append(" |");
+        }
+        System.out.println(head + " mean | fwd-eq / task |");
+        System.out.println("|---|" + "---:|".repeat(seeds + 2));
         for (int v = 0; v < variants.size(); v++) {
-            System.out.printf(
-                    Locale.ROOT, "| %s | %.1f |%n", variants.get(v).name(), sum[v] / runs);
+            StringBuilder row = new StringBuilder("| " + variants.get(v).name() + " |");
+            for (int s = 0; s < seeds; s++) {
+                row.append(String.format(Locale.ROOT, " %.1f |", em[v][s]));
+            }
+            row.append(
+                    String.format(
+                            Locale.ROOT,
+                            " %.1f | %.0f |",
+                            Arrays.stream(em[v]).average().orElse(Double.NaN),
+                            cost[v] / (tasks.size() * seeds)));
+            System.out.println(row);
+        }
+        System.out.print("\n| task |");
+        variants.forEach(v -> System.out.print(" " + v.name() + " |"));
+        System.out.println("\n|---|" + "---:|".repeat(variants.size()));
+        for (int ti = 0; ti < tasks.size(); ti++) {
+            StringBuilder row = new StringBuilder("| " + tasks.get(ti).name() + " |");
+            for (int v = 0; v < variants.size(); v++) {
+                row.append(String.format(Locale.ROOT, " %.1f |", perTask[v][ti]));
+            }
+            System.out.println(row);
         }
     }
 }

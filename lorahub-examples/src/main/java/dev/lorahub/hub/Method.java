@@ -10,14 +10,29 @@ public enum Method {
     UNIFORM("uniform"),
     /** LoraHub's defaults: 20 random modules, factor-wise LORAHUB merge, COBYLA, 40 evaluations. */
     LORAHUB_REFERENCE("lorahub_reference"),
-    /** This library's best: 10 lowest-loss modules, CAT merge, a larger budget. */
+    /** The best gradient-free recipe: 10 lowest-loss modules, CAT merge, 200 evaluations. */
     LORAHUB_BEST("lorahub_best"),
+    /**
+     * {@code LoraHub...recipe(Recipe.BEST)} exactly as a user calls it: all modules, CAT, the
+     * weights learned by gradient (Adam), 225 forward-equivalents.
+     */
+    RECIPE_BEST("recipe_best"),
     /** The base with the 5 examples in the prompt. */
     ICL("icl"),
     /** A LoRA trained by gradient on the 5 examples. */
     LORA_5SHOT("lora_5shot"),
     /** A LoRA trained on the task's full training data (ceiling). */
-    LORA_FULL("lora_full");
+    LORA_FULL("lora_full"),
+    /**
+     * Not a method a user can run (it knows the task): the held-out task's own single-skill modules
+     * (e.g. {@code rev} and {@code atb} for {@code rev_atb}) merged exactly (CAT) at weight 1 each.
+     */
+    ORACLE_EXACT("oracle_exact"),
+    /**
+     * Not a method a user can run: the same modules as {@link #ORACLE_EXACT}, their weights
+     * searched on the 5 examples (CAT, {@code quadratic}, {@value Demo#ORACLE_BUDGET} evaluations).
+     */
+    ORACLE_SEARCH("oracle_search");
 
     private final String id;
 

@@ -61,6 +61,35 @@ class ScoreAndGenerateCommandTest {
     }
 
     @Test
+    void score_with_dtype_f16_stays_close_to_the_hf_loss_and_bf16_is_refused_with_its_reason()
+            throws IOException {
+        Path llama = TestData.require("hf-tiny/llama");
+        JsonNode results = JSON.readTree(llama.resolve("ref/results.json").toFile());
+        Path examples = hfTinyExamples();
+        String model = llama.resolve("model").toString();
+        CliRun half =
+                CliRun.of(
+                        "score",
+                        "--model",
+                        model,
+                        "--adapter",
+                        llama.resolve("adapters/adapter_1").toString(),
+                        "--examples",
+                        examples.toString(),
+                        "--dtype",
+                        "f16");
+        assertThat(half.exitCode()).as(half.toString()).isZero();
+        double ref = results.get("losses").get("adapter_1").asDouble();
+        double loss = JSON.readTree(half.out()).get("loss").asDouble();
+        // docs/scale.md: float16 weights moved these losses by at most 1.1e-4 relative
+        assertThat(Math.abs(loss - ref) / ref).isLessThan(5e-4).isGreaterThan(0);
+        CliRun bf16 =
+                CliRun.of("score", "--model", model, "--examples", examples.toString(), "--dtype", "bf16");
+        assertThat(bf16.exitCode()).as(bf16.toString()).isEqualTo(2);
+        assertThat(bf16.err()).contains("bf16").contains("aborts the JVM").contains("f16");
+    }
+
+    @Test
     void generate_prints_only_the_new_ids_as_json() throws IOException {
         Path llama = TestData.require("hf-tiny/llama");
         JsonNode results = JSON.readTree(llama.resolve("ref/results.json").toFile());

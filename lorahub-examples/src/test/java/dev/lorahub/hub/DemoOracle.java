@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+
 import dev.lorahub.Composer;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
@@ -14,6 +15,7 @@ import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.llama.LlamaFiles;
 import dev.lorahub.djl.llama.LlamaModel;
 import dev.lorahub.djl.train.LoraPair;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,6 +48,10 @@ final class DemoOracle {
         }
 
         List<String> answers(LoraModule adapter, List<int[]> prompts) {
+            return answers(factorsOf(adapter), prompts);
+        }
+
+        List<String> answers(Map<String, Factors> adapter, List<int[]> prompts) {
             List<String> out = new ArrayList<>();
             for (int[] prompt : prompts) {
                 out.add(tokenizer.decode(greedy(adapter, prompt)));
@@ -53,7 +59,7 @@ final class DemoOracle {
             return out;
         }
 
-        private int[] greedy(LoraModule adapter, int[] prompt) {
+        private int[] greedy(Map<String, Factors> adapter, int[] prompt) {
             List<Integer> seq = new ArrayList<>();
             Arrays.stream(prompt).forEach(seq::add);
             List<Integer> out = new ArrayList<>();
@@ -75,16 +81,16 @@ final class DemoOracle {
             return out.stream().mapToInt(Integer::intValue).toArray();
         }
 
-        private static Map<String, LoraPair> pairs(LoraModule adapter, NDManager scope) {
+        private static Map<String, LoraPair> pairs(Map<String, Factors> adapter, NDManager scope) {
             Map<String, LoraPair> pairs = new LinkedHashMap<>();
-            for (LoraLayer l : adapter.layers().values()) {
-                pairs.put(
-                        l.modulePath(),
-                        new LoraPair(
-                                scope.create(l.loraA(), new Shape(l.rank(), l.inFeatures())),
-                                scope.create(l.loraB(), new Shape(l.outFeatures(), l.rank())),
-                                (float) l.scaling()));
-            }
+            adapter.forEach(
+                    (path, f) ->
+                            pairs.put(
+                                    path,
+                                    new LoraPair(
+                                            scope.create(f.a(), new Shape(f.rank(), f.in())),
+                                            scope.create(f.b(), new Shape(f.out(), f.rank())),
+                                            f.scaling())));
             return pairs;
         }
 
@@ -95,10 +101,74 @@ final class DemoOracle {
         }
     }
 
+    /** One layer's side branch {@code scaling * (x A^T) B^T}: A is rank x in, B out x rank. */
+    record Factors(float[] a, float[] b, int rank, int in, int out, float scaling) {}
+
+    private static Map<String, Factors> factorsOf(LoraModule adapter) {
+        Map<String, Factors> out = new LinkedHashMap<>();
+        for (LoraLayer l : adapter.layers().values()) {
+            out.put(
+                    l.modulePath(),
+                    new Factors(
+                            l.loraA(),
+                            l.loraB(),
+                            l.rank(),
+                            l.inFeatures(),
+                            l.outFeatures(),
+                            (float) l.scaling()));
+        }
+        return out;
+    }
+
+    /**
+     * Exact (CAT) composition written out by hand, not by the library's composer: per layer, A is
+     * the modules' A stacked by rows, B their {@code w_i s_i B_i} side by side, scaling 1; so
+     * {@code (x A^T) B^T = sum_i w_i s_i (x A_i^T) B_i^T}.
+     */
+    static Map<String, Factors> catByHand(List<LoraModule> modules, double[] w) {
+        assertThat(w).hasSameSizeAs(modules);
+        Map<String, List<Integer>> users = new LinkedHashMap<>();
+        for (int i = 0; i < modules.size(); i++) {
+            for (String path : modules.get(i).layers().keySet()) {
+                users.computeIfAbsent(path, k -> new ArrayList<>()).add(i);
+            }
+        }
+        Map<String, Factors> out = new LinkedHashMap<>();
+        users.forEach(
+                (path, idx) -> {
+                    LoraLayer first = modules.get(idx.get(0)).layers().get(path);
+                    int in = first.inFeatures();
+                    int o = first.outFeatures();
+                    int rank =
+                            idx.stream()
+                                    .mapToInt(i -> modules.get(i).layers().get(path).rank())
+                                    .sum();
+                    float[] a = new float[rank * in];
+                    float[] b = new float[o * rank];
+                    int k0 = 0;
+                    for (int i : idx) {
+                        LoraLayer l = modules.get(i).layers().get(path);
+                        float[] ai = l.loraA();
+                        float[] bi = l.loraB();
+                        System.arraycopy(ai, 0, a, k0 * in, l.rank() * in);
+                        for (int row = 0; row < o; row++) {
+                            for (int k = 0; k < l.rank(); k++) {
+                                b[row * rank + k0 + k] =
+                                        (float) (w[i] * l.scaling() * bi[row * l.rank() + k]);
+                            }
+                        }
+                        k0 += l.rank();
+                    }
+                    out.put(path, new Factors(a, b, rank, in, o, 1f));
+                });
+        return out;
+    }
+
     /**
      * Every row whose adapter the report pins down (zero-shot, in-context, best single, uniform,
-     * lorahub_best from its reported weights, the ceiling) must give, answer for answer, what the
-     * naive decoder gives; and each score is the share of answers equal to the test outputs.
+     * lorahub_best, recipe_best and oracle_search from their reported weights, oracle_exact, the
+     * ceiling) must give, answer for answer, what the naive decoder gives; and each score is the
+     * share of answers equal to the test outputs.
      *
      * @param hub the hub the demo ran on
      * @param s the demo's settings
@@ -150,6 +220,29 @@ final class DemoOracle {
                 expected.put(
                         Method.LORA_FULL,
                         naive.answers(LoraModule.load(layout.ceiling(name)), plain));
+                // the oracles: the task's own single-skill modules, named here from the task's
+                // pipeline (rev, atb for rev_atb), not taken from the demo
+                List<String> ownNames = Task.parse(name).ops().stream().map(Op::code).toList();
+                List<LoraModule> own = ownNames.stream().map(pool::get).toList();
+                double[] ones = new double[own.size()];
+                Arrays.fill(ones, 1.0);
+                expected.put(Method.ORACLE_EXACT, naive.answers(catByHand(own, ones), plain));
+                assertThat(t.weights().get(Method.ORACLE_SEARCH).keySet())
+                        .as("%s oracle_search modules", name)
+                        .containsExactlyElementsOf(ownNames);
+                for (Method m : List.of(Method.RECIPE_BEST, Method.ORACLE_SEARCH)) {
+                    Map<String, Double> found = t.weights().get(m);
+                    expected.put(
+                            m,
+                            naive.answers(
+                                    catByHand(
+                                            found.keySet().stream().map(pool::get).toList(),
+                                            found.values().stream().mapToDouble(x -> x).toArray()),
+                                    plain));
+                }
+                assertThat(t.weights().get(Method.RECIPE_BEST).keySet())
+                        .as("%s recipe_best composes the whole pool", name)
+                        .containsExactlyElementsOf(pool.keySet());
                 for (Map.Entry<Method, List<String>> e : expected.entrySet()) {
                     assertThat(t.predictions().get(e.getKey()))
                             .as("%s %s answers", name, e.getKey().id())
@@ -170,7 +263,7 @@ final class DemoOracle {
             }
         }
         // the comparison means something only if the model says something
-        assertThat(compared).isEqualTo(r.tasks().size() * 6 * s.testExamples());
+        assertThat(compared).isEqualTo(r.tasks().size() * 9 * s.testExamples());
         assertThat(nonEmpty)
                 .as("non-empty answers of %d", compared)
                 .isGreaterThanOrEqualTo(minNonEmpty);

@@ -2,9 +2,11 @@ package dev.lorahub.djl.gguf;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.ModelFormatException;
+import dev.lorahub.djl.internal.WeightOps;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.llama.LlamaConfig;
 import dev.lorahub.djl.llama.LlamaLayout;
@@ -15,7 +17,9 @@ import dev.lorahub.io.AdapterFormatException;
 import dev.lorahub.io.gguf.GgufFile;
 import dev.lorahub.io.gguf.GgufTensor;
 import dev.lorahub.io.gguf.LlamaCppNames;
+import dev.lorahub.model.WeightDtype;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -57,8 +61,23 @@ public final class GgufLlama {
      *     truncated file; nothing stays allocated then
      */
     public static LlamaBaseModel load(Path file) throws IOException {
+        return load(file, WeightDtype.F32);
+    }
+
+    /**
+     * As {@link #load(Path)}, keeping the weight matrices in {@code dtype}: quantized blocks are
+     * dequantized to float32 one tensor at a time, then rounded to float16 for {@link
+     * WeightDtype#F16}.
+     *
+     * @param file a {@code .gguf} file
+     * @param dtype how to keep the weight matrices
+     * @return the model, to be closed
+     * @throws IOException if reading fails
+     * @throws ModelFormatException as {@link #load(Path)}, or for a value float16 cannot hold
+     */
+    public static LlamaBaseModel load(Path file, WeightDtype dtype) throws IOException {
         try {
-            return loadChecked(file);
+            return loadChecked(file, dtype);
         } catch (AdapterFormatException e) {
             // the reader's message already starts with the file: keep it once
             String problem = String.valueOf(e.getMessage());
@@ -70,7 +89,7 @@ public final class GgufLlama {
         }
     }
 
-    private static LlamaBaseModel loadChecked(Path file) throws IOException {
+    private static LlamaBaseModel loadChecked(Path file, WeightDtype dtype) throws IOException {
         GgufFile gguf = GgufFile.open(file);
         LlamaConfig config = config(gguf);
         SentencePieceBpe tokenizer = tokenizer(gguf, config);
@@ -105,7 +124,16 @@ public final class GgufLlama {
                     int cols = Math.toIntExact(e.getValue()[1]);
                     values = LlamaCppNames.toHfRows(values, rows, cols, config.headDim());
                 }
-                w.put(hfName, weights.create(values, new Shape(e.getValue())));
+                NDArray wide = weights.create(values, new Shape(e.getValue()));
+                if (dtype == WeightDtype.F16 && e.getValue().length >= 2) {
+                    WeightOps.requireHalfRange(
+                            FloatBuffer.wrap(values), values.length, 0, file, ggufName);
+                    try (wide) {
+                        w.put(hfName, wide.toType(DataType.FLOAT16, false));
+                    }
+                } else {
+                    w.put(hfName, wide);
+                }
             }
             return new LlamaBaseModel(new LlamaModel(config, w, weights), tokenizer, root);
         } catch (RuntimeException e) {

@@ -13,9 +13,11 @@ import dev.lorahub.io.FileFormatException;
 import dev.lorahub.io.FloatCodec;
 import dev.lorahub.io.TensorEntry;
 import dev.lorahub.io.TensorFile;
+import dev.lorahub.model.WeightDtype;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,8 +43,9 @@ import org.jspecify.annotations.Nullable;
  * pickles through the restricted unpickler of {@link dev.lorahub.io.PytorchReader}, which runs
  * nothing from the file). {@link #load} streams each tensor's bytes with positional reads through
  * a 16 MiB staging buffer straight into libtorch memory, converting F16, BF16 and F64 to float32
- * on the way (F16 and BF16 never become NDArrays of their own type: a BF16 NDArray aborts the JVM
- * in DJL 0.36). So loading costs the float32 weights once, plus the staging buffer: no Java copy,
+ * on the way (BF16 never becomes an NDArray of its own type: a BF16 NDArray aborts the JVM in DJL
+ * 0.36), or, for a model kept in {@link WeightDtype#F16}, into float16 (F16 bytes copied as they
+ * are, other types rounded). So loading costs the weights once, plus the staging buffer: no Java copy,
  * no second native copy, and no memory-mapped pages counted in the process's resident memory. The
  * one exception is a pickled tensor that is a strided view of its storage, or a big-endian pickle
  * ({@link TensorFile#contiguousOffset} empty): it is gathered into a Java array first. Not
@@ -82,6 +85,8 @@ public final class Checkpoint implements AutoCloseable {
      * holds {@link #STAGING_LOCK} for one tensor, so loads in several threads take turns per tensor.
      */
     private static final Object STAGING_LOCK = new Object();
+
+    private static final NDIndex ALL = new NDIndex(":");
 
     private static @Nullable ByteBuffer staging;
     private static @Nullable ByteBuffer rawStaging;
@@ -262,6 +267,23 @@ public final class Checkpoint implements AutoCloseable {
      * @throws ModelFormatException if it is missing or not a float type
      */
     public NDArray load(String name, NDManager manager) throws IOException {
+        return load(name, manager, DataType.FLOAT32);
+    }
+
+    /**
+     * @param name a tensor name
+     * @param manager the manager that will own the array
+     * @param type {@link DataType#FLOAT32}, or {@link DataType#FLOAT16} to keep the tensor in 16
+     *     bits: an F16 tensor is copied as is, others are rounded to the nearest float16
+     * @return an NDArray of the tensor's shape and {@code type}
+     * @throws IOException if reading fails
+     * @throws ModelFormatException if it is missing or not a float type, or, for float16, holds a
+     *     finite value beyond float16's range (naming the value and its position)
+     */
+    public NDArray load(String name, NDManager manager, DataType type) throws IOException {
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
+            throw new IllegalArgumentException("load as float32 or float16, not " + type);
+        }
         TensorFile r = reader(name);
         TensorEntry info = r.entry(name).orElseThrow();
         if (!info.dtype().isConvertibleToFloat32()) {
@@ -269,15 +291,21 @@ public final class Checkpoint implements AutoCloseable {
                     r.file(),
                     "tensor '" + name + "' is " + info.dtype() + ", expected a float type");
         }
-        NDArray out = manager.create(new Shape(info.shape()), DataType.FLOAT32);
+        NDArray out = manager.create(new Shape(info.shape()), type);
         try {
             if (info.numel() > 0) {
                 OptionalLong start = r.contiguousOffset(name);
                 if (start.isPresent()) {
                     fill(r, info, start.getAsLong(), out);
-                } else {
+                } else if (type == DataType.FLOAT32) {
                     // a strided view of a pickle's storage: gathered in Java, then copied once
                     out.set(r.readFloat32(name));
+                } else {
+                    float[] values = r.readFloat32(name);
+                    WeightOps.requireHalfRange(FloatBuffer.wrap(values), values.length, 0, r.file(), name);
+                    try (NDArray wide = manager.create(values, new Shape(info.shape()))) {
+                        out.set(ALL, wide);
+                    }
                 }
             }
             return out;
@@ -308,25 +336,50 @@ public final class Checkpoint implements AutoCloseable {
             throws IOException {
         NDManager m = out.getManager();
         int size = info.dtype().byteSize();
-        boolean direct = info.dtype() == DType.F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        boolean little = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        boolean half = out.getDataType() == DataType.FLOAT16;
+        // bytes that libtorch can take as they are: F32 into float32, F16 into float16
+        boolean direct = little && info.dtype() == (half ? DType.F16 : DType.F32);
         FileChannel ch = channel(r.file());
         try (NDArray flat = out.reshape(info.numel())) {
             long done = 0;
             while (done < info.numel()) {
                 // the raw bytes of an F64 chunk take twice the floats' room
                 int n = (int) Math.min(stagingBytes / Math.max(Float.BYTES, size), info.numel() - done);
-                ByteBuffer floats = staging().clear().limit(n * Float.BYTES);
+                NDArray chunk;
                 if (direct) {
-                    readFully(ch, floats, start + done * size, r.file());
+                    ByteBuffer bytes = staging().clear().limit(n * size);
+                    readFully(ch, bytes, start + done * size, r.file());
+                    chunk = m.create(bytes.position(0).slice(), new Shape(n), out.getDataType());
                 } else {
-                    ByteBuffer raw = rawStaging().clear().limit(n * size);
-                    readFully(ch, raw, start + done * size, r.file());
-                    raw.flip();
-                    FloatCodec.decode(
-                            raw, info.dtype(), floats.order(ByteOrder.nativeOrder()).asFloatBuffer(), n);
+                    ByteBuffer floats = staging().clear().limit(n * Float.BYTES);
+                    if (little && info.dtype() == DType.F32) {
+                        readFully(ch, floats, start + done * size, r.file());
+                    } else {
+                        ByteBuffer raw = rawStaging().clear().limit(n * size);
+                        readFully(ch, raw, start + done * size, r.file());
+                        raw.flip();
+                        FloatCodec.decode(
+                                raw,
+                                info.dtype(),
+                                floats.order(ByteOrder.nativeOrder()).asFloatBuffer(),
+                                n);
+                    }
+                    if (half) {
+                        WeightOps.requireHalfRange(
+                                floats.duplicate()
+                                        .position(0)
+                                        .order(ByteOrder.nativeOrder())
+                                        .asFloatBuffer(),
+                                n,
+                                done,
+                                r.file(),
+                                info.name());
+                    }
+                    // libtorch's copy into a float16 array rounds to nearest, ties to even
+                    chunk = m.create(floats.position(0).slice(), new Shape(n), DataType.FLOAT32);
                 }
-                try (NDArray chunk =
-                        m.create(floats.position(0).slice(), new Shape(n), DataType.FLOAT32)) {
+                try (chunk) {
                     flat.set(new NDIndex("{}:{}", done, done + n), chunk);
                 }
                 done += n;
@@ -393,6 +446,24 @@ public final class Checkpoint implements AutoCloseable {
      * @throws ModelFormatException if it is missing, of another shape or not a float type
      */
     public NDArray load(String name, long[] expected, NDManager manager) throws IOException {
+        return load(name, expected, manager, WeightDtype.F32);
+    }
+
+    /**
+     * Loads a weight for a model kept in {@code dtype}: matrices (rank 2 and more: linear weights,
+     * embeddings) in that type, vectors (norms, biases) always in float32.
+     *
+     * @param name a tensor name
+     * @param expected the shape the model needs
+     * @param manager the manager that will own the array
+     * @param dtype how the model keeps its weight matrices
+     * @return an NDArray of that shape
+     * @throws IOException if reading fails
+     * @throws ModelFormatException if it is missing, of another shape or not a float type, or
+     *     beyond float16's range for {@link WeightDtype#F16}
+     */
+    public NDArray load(String name, long[] expected, NDManager manager, WeightDtype dtype)
+            throws IOException {
         long[] actual = shape(name);
         if (!Arrays.equals(actual, expected)) {
             throw new ModelFormatException(
@@ -404,7 +475,8 @@ public final class Checkpoint implements AutoCloseable {
                             + ", expected "
                             + Arrays.toString(expected));
         }
-        return load(name, manager);
+        boolean half = dtype == WeightDtype.F16 && expected.length >= 2;
+        return load(name, manager, half ? DataType.FLOAT16 : DataType.FLOAT32);
     }
 
     private TensorFile reader(String name) {

@@ -4,14 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Embedding;
-import ai.djl.nn.core.Linear;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.djl.internal.CrossEntropy;
+import dev.lorahub.djl.internal.LayerScope;
 import dev.lorahub.djl.internal.RmsNorm;
 import dev.lorahub.djl.internal.Scalars;
+import dev.lorahub.djl.internal.WeightOps;
 import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.SideBranch;
 import dev.lorahub.djl.train.TrainableModel;
@@ -335,7 +334,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
      */
     public NDArray lmHead(NDArray hidden, Map<String, ? extends SideBranch> lora) {
         return config.tieWordEmbeddings()
-                ? Linear.linear(hidden, weights.get("model.embed_tokens.weight")).singletonOrThrow()
+                ? WeightOps.linear(hidden, weights.get("model.embed_tokens.weight"), null)
                 : linear(hidden, "lm_head", lora);
     }
 
@@ -361,27 +360,39 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
         int t = (int) inputIds.getShape().get(1);
         int past = cache == null ? 0 : cache.length();
         NDArray ids = inputIds.toType(DataType.INT64, false);
-        NDArray x =
-                Embedding.embedding(
-                                ids, weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
-                        .singletonOrThrow();
+        NDArray x = WeightOps.embedding(ids, weights.get("model.embed_tokens.weight"));
         NDArray mask =
                 AttentionMask.additive(m, attentionMask, (int) b, t, past, config.slidingWindow());
         NDArray[] cosSin = rotary.cosSin(m, positionIds, t, past);
         for (int i = 0; i < config.numLayers(); i++) {
-            String p = "model.layers." + i + ".";
-            NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
-            x = x.add(attention(h, i, mask, cosSin, cache, lora));
-            h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
-            NDArray gate = linear(h, p + "mlp.gate_proj", lora);
-            NDArray up = linear(h, p + "mlp.up_proj", lora);
-            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
-            x = x.add(linear(act, p + "mlp.down_proj", lora));
+            int layer = i;
+            x = LayerScope.run(x, in -> block(in, layer, mask, cosSin, cache, lora));
         }
         if (cache != null) {
             cache.advance(t);
         }
         return rmsNorm(x, weights.get("model.norm.weight"));
+    }
+
+    /** One decoder layer; KV-cache entries it makes are kept out of its {@link LayerScope}. */
+    private NDArray block(
+            NDArray x,
+            int i,
+            NDArray mask,
+            NDArray[] cosSin,
+            @Nullable KvCache cache,
+            Map<String, ? extends SideBranch> lora) {
+        String p = "model.layers." + i + ".";
+        NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
+        x = x.add(attention(h, i, mask, cosSin, cache, lora));
+        if (cache != null) {
+            LayerScope.keep(h.getManager(), cache.keys(i), cache.values(i));
+        }
+        h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
+        NDArray gate = linear(h, p + "mlp.gate_proj", lora);
+        NDArray up = linear(h, p + "mlp.up_proj", lora);
+        NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
+        return x.add(linear(act, p + "mlp.down_proj", lora));
     }
 
     private NDArray attention(
@@ -428,8 +439,7 @@ public final class LlamaModel implements TrainableModel, AutoCloseable {
     private NDArray linear(NDArray x, String module, Map<String, ? extends SideBranch> lora) {
         NDArray bias = weights.get(module + ".bias");
         NDArray w = weights.get(module + ".weight");
-        NDArray y =
-                (bias == null ? Linear.linear(x, w) : Linear.linear(x, w, bias)).singletonOrThrow();
+        NDArray y = WeightOps.linear(x, w, bias);
         SideBranch l = lora.get(module);
         return l == null ? y : y.add(l.branch(x));
     }

@@ -1,12 +1,12 @@
 package dev.lorahub.djl.t5;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
+import dev.lorahub.djl.internal.LayerScope;
 import dev.lorahub.djl.internal.RmsNorm;
 import dev.lorahub.djl.internal.Scalars;
+import dev.lorahub.djl.internal.WeightOps;
 import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.SideBranch;
 import java.util.Map;
@@ -133,19 +133,24 @@ public final class T5Forward {
         NDArray bias =
                 positionBias(inputIds.getManager(), "encoder", 0, len, len, true).add(maskBias);
         for (int i = 0; i < config.numLayers(); i++) {
-            String block = "encoder.block." + i + ".layer.";
-            String attn = block + "0.SelfAttention";
-            NDArray n = rmsNorm(x, block + "0.layer_norm.weight");
-            NDArray a =
-                    attend(
-                            project(n, attn + ".q"),
-                            project(n, attn + ".k"),
-                            project(n, attn + ".v"),
-                            bias);
-            x = x.add(linear(a, attn + ".o"));
-            x = x.add(feedForward(rmsNorm(x, block + "1.layer_norm.weight"), block + "1"));
+            int layer = i;
+            x = LayerScope.run(x, in -> encoderBlock(in, layer, bias));
         }
         return rmsNorm(x, "encoder.final_layer_norm.weight");
+    }
+
+    private NDArray encoderBlock(NDArray x, int i, NDArray bias) {
+        String block = "encoder.block." + i + ".layer.";
+        String attn = block + "0.SelfAttention";
+        NDArray n = rmsNorm(x, block + "0.layer_norm.weight");
+        NDArray a =
+                attend(
+                        project(n, attn + ".q"),
+                        project(n, attn + ".k"),
+                        project(n, attn + ".v"),
+                        bias);
+        x = x.add(linear(a, attn + ".o"));
+        return x.add(feedForward(rmsNorm(x, block + "1.layer_norm.weight"), block + "1"));
     }
 
     /**
@@ -168,39 +173,10 @@ public final class T5Forward {
         if (len > 1) {
             selfBias = selfBias.add(causalMask(m, offset, len));
         }
+        NDArray bias = selfBias;
         for (int i = 0; i < config.numDecoderLayers(); i++) {
-            String block = "decoder.block." + i + ".layer.";
-            String self = block + "0.SelfAttention";
-            NDArray n = rmsNorm(x, block + "0.layer_norm.weight");
-            NDArray k = project(n, self + ".k");
-            NDArray v = project(n, self + ".v");
-            if (cache != null) {
-                if (cache.selfKeys[i] != null) {
-                    k = cache.selfKeys[i].concat(k, 2);
-                    v = cache.selfValues[i].concat(v, 2);
-                }
-                cache.selfKeys[i] = k;
-                cache.selfValues[i] = v;
-            }
-            x = x.add(linear(attend(project(n, self + ".q"), k, v, selfBias), self + ".o"));
-
-            String cross = block + "1.EncDecAttention";
-            n = rmsNorm(x, block + "1.layer_norm.weight");
-            NDArray ck;
-            NDArray cv;
-            if (cache != null && cache.crossKeys[i] != null) {
-                ck = cache.crossKeys[i];
-                cv = cache.crossValues[i];
-            } else {
-                ck = project(encoded, cross + ".k");
-                cv = project(encoded, cross + ".v");
-                if (cache != null) {
-                    cache.crossKeys[i] = ck;
-                    cache.crossValues[i] = cv;
-                }
-            }
-            x = x.add(linear(attend(project(n, cross + ".q"), ck, cv, maskBias), cross + ".o"));
-            x = x.add(feedForward(rmsNorm(x, block + "2.layer_norm.weight"), block + "2"));
+            int layer = i;
+            x = LayerScope.run(x, in -> decoderBlock(in, layer, encoded, maskBias, bias, cache));
         }
         if (cache != null) {
             cache.length = offset + len;
@@ -210,6 +186,56 @@ public final class T5Forward {
             x = x.mul(Scalars.of(x, (float) Math.pow(config.dModel(), -0.5)));
         }
         return matmulT(x, weights.get(weights.lmHeadName()));
+    }
+
+    /** One decoder block; cache entries it makes are kept out of its {@link LayerScope}. */
+    private NDArray decoderBlock(
+            NDArray x,
+            int i,
+            NDArray encoded,
+            NDArray maskBias,
+            NDArray selfBias,
+            @Nullable T5DecoderCache cache) {
+        String block = "decoder.block." + i + ".layer.";
+        String self = block + "0.SelfAttention";
+        NDArray n = rmsNorm(x, block + "0.layer_norm.weight");
+        NDArray k = project(n, self + ".k");
+        NDArray v = project(n, self + ".v");
+        if (cache != null) {
+            if (cache.selfKeys[i] != null) {
+                k = cache.selfKeys[i].concat(k, 2);
+                v = cache.selfValues[i].concat(v, 2);
+            }
+            cache.selfKeys[i] = k;
+            cache.selfValues[i] = v;
+        }
+        x = x.add(linear(attend(project(n, self + ".q"), k, v, selfBias), self + ".o"));
+
+        String cross = block + "1.EncDecAttention";
+        n = rmsNorm(x, block + "1.layer_norm.weight");
+        NDArray ck;
+        NDArray cv;
+        if (cache != null && cache.crossKeys[i] != null) {
+            ck = cache.crossKeys[i];
+            cv = cache.crossValues[i];
+        } else {
+            ck = project(encoded, cross + ".k");
+            cv = project(encoded, cross + ".v");
+            if (cache != null) {
+                cache.crossKeys[i] = ck;
+                cache.crossValues[i] = cv;
+            }
+        }
+        x = x.add(linear(attend(project(n, cross + ".q"), ck, cv, maskBias), cross + ".o"));
+        if (cache != null) {
+            LayerScope.keep(
+                    n.getManager(),
+                    cache.selfKeys[i],
+                    cache.selfValues[i],
+                    cache.crossKeys[i],
+                    cache.crossValues[i]);
+        }
+        return x.add(feedForward(rmsNorm(x, block + "2.layer_norm.weight"), block + "2"));
     }
 
     /** {@code softmax(Q K^T + bias) V} over heads, merged back to {@code [batch, len, inner]}. */
@@ -261,9 +287,7 @@ public final class T5Forward {
     }
 
     private NDArray embed(NDArray ids) {
-        return ids.getNDArrayInternal()
-                .embedding(ids, weights.get("shared.weight"), SparseFormat.DENSE)
-                .singletonOrThrow();
+        return WeightOps.embedding(ids, weights.get("shared.weight"));
     }
 
     /** {@code x W^T} plus {@code s * (x A^T) B^T} when the module has LoRA factors. */
@@ -274,8 +298,7 @@ public final class T5Forward {
     }
 
     private static NDArray matmulT(NDArray x, NDArray w) {
-        NDList out = x.getNDArrayInternal().linear(x, w, null);
-        return out.singletonOrThrow();
+        return WeightOps.linear(x, w, null);
     }
 
     /** The relative position bias {@code [1, heads, queries, keys]} of a stack's block 0. */
@@ -293,7 +316,7 @@ public final class T5Forward {
         NDArray table =
                 weights.get(
                         stack + ".block.0.layer.0.SelfAttention.relative_attention_bias.weight");
-        NDArray bias = ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).get(0);
+        NDArray bias = WeightOps.embedding(ids, table);
         return bias.transpose(2, 0, 1).expandDims(0);
     }
 

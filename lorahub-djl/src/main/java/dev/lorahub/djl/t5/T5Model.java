@@ -16,6 +16,7 @@ import dev.lorahub.djl.train.LoraPair;
 import dev.lorahub.djl.train.WeightGradients;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
+import dev.lorahub.model.WeightDtype;
 import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
@@ -120,12 +121,25 @@ public final class T5Model implements DifferentiableModel {
      *     model (unknown {@code model_type}, missing tensor, shape mismatch)
      */
     public static T5Model load(Path dir) throws IOException {
+        return load(dir, WeightDtype.F32);
+    }
+
+    /**
+     * As {@link #load(Path)}, keeping the weight matrices in {@code dtype} (norms stay float32).
+     *
+     * @param dir the model folder
+     * @param dtype how to keep the weight matrices
+     * @return the model, to be closed
+     * @throws IOException if a file cannot be read
+     * @throws ModelFormatException as {@link #load(Path)}, or for a value float16 cannot hold
+     */
+    public static T5Model load(Path dir, WeightDtype dtype) throws IOException {
         T5Config config = T5Config.read(dir.resolve("config.json"));
         DjlRuntime.start();
         NDManager manager = NDManager.newBaseManager();
         T5Tokenizer tokenizer = null;
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            T5Weights weights = T5Weights.load(config, checkpoint, manager);
+            T5Weights weights = T5Weights.load(config, checkpoint, manager, dtype);
             Path tokenizerJson = dir.resolve("tokenizer.json");
             if (Files.isRegularFile(tokenizerJson)) {
                 tokenizer = T5Tokenizer.load(tokenizerJson, config.eosTokenId());

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.Checkpoint;
+import dev.lorahub.model.WeightDtype;
 import dev.lorahub.spi.LinearShape;
 import java.io.IOException;
 import java.util.Arrays;
@@ -64,21 +65,24 @@ public final class T5Weights {
     }
 
     /**
-     * Loads every tensor the config needs from a Hugging Face checkpoint as float32.
+     * Loads every tensor the config needs from a Hugging Face checkpoint, the matrices in {@code
+     * dtype}, vectors in float32.
      *
      * @param config the model's config
      * @param checkpoint the open checkpoint (single file or shards; F32, F16, BF16)
      * @param manager the manager that will own the arrays
+     * @param dtype how to keep the weight matrices
      * @return the weights
      * @throws IOException if a file cannot be read
      * @throws ModelFormatException naming the file and tensor when one is missing, misshaped or not
-     *     a float type
+     *     a float type, or holds a value float16 cannot hold
      */
-    public static T5Weights load(T5Config config, Checkpoint checkpoint, NDManager manager)
+    public static T5Weights load(
+            T5Config config, Checkpoint checkpoint, NDManager manager, WeightDtype dtype)
             throws IOException {
         Map<String, NDArray> loaded = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
-            loaded.put(e.getKey(), checkpoint.load(e.getKey(), e.getValue(), manager));
+            loaded.put(e.getKey(), checkpoint.load(e.getKey(), e.getValue(), manager, dtype));
         }
         return of(config, loaded);
     }

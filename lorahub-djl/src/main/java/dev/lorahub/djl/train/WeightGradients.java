@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 
 import dev.lorahub.spi.LossGradient;
@@ -72,7 +73,8 @@ public final class WeightGradients {
             for (String path : paths) {
                 NDArray g = weights.get(path).getGradient();
                 g.attach(call);
-                out.put(path, g.toFloatArray());
+                // a float16 weight (WeightDtype.F16) has a float16 gradient
+                out.put(path, g.toType(DataType.FLOAT32, false).toFloatArray());
                 g.set(ALL, 0f);
             }
             return new LossGradient(value, out);
