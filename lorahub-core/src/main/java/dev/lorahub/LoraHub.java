@@ -60,10 +60,21 @@ public final class LoraHub {
 
     private LoraHub() {}
 
+    /** The first module that names its base model, else module 0. */
+    static LoraModule namedBase(List<LoraModule> modules) {
+        for (LoraModule m : modules) {
+            if (!m.config().baseModelNameOrPath().isEmpty()) {
+                return m;
+            }
+        }
+        return modules.get(0);
+    }
+
     /**
      * Starts a composition of in-memory modules.
      *
-     * @param modules at least one; distinct names; the same {@code base_model_name_or_path}
+     * @param modules at least one; distinct names; the same {@code base_model_name_or_path}, where
+     *     they name one (a llama.cpp {@code .gguf} adapter names none and composes with any)
      * @return the step that takes the examples
      * @throws IllegalArgumentException if the list is empty or names repeat
      * @throws IncompatibleModulesException if the modules name different base models
@@ -73,7 +84,6 @@ public final class LoraHub {
             throw new IllegalArgumentException("no LoRA modules to compose: give at least one");
         }
         Map<String, Integer> seen = new HashMap<>();
-        LoraModule first = modules.get(0);
         for (int i = 0; i < modules.size(); i++) {
             LoraModule m = modules.get(i);
             Integer before = seen.put(m.name(), i);
@@ -88,16 +98,17 @@ public final class LoraHub {
                                 + "'; weights are reported by name, so names must be distinct");
             }
             String base = m.config().baseModelNameOrPath();
-            if (!base.equals(first.config().baseModelNameOrPath())) {
+            String known = namedBase(modules).config().baseModelNameOrPath();
+            if (!base.isEmpty() && !base.equals(known)) {
                 throw new IncompatibleModulesException(
                         "module '"
                                 + m.name()
                                 + "' is for base model '"
                                 + base
                                 + "' but module '"
-                                + first.name()
+                                + namedBase(modules).name()
                                 + "' is for '"
-                                + first.config().baseModelNameOrPath()
+                                + known
                                 + "'");
             }
         }
@@ -119,10 +130,11 @@ public final class LoraHub {
     }
 
     /**
-     * Loads PEFT adapter folders and starts a composition of them.
+     * Loads adapters and starts a composition of them.
      *
-     * @param adapterDirs folders with {@code adapter_config.json} and {@code
-     *     adapter_model.safetensors}
+     * @param adapterDirs PEFT folders ({@code adapter_config.json} and {@code
+     *     adapter_model.safetensors} or {@code .bin}), or llama.cpp {@code .gguf} adapter files that
+     *     give their head size or adapt neither q_proj nor k_proj ({@link LoraModule#load(Path)})
      * @return the step that takes the examples
      * @throws IOException if a folder cannot be read
      */
@@ -130,6 +142,25 @@ public final class LoraHub {
         List<LoraModule> modules = new ArrayList<>();
         for (Path dir : adapterDirs) {
             modules.add(LoraModule.load(dir));
+        }
+        return compose(modules);
+    }
+
+    /**
+     * Loads adapters for a known base model and starts a composition of them; a llama.cpp {@code
+     * .gguf} adapter takes the base model's head size for its q/k rows ({@link
+     * LoraModule#load(Path, Path)}). The base model is only read for that: run on it with {@code
+     * .on(model)} as usual.
+     *
+     * @param adapters PEFT folders or llama.cpp {@code .gguf} adapter files
+     * @param baseModel the base model folder or {@code .gguf} file the adapters are for
+     * @return the step that takes the examples
+     * @throws IOException if a file cannot be read
+     */
+    public static ComposeStep load(List<Path> adapters, Path baseModel) throws IOException {
+        List<LoraModule> modules = new ArrayList<>();
+        for (Path adapter : adapters) {
+            modules.add(LoraModule.load(adapter, baseModel));
         }
         return compose(modules);
     }

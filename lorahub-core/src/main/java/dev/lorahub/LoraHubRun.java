@@ -160,13 +160,19 @@ final class LoraHubRun {
     }
 
     /**
-     * Module 0's {@code base_model_name_or_path}: an existing path, else a hub id looked up in the
+     * The {@code base_model_name_or_path} of module 0 (of the first module that names one): an
+     * existing path, else a hub id looked up in the
      * Hugging Face cache at the step's revision, else the revision PEFT recorded in the adapter
      * config ({@code "revision"}), else main.
      */
     private BaseModel openBaseModel() {
-        AdapterConfig config = pool.get(0).config();
+        AdapterConfig config = LoraHub.namedBase(pool).config();
         String name = config.baseModelNameOrPath();
+        if (name.isEmpty()) {
+            throw new IllegalStateException(
+                    "no module names its base model (base_model_name_or_path; a llama.cpp .gguf"
+                            + " adapter records none): run on a model with .on(model)");
+        }
         HfCache cache = settings.hfCache() != null ? settings.hfCache() : HfCache.fromEnvironment();
         String revision = settings.revision() != null ? settings.revision() : recordedRevision(config);
         try {
@@ -560,7 +566,7 @@ final class LoraHubRun {
                 settings.selection().describe(),
                 model != null && settings.model() != null
                         ? model.modelType()
-                        : pool.get(0).config().baseModelNameOrPath(),
+                        : LoraHub.namedBase(pool).config().baseModelNameOrPath(),
                 examples.size(),
                 strategyName(settings.composer()),
                 optimizerName,

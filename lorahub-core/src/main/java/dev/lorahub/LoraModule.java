@@ -190,7 +190,7 @@ public final class LoraModule {
      * anything from it); see {@link PeftAdapters} for what is accepted and refused. A llama.cpp
      * LoRA adapter file ({@code .gguf}, {@code general.type = adapter}) is read too, when it gives
      * its head size or adapts neither q_proj nor k_proj (see {@link LlamaCppAdapters}; otherwise
-     * use {@link LlamaCppAdapters#read(Path, int)}).
+     * give the base model, {@link #load(Path, Path)}, or its head size, {@link #load(Path, int)}).
      *
      * @param dir folder with adapter_config.json and adapter_model.safetensors (or .bin), or a
      *     {@code .gguf} adapter file
@@ -204,8 +204,53 @@ public final class LoraModule {
      * @throws IOException if the files cannot be read
      */
     public static LoraModule load(Path dir) throws IOException {
-        PeftAdapters.Contents c =
-                LlamaCppAdapters.isAdapter(dir) ? LlamaCppAdapters.read(dir) : PeftAdapters.read(dir);
+        return of(
+                dir,
+                LlamaCppAdapters.isAdapter(dir) ? LlamaCppAdapters.read(dir) : PeftAdapters.read(dir));
+    }
+
+    /**
+     * Loads an adapter for a known base model: a PEFT folder as {@link #load(Path)} does; a
+     * llama.cpp {@code .gguf} adapter with the base model's head size for its q_proj/k_proj rows
+     * ({@link LlamaCppAdapters#headDimOf}: {@code config.json} or the GGUF model's metadata).
+     *
+     * @param adapter a PEFT adapter folder or a {@code .gguf} adapter file
+     * @param baseModel the base model the adapter is for: a Hugging Face folder or a {@code .gguf}
+     *     model (read only when {@code adapter} is a {@code .gguf} file)
+     * @return the module, named as by {@link #load(Path)}
+     * @throws AdapterFormatException as {@link #load(Path)}, and when a {@code .gguf} adapter adapts
+     *     q_proj/k_proj and the base model gives no head size, or another than the file's
+     * @throws IOException if a file cannot be read
+     */
+    public static LoraModule load(Path adapter, Path baseModel) throws IOException {
+        if (!LlamaCppAdapters.isAdapter(adapter)) {
+            return of(adapter, PeftAdapters.read(adapter));
+        }
+        return of(adapter, LlamaCppAdapters.read(adapter, baseModel));
+    }
+
+    /**
+     * Loads an adapter whose base model's head size is known: a PEFT folder as {@link
+     * #load(Path)} does (the head size is not needed); a llama.cpp {@code .gguf} adapter with its
+     * q_proj/k_proj {@code lora_b} rows taken back from llama.cpp's order within heads of {@code
+     * headDim} rows.
+     *
+     * @param adapter a PEFT adapter folder or a {@code .gguf} adapter file
+     * @param headDim the base model's head size ({@code head_dim}, else {@code hidden_size /
+     *     num_attention_heads}), even and at least 2
+     * @return the module, named as by {@link #load(Path)}
+     * @throws AdapterFormatException as {@link #load(Path)}, and when the file gives another head
+     *     size or a q/k layer's rows are not whole heads
+     * @throws IOException if a file cannot be read
+     */
+    public static LoraModule load(Path adapter, int headDim) throws IOException {
+        if (!LlamaCppAdapters.isAdapter(adapter)) {
+            return of(adapter, PeftAdapters.read(adapter));
+        }
+        return of(adapter, LlamaCppAdapters.read(adapter, headDim));
+    }
+
+    private static LoraModule of(Path dir, PeftAdapters.Contents c) {
         Path abs = dir.toAbsolutePath().normalize();
         String name = nameOf(abs);
         if (Files.isRegularFile(abs) && name.endsWith(".gguf")) {

@@ -56,6 +56,34 @@ class LoraHubValidationTest {
                 .hasMessageContaining("'toy'");
     }
 
+    /**
+     * A llama.cpp adapter names no base model (base_model_name_or_path empty): it composes with
+     * modules that name one; the base is then the named one, and with none named a run without a
+     * model is refused saying so.
+     */
+    @Test
+    void a_module_naming_no_base_model_composes_with_any() {
+        LoraModule first = MODULES.get(0);
+        LoraModule unnamed =
+                new LoraModule(
+                        "gguf",
+                        first.config().toBuilder().baseModelNameOrPath(null).build(),
+                        List.copyOf(first.layers().values()));
+        assertThat(LoraHub.compose(unnamed, MODULES.get(1)).modules()).hasSize(2);
+        LoraModule other = ToyTasks.modules(MODEL.config(), "other-base", 1, 2, 9L).get(0);
+        LoraModule renamed =
+                new LoraModule("odd", other.config(), List.copyOf(other.layers().values()));
+        assertThatThrownBy(() -> LoraHub.compose(unnamed, MODULES.get(1), renamed))
+                .isInstanceOf(IncompatibleModulesException.class)
+                .hasMessage(
+                        "module 'odd' is for base model 'other-base' but module 'toy-1' is for"
+                                + " 'toy'");
+        assertThatThrownBy(() -> LoraHub.compose(unnamed).fewShot(EXAMPLES).run())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no module names its base model")
+                .hasMessageContaining(".on(model)");
+    }
+
     @Test
     void rejects_repeated_names() {
         assertThatThrownBy(() -> LoraHub.compose(MODULES.get(0), MODULES.get(0)))

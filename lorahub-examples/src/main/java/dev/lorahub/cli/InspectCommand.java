@@ -9,10 +9,14 @@ import dev.lorahub.io.PeftAdapters;
 import dev.lorahub.io.TensorEntry;
 import dev.lorahub.io.TensorFile;
 import dev.lorahub.io.WeightsFormat;
+import dev.lorahub.io.gguf.GgufFile;
+import dev.lorahub.io.gguf.GgufTensor;
+import dev.lorahub.io.gguf.LlamaCppAdapters;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,14 +30,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code lorahub inspect DIR [--json]}: what a PEFT LoRA adapter folder holds. */
+/**
+ * {@code lorahub inspect DIR [--json]}: what a PEFT LoRA adapter folder, or a llama.cpp {@code
+ * .gguf} LoRA adapter, holds.
+ */
 @Command(
         name = "inspect",
         mixinStandardHelpOptions = true,
         description = {
-            "Show a PEFT LoRA adapter folder: base model, rank, alpha, scaling, targets, tensors,"
-                    + " dtypes, parameters, the weights file's format (safetensors or PyTorch"
-                    + " pickle) and its SHA-256.",
+            "Show a PEFT LoRA adapter folder or llama.cpp .gguf adapter: base model, rank,"
+                    + " alpha, scaling, targets, tensors, dtypes, parameters, the weights file's"
+                    + " format (safetensors, PyTorch pickle or GGUF) and its SHA-256.",
         })
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -42,8 +49,8 @@ final class InspectCommand implements Callable<Integer> {
             paramLabel = "DIR",
             description =
                     "Adapter folder (adapter_config.json + adapter_model.safetensors, or a"
-                            + " pickled adapter_model.bin), or a Hugging Face id (org/name or"
-                            + " org/name@REV) in the cache.")
+                            + " pickled adapter_model.bin), a llama.cpp .gguf adapter file, or a"
+                            + " Hugging Face id (org/name or org/name@REV) in the cache.")
     Path dir = Path.of(".");
 
     @Mixin HubOptions hub = new HubOptions();
@@ -83,19 +90,24 @@ final class InspectCommand implements Callable<Integer> {
             LoraModule module,
             Path weightsFile,
             WeightsFormat format,
-            List<TensorEntry> tensors,
+            List<Tensor> tensors,
             String sha256,
             long fileBytes) {
 
-        /** Loads the folder and reads the weights file's header and hash. */
+        /** Loads the folder (or .gguf adapter) and reads the weights file's header and hash. */
         static Report of(Path dir) throws IOException {
             Path abs = dir.toAbsolutePath().normalize();
+            if (LlamaCppAdapters.isAdapter(abs)) {
+                return ofGguf(abs);
+            }
             LoraModule module = LoraModule.load(abs);
             Path weights = PeftAdapters.weightsFile(abs);
-            List<TensorEntry> tensors;
+            List<Tensor> tensors = new ArrayList<>();
             WeightsFormat format;
             try (TensorFile reader = TensorFile.open(weights)) {
-                tensors = reader.entries();
+                for (TensorEntry e : reader.entries()) {
+                    tensors.add(new Tensor(e.name(), e.dtype().name(), e.numel()));
+                }
                 format = reader.format();
             }
             // a loaded module always has its weights file to hash
@@ -104,11 +116,37 @@ final class InspectCommand implements Callable<Integer> {
         }
 
         /**
+         * A llama.cpp adapter: its q/k rows are left in the file's order (no head size is needed
+         * to show ranks, shapes and alpha; the deltas are not shown).
+         */
+        private static Report ofGguf(Path file) throws IOException {
+            PeftAdapters.Contents c = LlamaCppAdapters.readRowsAsStored(file);
+            String name = file.getFileName().toString();
+            LoraModule module =
+                    new LoraModule(
+                            name.substring(0, name.length() - ".gguf".length()),
+                            c.config(),
+                            c.layers());
+            List<Tensor> tensors = new ArrayList<>();
+            for (GgufTensor t : GgufFile.open(file).tensors().values()) {
+                tensors.add(new Tensor(t.name(), t.type().name(), t.numel()));
+            }
+            return new Report(
+                    file,
+                    module,
+                    file,
+                    c.format(),
+                    tensors,
+                    c.weightsHash().sha256(),
+                    Files.size(file));
+        }
+
+        /**
          * @return tensor counts by dtype name, sorted by name
          */
         Map<String, Integer> dtypes() {
             Map<String, Integer> counts = new TreeMap<>();
-            tensors.forEach(t -> counts.merge(t.dtype().name(), 1, Integer::sum));
+            tensors.forEach(t -> counts.merge(t.type(), 1, Integer::sum));
             return counts;
         }
 
@@ -116,7 +154,7 @@ final class InspectCommand implements Callable<Integer> {
          * @return the number of elements over all tensors of the file
          */
         long parameters() {
-            return tensors.stream().mapToLong(TensorEntry::numel).sum();
+            return tensors.stream().mapToLong(Tensor::numel).sum();
         }
 
         /**
@@ -236,6 +274,15 @@ final class InspectCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-11s %s%n", key + ":", value);
         }
     }
+
+    /**
+     * One tensor of the weights file.
+     *
+     * @param name its name
+     * @param type its stored type (safetensors dtype or ggml type name)
+     * @param numel its element count
+     */
+    record Tensor(String name, String type, long numel) {}
 
     /**
      * @return v without a trailing ".0" when it is an integer

@@ -12,6 +12,7 @@ import dev.lorahub.ModuleSelection;
 import dev.lorahub.Recipe;
 import dev.lorahub.TracePoint;
 import dev.lorahub.io.PeftAdapters;
+import dev.lorahub.io.gguf.LlamaCppAdapters;
 import dev.lorahub.model.BaseModel;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,7 +35,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lorahub learn}: LoraHub learning from the command line. Loads PEFT adapters, learns their
+ * {@code lorahub learn}: LoraHub learning from the command line. Loads PEFT adapters (or llama.cpp
+ * {@code .gguf} adapters), learns their
  * weights on a few examples, and writes into {@code --out} the merged adapter (PEFT folder), {@code
  * weights.json}, {@code trace.csv} and {@code provenance.json}. Works with any {@link
  * dev.lorahub.spi.ModelBackend} on the class path.
@@ -75,9 +77,9 @@ public final class LearnCommand implements Callable<Integer> {
             arity = "1..*",
             paramLabel = "DIR",
             description =
-                    "PEFT adapter folders, folders whose sub-folders are adapters (taken in"
-                            + " name order), or Hugging Face ids (org/name or org/name@REV) in the"
-                            + " cache.")
+                    "PEFT adapter folders, llama.cpp .gguf adapter files, folders holding"
+                            + " adapters (sub-folders and .gguf adapters, taken in name order), or"
+                            + " Hugging Face ids (org/name or org/name@REV) in the cache.")
     List<Path> modules = new ArrayList<>();
 
     @Option(
@@ -196,8 +198,9 @@ public final class LearnCommand implements Callable<Integer> {
             names = "--head-dim",
             paramLabel = "D",
             description =
-                    "With --format gguf: the base model's head size (default: from --model or the"
-                            + " adapters' local base model).")
+                    "The base model's head size, for the q/k row order of .gguf adapters read"
+                            + " and written (default: from --model, else the adapters' base model"
+                            + " when found locally).")
     @Nullable Integer headDim;
 
     @Spec CommandSpec spec;
@@ -214,12 +217,10 @@ public final class LearnCommand implements Callable<Integer> {
         }
         List<Path> folders = adapterFolders(given);
         requireOutIsNoInput(folders);
-        List<LoraModule> pool = new ArrayList<>();
-        for (Path dir : folders) {
-            pool.add(LoraModule.load(dir));
-        }
+        Path located = model == null ? null : hub.locate(model, revision);
+        List<LoraModule> pool = AdapterInputs.load(folders, headDim, located, hub, revision);
         int ggufHeadDim =
-                format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, model, pool) : 0;
+                format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, located, pool) : 0;
         Recipe chosen = Recipe.parse(recipe);
         LearnStep step =
                 LoraHub.compose(pool)
@@ -262,7 +263,7 @@ public final class LearnCommand implements Callable<Integer> {
         LoraHubResult result;
         try {
             if (model != null) {
-                try (BaseModel base = ModelOptions.load(hub.locate(model, revision), dtype.dtype)) {
+                try (BaseModel base = ModelOptions.load(located, dtype.dtype)) {
                     // examples the model rejects are reported against the file, before the run
                     ExamplesFile.encode(base, templateOption.resolve(base).apply(list), examples)
                             .close();
@@ -408,30 +409,39 @@ public final class LearnCommand implements Callable<Integer> {
     static List<Path> adapterFolders(List<Path> dirs) throws IOException {
         List<Path> out = new ArrayList<>();
         for (Path dir : dirs) {
-            if (Files.isRegularFile(dir.resolve(PeftAdapters.CONFIG_FILE))) {
+            if (isAdapter(dir)) {
                 out.add(dir);
                 continue;
             }
             if (!Files.isDirectory(dir)) {
-                throw new IllegalArgumentException(dir + ": no such adapter folder");
+                throw new IllegalArgumentException(dir + ": no such adapter folder or .gguf file");
             }
-            List<Path> children;
+            List<Path> children = new ArrayList<>();
             try (Stream<Path> s = Files.list(dir)) {
-                children =
-                        s.filter(p -> Files.isRegularFile(p.resolve(PeftAdapters.CONFIG_FILE)))
-                                .sorted()
-                                .toList();
+                for (Path p : s.sorted().toList()) {
+                    if (isAdapter(p)) {
+                        children.add(p);
+                    }
+                }
             }
             if (children.isEmpty()) {
                 throw new IllegalArgumentException(
                         dir
                                 + ": neither an adapter folder (no "
                                 + PeftAdapters.CONFIG_FILE
-                                + ") nor a folder of adapter folders");
+                                + ") nor a folder of adapter folders or llama.cpp .gguf adapters");
             }
             out.addAll(children);
         }
         return out;
+    }
+
+    /** A PEFT folder, or a llama.cpp adapter file ({@code general.type = adapter}). */
+    private static boolean isAdapter(Path p) throws IOException {
+        return Files.isRegularFile(p.resolve(PeftAdapters.CONFIG_FILE))
+                || (p.getFileName() != null
+                        && p.getFileName().toString().endsWith(".gguf")
+                        && LlamaCppAdapters.isAdapter(p));
     }
 
     private void report(LoraHubResult r) {

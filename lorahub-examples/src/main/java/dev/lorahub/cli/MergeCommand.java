@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
         name = "merge",
         mixinStandardHelpOptions = true,
         description = {
-            "Merge PEFT LoRA adapters with weights into one PEFT adapter folder.",
+            "Merge LoRA adapters (PEFT folders or llama.cpp .gguf files) with weights into one"
+                    + " PEFT adapter folder (or, with --format gguf, one .gguf adapter).",
             "Strategies: lorahub (A and B summed separately, as LoraHub does), cat (exact, rank"
                     + " sum), linear, svd, ties, dare-linear, dare-ties, magnitude-prune.",
         })
@@ -81,9 +83,18 @@ final class MergeCommand implements Callable<Integer> {
             names = "--head-dim",
             paramLabel = "D",
             description =
-                    "With --format gguf: the base model's head size, for the q/k row order of"
-                            + " llama.cpp (default: from the adapters' local base model).")
+                    "The base model's head size, for the q/k row order of .gguf adapters read"
+                            + " and written (default: from --model, else the adapters' base model"
+                            + " when found locally).")
     Integer headDim;
+
+    @Option(
+            names = "--model",
+            paramLabel = "M",
+            description =
+                    "The base model (folder, .gguf file or id in the cache), only read for its"
+                            + " head size when an input or the output is a .gguf adapter.")
+    @Nullable Path model;
 
     @Parameters(
             paramLabel = "ADAPTER_DIR",
@@ -128,10 +139,12 @@ final class MergeCommand implements Callable<Integer> {
         Composer composer = composer();
 
         long t0 = System.nanoTime();
-        List<LoraModule> modules = new ArrayList<>();
+        List<Path> absolute = new ArrayList<>();
         for (Path dir : folders) {
-            modules.add(LoraModule.load(dir.toAbsolutePath().normalize()));
+            absolute.add(dir.toAbsolutePath().normalize());
         }
+        Path base = model == null ? null : hub.locate(model, null);
+        List<LoraModule> modules = AdapterInputs.load(absolute, headDim, base, hub, null);
         if (modules.stream().map(LoraModule::name).distinct().count() < modules.size()) {
             // folders of the same name (a/adapter_0, b/adapter_0): name them by their path so
             // messages and the report can tell them apart
@@ -140,7 +153,7 @@ final class MergeCommand implements Callable<Integer> {
             }
         }
         int ggufHeadDim =
-                format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, null, modules) : 0;
+                format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, base, modules) : 0;
         long t1 = System.nanoTime();
         String name = target.getFileName() == null ? "merged" : target.getFileName().toString();
         LoraModule merged = composer.merge(name, modules, weights);

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  * The model options {@code lorahub score} and {@code lorahub generate} share, as a picocli mixin:
  * {@code --model} (a folder or a {@code .gguf} file, loaded by the backend that accepts it, its
  * weights in {@code --dtype}) and
- * {@code --adapter} (a PEFT folder; without it the base model runs alone). Either may be a Hugging
+ * {@code --adapter} (a PEFT folder or a llama.cpp {@code .gguf} adapter, whose q/k head size is
+ * the model's; without it the base model runs alone). Either may be a Hugging
  * Face id looked up in the local cache ({@code --revision} for the model, {@code org/name@REV} for
  * the adapter, {@code --cache-dir}).
  */
@@ -39,8 +40,8 @@ final class ModelOptions {
     @Option(
             names = "--adapter",
             description =
-                    "PEFT adapter folder, or an id (org/name or org/name@REV) in the cache"
-                            + " (default: the base model).")
+                    "PEFT adapter folder, llama.cpp .gguf adapter file, or an id (org/name or"
+                            + " org/name@REV) in the cache (default: the base model).")
     @Nullable Path adapter;
 
     @Mixin HubOptions hub = new HubOptions();
@@ -92,7 +93,8 @@ final class ModelOptions {
         if (adapter == null) {
             return LoraModule.none();
         }
-        LoraModule module = LoraModule.load(hub.locate(adapter, null));
+        // a llama.cpp .gguf adapter takes its q/k head size from --model
+        LoraModule module = LoraModule.load(hub.locate(adapter, null), hub.locate(model, revision));
         Map<String, LinearShape> linears = m.linearModules();
         for (String path : module.layers().keySet()) {
             if (!linears.containsKey(path)) {

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * llama.cpp LoRA adapters: GGUF files with {@code general.type = "adapter"}, as llama.cpp's {@code
@@ -85,23 +86,72 @@ public final class LlamaCppAdapters {
      * @param file a {@code .gguf} adapter
      * @return its config and layers (module paths in Hugging Face's names, q/k rows in its order)
      * @throws AdapterFormatException if it is not a llama.cpp LoRA adapter, is inconsistent, or
-     *     adapts q/k without giving the head size (then use {@link #read(Path, int)})
+     *     adapts q/k without giving the head size (then use {@link #read(Path, int)} or {@link
+     *     #read(Path, Path)})
      * @throws IOException if it cannot be read
      */
     public static PeftAdapters.Contents read(Path file) throws IOException {
-        return read(file, 0);
+        return read(file, 0, null);
     }
 
     /**
      * @param file a {@code .gguf} adapter
-     * @param headDim the base model's head size {@code D} (hidden size / attention heads), or 0 to
-     *     take it from the file
+     * @param headDim the base model's head size {@code D} ({@code head_dim}, else {@code
+     *     hidden_size / num_attention_heads}), even and at least 2
      * @return its config and layers (module paths in Hugging Face's names, q/k rows in its order)
-     * @throws AdapterFormatException if it is not a llama.cpp LoRA adapter or is inconsistent; the
-     *     message names the file, the key or tensor and the values
+     * @throws AdapterFormatException if it is not a llama.cpp LoRA adapter or is inconsistent
+     *     (also: the file gives another head size); the message names the file, the key or tensor
+     *     and the values
+     * @throws IllegalArgumentException if {@code headDim} is odd or below 2
      * @throws IOException if it cannot be read
      */
     public static PeftAdapters.Contents read(Path file, int headDim) throws IOException {
+        if (headDim < 2 || headDim % 2 != 0) {
+            throw new IllegalArgumentException(
+                    "head size must be even and >= 2, got " + headDim + " (for " + file + ")");
+        }
+        return read(file, headDim, null);
+    }
+
+    /**
+     * Reads an adapter for a known base model, whose head size orders the q/k rows ({@link
+     * #headDimOf}: {@code config.json} or a GGUF model's metadata).
+     *
+     * @param file a {@code .gguf} adapter
+     * @param baseModel the base model: a Hugging Face folder or a {@code .gguf} model
+     * @return its config and layers (module paths in Hugging Face's names, q/k rows in its order)
+     * @throws AdapterFormatException if it is not a llama.cpp LoRA adapter or is inconsistent,
+     *     adapts q/k while neither the base model nor the file gives a head size, or the two give
+     *     different ones
+     * @throws IOException if a file cannot be read
+     */
+    public static PeftAdapters.Contents read(Path file, Path baseModel) throws IOException {
+        return read(file, headDimOf(baseModel).orElse(0), baseModel);
+    }
+
+    /**
+     * Reads an adapter leaving the q/k {@code lora_b} rows in the file's order (llama.cpp's, within
+     * heads), so no head size is needed: ranks, shapes, alpha and targets are the adapter's, but
+     * the q/k deltas are not in Hugging Face's row order. For tools that describe a file ({@code
+     * lorahub inspect}); never apply the result to a model.
+     *
+     * @param file a {@code .gguf} adapter
+     * @return its config and layers, q/k rows as stored
+     * @throws AdapterFormatException if it is not a llama.cpp LoRA adapter or is inconsistent
+     * @throws IOException if it cannot be read
+     */
+    public static PeftAdapters.Contents readRowsAsStored(Path file) throws IOException {
+        return read(file, 0, null, true);
+    }
+
+    private static PeftAdapters.Contents read(Path file, int headDim, @Nullable Path baseModel)
+            throws IOException {
+        return read(file, headDim, baseModel, false);
+    }
+
+    private static PeftAdapters.Contents read(
+            Path file, int headDim, @Nullable Path baseModel, boolean rowsAsStored)
+            throws IOException {
         GgufFile g = GgufFile.open(file);
         requireString(g, "general.type", "adapter");
         requireString(g, "adapter.type", "lora");
@@ -121,7 +171,20 @@ public final class LlamaCppAdapters {
                 throw new AdapterFormatException(file, "adapter.lora.alpha is " + alpha);
             }
         }
-        int d = headDim > 0 ? headDim : fileHeadDim(g);
+        int inFile = fileHeadDim(g);
+        if (headDim > 0 && inFile > 0 && headDim != inFile) {
+            throw new AdapterFormatException(
+                    file,
+                    HEAD_DIM_KEY
+                            + " is "
+                            + inFile
+                            + ", but "
+                            + (baseModel != null ? "the base model " + baseModel + " has" : "given was")
+                            + " head size "
+                            + headDim
+                            + ": the adapter is for another model");
+        }
+        HeadSize d = new HeadSize(headDim > 0 ? headDim : inFile, baseModel, rowsAsStored);
         Map<String, GgufTensor[]> pairs = new LinkedHashMap<>();
         for (GgufTensor t : g.tensors().values()) {
             String name = t.name();
@@ -153,7 +216,7 @@ public final class LlamaCppAdapters {
     }
 
     private static LoraLayer layer(
-            GgufFile g, String base, GgufTensor[] ab, double alpha, int headDim)
+            GgufFile g, String base, GgufTensor[] ab, double alpha, HeadSize headDim)
             throws IOException {
         Path file = g.file();
         for (int i = 0; i < 2; i++) {
@@ -202,25 +265,58 @@ public final class LlamaCppAdapters {
         int out = Math.toIntExact(b[1]);
         float[] loraA = g.readFloats(ab[0].name());
         float[] loraB = g.readFloats(ab[1].name());
-        if (LlamaCppNames.isRopePermuted(module)) {
-            if (headDim <= 0) {
+        if (LlamaCppNames.isRopePermuted(module) && !headDim.rowsAsStored()) {
+            int d = headDim.require(file, ab[1].name());
+            if (out % d != 0 || d % 2 != 0) {
                 throw new AdapterFormatException(
                         file,
                         "'"
                                 + ab[1].name()
-                                + "' is in llama.cpp's q/k row order and the file gives no head size ("
-                                + HEAD_DIM_KEY
-                                + "): read it with LlamaCppAdapters.read(file, headDim)");
+                                + "' has "
+                                + out
+                                + " rows, not whole heads of even size "
+                                + d
+                                + headDim.source());
             }
-            if (out % headDim != 0 || headDim % 2 != 0) {
-                throw new AdapterFormatException(
-                        file,
-                        "'" + ab[1].name() + "' has " + out + " rows, not heads of size " + headDim);
-            }
-            loraB = LlamaCppNames.toHfRows(loraB, out, rank, headDim);
+            loraB = LlamaCppNames.toHfRows(loraB, out, rank, d);
         }
         double scaling = alpha != 0 ? alpha / rank : 1.0;
         return new LoraLayer(module, rank, in, out, loraA, loraB, scaling, false);
+    }
+
+    /** The head size q/k rows are ordered by (0: unknown), and the base model it came from. */
+    private record HeadSize(int value, @Nullable Path base, boolean rowsAsStored) {
+        int require(Path file, String tensor) {
+            if (value > 0) {
+                return value;
+            }
+            String why =
+                    base != null
+                            ? "neither the file ("
+                                    + HEAD_DIM_KEY
+                                    + ") nor the base model "
+                                    + base
+                                    + " (config.json head_dim or hidden_size and"
+                                    + " num_attention_heads; GGUF llama.attention.head_count)"
+                                    + " gives it: give it (LoraModule.load(adapter, headDim),"
+                                    + " --head-dim)"
+                            : "the file gives none ("
+                                    + HEAD_DIM_KEY
+                                    + " absent) and no base model was given: give the base model"
+                                    + " (LoraModule.load(adapter, baseModel), --model) or its head"
+                                    + " size (LoraModule.load(adapter, headDim), --head-dim)";
+            throw new AdapterFormatException(
+                    file,
+                    "'"
+                            + tensor
+                            + "' holds q/k rows in llama.cpp's order within attention heads, which"
+                            + " needs the base model's head size: "
+                            + why);
+        }
+
+        String source() {
+            return base != null ? " (from the base model " + base + ")" : "";
+        }
     }
 
     private static AdapterConfig config(GgufFile g, List<LoraLayer> layers, double alpha) {
@@ -262,9 +358,8 @@ public final class LlamaCppAdapters {
                 }
             }
         }
-        Object name = g.metadata().get("general.name");
+        // general.name is the adapter's own name (convert_lora_to_gguf.py): the base is unknown
         return AdapterConfig.builder()
-                .baseModelNameOrPath(name instanceof String s ? s : null)
                 .r(r)
                 .loraAlpha(alpha != 0 ? alpha : r)
                 .targetModules(dev.lorahub.io.ModuleSelector.names(List.copyOf(targets)))
@@ -380,11 +475,17 @@ public final class LlamaCppAdapters {
     }
 
     /**
-     * The head size {@code D} of a LLaMA-family base model.
+     * The head size {@code D} of a LLaMA-family base model: the {@code D} by which llama.cpp's
+     * converter permutes q/k rows ({@code LlamaModel.permute(w, n_head, n_kv_head)} reshapes the
+     * {@code n_head * D} rows of q_proj into {@code n_head} heads and the {@code n_kv_head * D}
+     * rows of k_proj into {@code n_kv_head} heads, so both use the same {@code D}, with
+     * grouped-query attention too).
      *
      * @param model a Hugging Face folder ({@code config.json}: {@code head_dim}, else {@code
-     *     hidden_size / num_attention_heads}) or a {@code .gguf} model ({@value #HEAD_DIM_KEY},
-     *     else {@code llama.embedding_length / llama.attention.head_count})
+     *     hidden_size / num_attention_heads}) or a {@code .gguf} model ({@code
+     *     ARCH.attention.key_length}, else {@code ARCH.embedding_length /
+     *     ARCH.attention.head_count}, else {@value #HEAD_DIM_KEY}, as llama.cpp's loader defaults
+     *     {@code n_embd_head_k})
      * @return D, or empty if the model does not say
      * @throws IOException if a file cannot be read
      */
@@ -408,17 +509,19 @@ public final class LlamaCppAdapters {
             return OptionalInt.empty();
         }
         GgufFile g = GgufFile.open(model);
-        int d = fileHeadDim(g);
-        if (d > 0) {
-            return OptionalInt.of(d);
+        Map<String, Object> m = g.metadata();
+        String arch = m.get("general.architecture") instanceof String a ? a : "llama";
+        if (m.get(arch + ".attention.key_length") instanceof Long k && k > 0 && k <= 1 << 16) {
+            return OptionalInt.of(Math.toIntExact(k));
         }
-        if (g.metadata().get("llama.embedding_length") instanceof Long hidden
-                && g.metadata().get("llama.attention.head_count") instanceof Long heads
+        if (m.get(arch + ".embedding_length") instanceof Long hidden
+                && m.get(arch + ".attention.head_count") instanceof Long heads
                 && heads > 0
                 && hidden % heads == 0) {
             return OptionalInt.of(Math.toIntExact(hidden / heads));
         }
-        return OptionalInt.empty();
+        int d = fileHeadDim(g);
+        return d > 0 ? OptionalInt.of(d) : OptionalInt.empty();
     }
 
     private static int fileHeadDim(GgufFile g) {

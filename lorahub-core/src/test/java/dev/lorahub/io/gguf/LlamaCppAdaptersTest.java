@@ -205,7 +205,7 @@ class LlamaCppAdaptersTest {
                         + " 'adapter'");
         assertThatThrownBy(() -> LoraModule.load(fixtureGguf()))
                 .isInstanceOf(AdapterFormatException.class)
-                .hasMessageContaining("'blk.0.attn_q.weight.lora_b' is in llama.cpp's q/k row order")
+                .hasMessageContaining("'blk.0.attn_q.weight.lora_b' holds q/k rows in llama.cpp's order")
                 .hasMessageContaining(LlamaCppAdapters.HEAD_DIM_KEY);
         // a lone half
         GgufWriter w = new GgufWriter();
