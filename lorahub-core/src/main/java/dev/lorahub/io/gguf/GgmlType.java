@@ -5,8 +5,10 @@ import java.util.Optional;
 /**
  * The ggml tensor types a GGUF file can hold, with ggml's ids, block sizes and block byte sizes
  * ({@code ggml.h} {@code enum ggml_type}, {@code ggml.c} {@code type_traits}). The ids absent here
- * (4, 5, 31 to 33, 36 to 38) are types ggml removed; ggml refuses them in files, as this reader
- * does.
+ * (4, 5: Q4_2, Q4_3; 31 to 33: the ARM-repacked Q4_0_4_4, Q4_0_4_8, Q4_0_8_8; 36 to 38: the
+ * repacked IQ4_NL_4_4, ...) are types ggml removed; ggml refuses them in files, as this reader
+ * does, naming them. Ids 40 to 42 (NVFP4, Q1_0, Q2_0) are ggml's newest types (ggml.h of
+ * llama.cpp, 2026).
  *
  * <p>{@link #isDecodable()} types are converted to float32 bit-exactly as ggml's {@code to_float}
  * does ({@code dequantize_row_*} of {@code ggml-quants.c}); the others are parsed (so a file that
@@ -91,9 +93,27 @@ public enum GgmlType {
     /** Ternary type. */
     TQ2_0(35, 256, 66, false),
     /** Microscaling 4-bit float, blocks of 32. */
-    MXFP4(39, 32, 17, false);
+    MXFP4(39, 32, 17, false),
+    /** NVIDIA FP4: 4 UE4M3 sub-block scales and 32 bytes of E2M1 codes per 64 elements. */
+    NVFP4(40, 64, 36, false),
+    /** 1-bit: an f16 scale and 16 bytes of signs per 128 elements. */
+    Q1_0(41, 128, 18, false),
+    /** 2-bit: an f16 scale and 16 bytes of 2-bit codes per 64 elements. */
+    Q2_0(42, 64, 18, false);
 
-    private static final GgmlType[] BY_ID = new GgmlType[40];
+    private static final GgmlType[] BY_ID = new GgmlType[43];
+
+    /** The ids ggml removed, by name: ggml refuses them in files (ggml.h comments them out). */
+    private static final java.util.Map<Integer, String> REMOVED =
+            java.util.Map.of(
+                    4, "Q4_2",
+                    5, "Q4_3",
+                    31, "Q4_0_4_4",
+                    32, "Q4_0_4_8",
+                    33, "Q4_0_8_8",
+                    36, "IQ4_NL_4_4",
+                    37, "IQ4_NL_4_8",
+                    38, "IQ4_NL_8_8");
 
     static {
         for (GgmlType t : values()) {
@@ -156,6 +176,21 @@ public enum GgmlType {
      */
     public static Optional<GgmlType> ofId(long id) {
         return id >= 0 && id < BY_ID.length ? Optional.ofNullable(BY_ID[(int) id]) : Optional.empty();
+    }
+
+    /**
+     * @param id a ggml type id that {@link #ofId} does not know
+     * @return why it is refused, for messages: the name of a removed type, or that ggml (as of
+     *     this reader) does not define it
+     */
+    static String unknownIdReason(long id) {
+        String removed = id >= 0 && id < 64 ? REMOVED.get((int) id) : null;
+        if (removed != null) {
+            return removed
+                    + ", removed from ggml: llama.cpp no longer reads it either; quantize the model"
+                    + " again with a current llama-quantize";
+        }
+        return "not a type ggml defines (0 to 42, without 4, 5, 31 to 33 and 36 to 38)";
     }
 
     /**

@@ -294,8 +294,10 @@ final class GgufParser {
                                                         + name
                                                         + "' has unknown ggml type "
                                                         + Integer.toUnsignedString(typeId)
-                                                        + " (ggml defines 0 to 39, without 4, 5,"
-                                                        + " 31 to 33 and 36 to 38)"));
+                                                        + " ("
+                                                        + GgmlType.unknownIdReason(
+                                                                Integer.toUnsignedLong(typeId))
+                                                        + ")"));
         long rowLength = nDims == 0 ? 1 : ne[0];
         if (rowLength % type.blockSize() != 0) {
             throw refuse(

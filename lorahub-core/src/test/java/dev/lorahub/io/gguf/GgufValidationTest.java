@@ -109,9 +109,20 @@ class GgufValidationTest {
     @Test
     void unknown_ggml_value_and_element_types_are_refused() {
         assertThat(refusal(with(GgufMutator.Field.GGML_TYPE, 0, 4)))
-                .contains("tensor 'first' has unknown ggml type 4");
+                .contains("tensor 'first' has unknown ggml type 4 (Q4_2, removed from ggml:");
+        // the ARM-repacked types of late-2024 files (ggml.h: "support has been removed from gguf
+        // files"); their blocks are interleaved, so reading them as Q4_0 would be wrong
+        assertThat(refusal(with(GgufMutator.Field.GGML_TYPE, 0, 31)))
+                .contains(
+                        "tensor 'first' has unknown ggml type 31 (Q4_0_4_4, removed from ggml:"
+                                + " llama.cpp no longer reads it either; quantize the model again"
+                                + " with a current llama-quantize)");
+        assertThat(refusal(with(GgufMutator.Field.GGML_TYPE, 0, 38)))
+                .contains("ggml type 38 (IQ4_NL_8_8, removed");
         assertThat(refusal(with(GgufMutator.Field.GGML_TYPE, 1, 1000)))
-                .contains("tensor 'second' has unknown ggml type 1000");
+                .contains(
+                        "tensor 'second' has unknown ggml type 1000 (not a type ggml defines (0 to"
+                                + " 42, without 4, 5, 31 to 33 and 36 to 38))");
         assertThat(refusal(with(GgufMutator.Field.VALUE_TYPE, 0, 13)))
                 .contains("metadata 'general.architecture' has unknown value type 13");
         assertThat(refusal(with(GgufMutator.Field.ELEMENT_TYPE, 0, 9)))
