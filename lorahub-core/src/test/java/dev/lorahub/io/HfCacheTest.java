@@ -132,6 +132,46 @@ class HfCacheTest {
                                 + " (absent)");
     }
 
+    /**
+     * Layouts the fixture does not hold, built here as huggingface_hub 0.20.3 lays them out
+     * ({@code _snapshot_download.py}, local_files_only: a 40-hex revision is the commit, any other
+     * is read from {@code os.path.join(storage_folder, "refs", revision)}, so the PR ref {@code
+     * refs/pr/1} is the file {@code refs/refs/pr/1}); plain files instead of symlinks; a commit
+     * with no ref at all; a missing ref file; a {@code .no_exist} marker, which only says a file is
+     * absent at that commit and changes nothing in the resolution.
+     */
+    @Test
+    void other_cache_layouts_resolve_as_huggingface_hub_resolves_them() throws IOException {
+        String pr = "1111111111111111111111111111111111111111";
+        String bare = "2222222222222222222222222222222222222222";
+        Path repo = tmp.resolve("models--org--name");
+        Files.createDirectories(repo.resolve("refs/refs/pr"));
+        Files.writeString(repo.resolve("refs/refs/pr/1"), pr);
+        Files.createDirectories(repo.resolve("snapshots/" + pr));
+        Files.writeString(repo.resolve("snapshots/" + pr + "/config.json"), "{}");
+        Files.createDirectories(repo.resolve("snapshots/" + bare));
+        Files.createDirectories(repo.resolve(".no_exist/" + pr));
+        Files.writeString(repo.resolve(".no_exist/" + pr + "/adapter_config.json"), "");
+        HfCache cache = HfCache.at(tmp);
+        assertThat(cache.snapshot("org/name", "refs/pr/1")).isEqualTo(repo.resolve("snapshots/" + pr));
+        assertThat(cache.locate("org/name@refs/pr/1", null))
+                .isEqualTo(repo.resolve("snapshots/" + pr));
+        assertThat(Files.isSymbolicLink(cache.snapshot("org/name", pr).resolve("config.json")))
+                .isFalse();
+        // a commit needs no ref
+        assertThat(cache.snapshot("org/name", bare)).isEqualTo(repo.resolve("snapshots/" + bare));
+        // no refs/main: not cached at main, naming the ref file looked for
+        assertThatThrownBy(() -> cache.snapshot("org/name", null))
+                .isInstanceOf(NotInCacheException.class)
+                .hasMessageContaining("'org/name' at revision 'main'")
+                .hasMessageContaining(repo.resolve("refs/main") + " (absent)");
+        // .no_exist marks adapter_config.json absent at that commit: loading it as an adapter
+        // fails on the missing file, as PEFT does
+        assertThatThrownBy(() -> dev.lorahub.LoraModule.load(cache.snapshot("org/name", "refs/pr/1")))
+                .isInstanceOf(AdapterFormatException.class)
+                .hasMessageContaining("adapter_model.safetensors");
+    }
+
     @Test
     void refs_and_revisions_cannot_lead_out_of_the_repo_folder() throws IOException {
         Path repo = tmp.resolve("models--org--name");
