@@ -2,6 +2,9 @@ package dev.lorahub.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.FewShotExample;
+import dev.lorahub.LoraHub;
+import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.model.BaseModel;
@@ -14,15 +17,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
  * Greedy generation speed of a scale case ({@link ScaleCase}): loads {@code model/} as a user's
  * {@code lorahub generate} does, then generates {@code N} new tokens for the first prompt of {@code
  * examples.jsonl} alone and for all of them as one batch, after one short warm-up, and prints the
  * load time and the new tokens per second of each. Random weights may emit the end-of-sequence id
- * early: the count is of the tokens actually generated.
+ * early: the count is of the tokens actually generated. With a positive evaluation count it first
+ * runs a LoraHub composition of {@code adapters/} on the examples with that budget, on the same
+ * loaded model (so one load serves both; the 7B check of docs/scale.md).
  *
- * <p>Usage: {@code GenerationSpeed CASE_DIR [new tokens, default 32] [f32|f16] [threads]}.
+ * <p>Usage: {@code GenerationSpeed CASE_DIR [new tokens, default 32] [f32|f16] [threads]
+ * [LoraHub evaluations, default 0]}.
  */
 public final class GenerationSpeed {
     private GenerationSpeed() {}
@@ -38,22 +45,43 @@ public final class GenerationSpeed {
         if (args.length > 3) {
             DjlRuntime.setThreads(Integer.parseInt(args[3]));
         }
+        int evaluations = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         List<int[]> prompts = new ArrayList<>();
+        List<FewShotExample> examples = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         for (String line : Files.readAllLines(dir.resolve("examples.jsonl"))) {
             if (!line.isBlank()) {
-                JsonNode ids = json.readTree(line).get("input_ids");
-                int[] p = new int[ids.size()];
-                for (int i = 0; i < p.length; i++) {
-                    p[i] = ids.get(i).asInt();
-                }
+                JsonNode row = json.readTree(line);
+                int[] p = ints(row.get("input_ids"));
                 prompts.add(p);
+                examples.add(FewShotExample.tokenized(p, ints(row.get("labels"))));
             }
         }
         long t0 = System.nanoTime();
         try (BaseModel model = ModelBackends.load(dir.resolve("model"), dtype)) {
             double load = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "%s %s: loaded in %.1f s%n", dir.getFileName(), dtype, load);
+            if (evaluations > 0) {
+                List<Path> adapters;
+                try (Stream<Path> s = Files.list(dir.resolve("adapters"))) {
+                    adapters = s.sorted().toList();
+                }
+                long e0 = System.nanoTime();
+                LoraHubResult r =
+                        LoraHub.load(adapters)
+                                .fewShot(examples)
+                                .on(model)
+                                .budget(evaluations)
+                                .run();
+                System.out.printf(
+                        Locale.ROOT,
+                        "LoraHub over %d adapters, %d evaluations: %.1f s, best loss %.4f, %s%n",
+                        adapters.size(),
+                        r.trace().size(),
+                        (System.nanoTime() - e0) / 1e9,
+                        r.bestLoss(),
+                        r.timing());
+            }
             model.generate(LoraModule.none(), prompts.subList(0, 1), GenerationConfig.greedy(2));
             for (List<int[]> batch : List.of(prompts.subList(0, 1), prompts)) {
                 long s = System.nanoTime();
@@ -70,5 +98,13 @@ public final class GenerationSpeed {
                         tokens / sec);
             }
         }
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
     }
 }
