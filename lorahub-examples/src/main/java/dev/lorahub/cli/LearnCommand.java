@@ -2,6 +2,7 @@ package dev.lorahub.cli;
 
 import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
+import dev.lorahub.io.ExamplesFile;
 import dev.lorahub.LearnStep;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraHubListener;

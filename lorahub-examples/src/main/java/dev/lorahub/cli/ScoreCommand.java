@@ -3,6 +3,7 @@ package dev.lorahub.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.FewShotExample;
+import dev.lorahub.io.ExamplesFile;
 import dev.lorahub.LoraModule;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.EncodedBatch;

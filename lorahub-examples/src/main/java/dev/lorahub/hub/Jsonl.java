@@ -1,10 +1,11 @@
 package dev.lorahub.hub;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lorahub.io.AdapterFormatException;
+
+import dev.lorahub.FewShotExample;
+import dev.lorahub.io.ExamplesFile;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,32 +22,18 @@ public final class Jsonl {
     private Jsonl() {}
 
     /**
+     * Reads text examples with the library's reader ({@link ExamplesFile#readText(Path)}).
+     *
      * @param file a JSON-lines file
      * @return its examples in order
      * @throws IOException if it cannot be read
-     * @throws AdapterFormatException naming the file and line when a line is not JSON or lacks
-     *     input or output
+     * @throws dev.lorahub.io.ExamplesFormatException naming the file, line and key when a line is
+     *     not JSON, lacks input or output, or is pre-tokenized
      */
     public static List<TaskExample> read(Path file) throws IOException {
         List<TaskExample> out = new ArrayList<>();
-        int n = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            n++;
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode node;
-            try {
-                node = JSON.readTree(line);
-            } catch (JsonProcessingException e) {
-                throw new AdapterFormatException(
-                        file, "line " + n + ": not JSON: " + e.getOriginalMessage(), e);
-            }
-            if (!node.hasNonNull("input") || !node.hasNonNull("output")) {
-                throw new AdapterFormatException(
-                        file, "line " + n + ": need \"input\" and \"output\"");
-            }
-            out.add(new TaskExample(node.get("input").asText(), node.get("output").asText()));
+        for (FewShotExample e : ExamplesFile.readText(file)) {
+            out.add(new TaskExample(e.input().orElseThrow(), e.output().orElseThrow()));
         }
         return out;
     }

@@ -3,11 +3,13 @@ package dev.lorahub.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lorahub.testing.TestData;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code lorahub train}'s bad-input paths: one line naming the file, the line and the problem. */
 class TrainCommandTest {
@@ -35,14 +37,18 @@ class TrainCommandTest {
     }
 
     @Test
-    void a_line_without_output_is_named_without_an_exception_class() throws IOException {
+    void a_token_line_is_named_with_its_key_without_an_exception_class() throws IOException {
         Path f = tmp.resolve("ids.jsonl");
         Files.writeString(f, "{\"input_ids\":[1,2,3]}\n");
         CliRun run = train(f);
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(run.errLines()).as(run.toString()).hasSize(1);
-        assertThat(run.err())
-                .startsWith("lorahub train: " + f + ": line 1: need \"input\" and \"output\"")
+        assertThat(run.errLines().get(0))
+                .isEqualTo(
+                        "lorahub train: "
+                                + f
+                                + ": line 1: key 'input_ids': expected a text example"
+                                + " {\"input\", \"output\"}, not token ids")
                 .doesNotContain("Exception");
     }
 

@@ -1,9 +1,8 @@
-package dev.lorahub.cli;
+package dev.lorahub.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lorahub.io.FileFormatException;
 import dev.lorahub.testing.JsonMutator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,6 +71,10 @@ class ExamplesFileFuzzTest {
         Files.writeString(file, "{\"input_ids\": [1, \"" + "7".repeat(1_000_000) + "\"]}\n");
         assertThatThrownBy(() -> ExamplesFile.read(file))
                 .isInstanceOf(FileFormatException.class)
-                .hasMessage(file + ": entry 1: '\"" + "7".repeat(36) + "...' is not an integer id");
+                .hasMessage(
+                        file
+                                + ": line 1: key 'input_ids': element 1 is \""
+                                + "7".repeat(36)
+                                + "..., not an integer id");
     }
 }
