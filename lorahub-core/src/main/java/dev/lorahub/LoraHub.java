@@ -91,11 +91,14 @@ public final class LoraHub {
                 throw new IllegalArgumentException(
                         "modules "
                                 + before
+                                + from(modules.get(before))
                                 + " and "
                                 + i
+                                + from(m)
                                 + " are both named '"
                                 + m.name()
-                                + "'; weights are reported by name, so names must be distinct");
+                                + "'; weights are reported by name, so names must be distinct:"
+                                + " rename one (LoraModule.withName; lorahub --modules NAME=DIR)");
             }
             String base = m.config().baseModelNameOrPath();
             String known = namedBase(modules).config().baseModelNameOrPath();
@@ -115,6 +118,10 @@ public final class LoraHub {
         return new ComposeStep(List.copyOf(modules));
     }
 
+    private static String from(LoraModule m) {
+        return m.sourceFolders().isEmpty() ? "" : " (" + m.sourceFolders().iterator().next() + ")";
+    }
+
     /**
      * Starts a composition of in-memory modules.
      *
@@ -130,20 +137,18 @@ public final class LoraHub {
     }
 
     /**
-     * Loads adapters and starts a composition of them.
+     * Loads adapters and starts a composition of them, named as {@link LoraModule#loadAll(List)}
+     * names them (folder names, made distinct by path suffixes).
      *
      * @param adapterDirs PEFT folders ({@code adapter_config.json} and {@code
      *     adapter_model.safetensors} or {@code .bin}), or llama.cpp {@code .gguf} adapter files that
      *     give their head size or adapt neither q_proj nor k_proj ({@link LoraModule#load(Path)})
      * @return the step that takes the examples
      * @throws IOException if a folder cannot be read
+     * @throws IllegalArgumentException if a folder is given twice
      */
     public static ComposeStep load(List<Path> adapterDirs) throws IOException {
-        List<LoraModule> modules = new ArrayList<>();
-        for (Path dir : adapterDirs) {
-            modules.add(LoraModule.load(dir));
-        }
-        return compose(modules);
+        return compose(LoraModule.loadAll(adapterDirs));
     }
 
     /**
@@ -162,6 +167,6 @@ public final class LoraHub {
         for (Path adapter : adapters) {
             modules.add(LoraModule.load(adapter, baseModel));
         }
-        return compose(modules);
+        return compose(LoraModule.distinctlyNamed(modules));
     }
 }

@@ -6,8 +6,10 @@ import dev.lorahub.internal.Logs;
 import dev.lorahub.internal.PythonRandom;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.HfCache;
+import dev.lorahub.io.NotInCacheException;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.ModelBackends;
+import dev.lorahub.model.ModelNotFoundException;
 import dev.lorahub.optim.AskTellOptimizer;
 import dev.lorahub.optim.OptimizationListener;
 import dev.lorahub.optim.Optimizers;
@@ -18,6 +20,8 @@ import dev.lorahub.spi.LossGradient;
 import dev.lorahub.spi.ModelClosedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -174,12 +178,36 @@ final class LoraHubRun {
                             + " adapter records none): run on a model with .on(model)");
         }
         HfCache cache = settings.hfCache() != null ? settings.hfCache() : HfCache.fromEnvironment();
-        String revision = settings.revision() != null ? settings.revision() : recordedRevision(config);
+        String revision =
+                settings.revision() != null ? settings.revision() : recordedRevision(config);
         try {
             return ModelBackends.load(cache.locate(name, revision), settings.dtype());
+        } catch (ModelNotFoundException e) {
+            throw new ModelNotFoundException(lookedFor(name, revision) + e.getMessage(), e);
+        } catch (NotInCacheException e) {
+            throw new NotInCacheException(lookedFor(name, revision) + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load base model '" + name + "'", e);
         }
+    }
+
+    /**
+     * What the run looked for, for a lookup failure: the module, its config file, key and value.
+     */
+    private String lookedFor(String name, @Nullable String revision) {
+        LoraModule first = LoraHub.namedBase(pool);
+        Path from = first.sourceFolders().stream().findFirst().orElse(null);
+        return "base model of module '"
+                + first.name()
+                + "' ("
+                + (from == null
+                        ? "its adapter config"
+                        : Files.isDirectory(from) ? from.resolve("adapter_config.json") : from)
+                + " base_model_name_or_path '"
+                + name
+                + "'"
+                + (revision != null ? ", revision '" + revision + "'" : "")
+                + "; or pass a loaded model with .on(model)): ";
     }
 
     /** PEFT's {@code "revision"} key (the base model's revision), when it is a string. */
@@ -560,12 +588,14 @@ final class LoraHubRun {
 
     private Provenance provenance(
             @Nullable BaseModel model, String optimizerName, List<Provenance.ModuleRef> refs) {
+        Provenance.BaseModelSource source =
+                model == null ? Provenance.BaseModelSource.UNKNOWN : ModelProvenance.of(model);
         return new Provenance(
                 refs,
                 pool.size(),
                 settings.selection().describe(),
                 model != null && settings.model() != null
-                        ? model.modelType()
+                        ? ModelProvenance.name(model, source)
                         : LoraHub.namedBase(pool).config().baseModelNameOrPath(),
                 examples.size(),
                 strategyName(settings.composer()),
@@ -577,7 +607,8 @@ final class LoraHubRun {
                 settings.regularization(),
                 settings.batchSize(),
                 Provenance.currentLibraryVersion(),
-                Instant.now());
+                Instant.now(),
+                source);
     }
 
     /**

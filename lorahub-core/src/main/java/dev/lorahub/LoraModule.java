@@ -3,12 +3,14 @@ package dev.lorahub;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.AdapterFormatException;
 import dev.lorahub.io.FileHash;
+import dev.lorahub.io.HfCache;
 import dev.lorahub.io.PeftAdapters;
 import dev.lorahub.io.StoredDtypes;
 import dev.lorahub.io.gguf.LlamaCppAdapters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -185,12 +187,12 @@ public final class LoraModule {
     }
 
     /**
-     * Loads a PEFT adapter folder ({@code adapter_config.json} + {@code
-     * adapter_model.safetensors}, or a pickled {@code adapter_model.bin} read without running
-     * anything from it); see {@link PeftAdapters} for what is accepted and refused. A llama.cpp
-     * LoRA adapter file ({@code .gguf}, {@code general.type = adapter}) is read too, when it gives
-     * its head size or adapts neither q_proj nor k_proj (see {@link LlamaCppAdapters}; otherwise
-     * give the base model, {@link #load(Path, Path)}, or its head size, {@link #load(Path, int)}).
+     * Loads a PEFT adapter folder ({@code adapter_config.json} + {@code adapter_model.safetensors},
+     * or a pickled {@code adapter_model.bin} read without running anything from it); see {@link
+     * PeftAdapters} for what is accepted and refused. A llama.cpp LoRA adapter file ({@code .gguf},
+     * {@code general.type = adapter}) is read too, when it gives its head size or adapts neither
+     * q_proj nor k_proj (see {@link LlamaCppAdapters}; otherwise give the base model, {@link
+     * #load(Path, Path)}, or its head size, {@link #load(Path, int)}).
      *
      * @param dir folder with adapter_config.json and adapter_model.safetensors (or .bin), or a
      *     {@code .gguf} adapter file
@@ -206,7 +208,9 @@ public final class LoraModule {
     public static LoraModule load(Path dir) throws IOException {
         return of(
                 dir,
-                LlamaCppAdapters.isAdapter(dir) ? LlamaCppAdapters.read(dir) : PeftAdapters.read(dir));
+                LlamaCppAdapters.isAdapter(dir)
+                        ? LlamaCppAdapters.read(dir)
+                        : PeftAdapters.read(dir));
     }
 
     /**
@@ -218,8 +222,8 @@ public final class LoraModule {
      * @param baseModel the base model the adapter is for: a Hugging Face folder or a {@code .gguf}
      *     model (read only when {@code adapter} is a {@code .gguf} file)
      * @return the module, named as by {@link #load(Path)}
-     * @throws AdapterFormatException as {@link #load(Path)}, and when a {@code .gguf} adapter adapts
-     *     q_proj/k_proj and the base model gives no head size, or another than the file's
+     * @throws AdapterFormatException as {@link #load(Path)}, and when a {@code .gguf} adapter
+     *     adapts q_proj/k_proj and the base model gives no head size, or another than the file's
      * @throws IOException if a file cannot be read
      */
     public static LoraModule load(Path adapter, Path baseModel) throws IOException {
@@ -230,10 +234,9 @@ public final class LoraModule {
     }
 
     /**
-     * Loads an adapter whose base model's head size is known: a PEFT folder as {@link
-     * #load(Path)} does (the head size is not needed); a llama.cpp {@code .gguf} adapter with its
-     * q_proj/k_proj {@code lora_b} rows taken back from llama.cpp's order within heads of {@code
-     * headDim} rows.
+     * Loads an adapter whose base model's head size is known: a PEFT folder as {@link #load(Path)}
+     * does (the head size is not needed); a llama.cpp {@code .gguf} adapter with its q_proj/k_proj
+     * {@code lora_b} rows taken back from llama.cpp's order within heads of {@code headDim} rows.
      *
      * @param adapter a PEFT adapter folder or a {@code .gguf} adapter file
      * @param headDim the base model's head size ({@code head_dim}, else {@code hidden_size /
@@ -257,12 +260,60 @@ public final class LoraModule {
             name = name.substring(0, name.length() - ".gguf".length());
         }
         return new LoraModule(
-                name,
-                c.config(),
-                c.layers(),
-                c.dtypes(),
-                c.weightsHash(),
-                Set.of(abs));
+                name, c.config(), c.layers(), c.dtypes(), c.weightsHash(), Set.of(abs));
+    }
+
+    /**
+     * Loads several adapters ({@link #load(Path)} each) and names them distinctly: a module is
+     * named after its folder unless another folder of the list has the same name, in which case
+     * each of those is named by the shortest path suffix that tells them apart ({@code
+     * runs/run1/adapter} and {@code runs/run2/adapter} become {@code run1/adapter} and {@code
+     * run2/adapter}). To choose a name, use {@link #withName(String)} on the module.
+     *
+     * @param dirs adapter folders or {@code .gguf} files
+     * @return the modules, in order, with distinct names
+     * @throws IllegalArgumentException if a path is given twice
+     * @throws IOException if a folder cannot be read (see {@link #load(Path)})
+     */
+    public static List<LoraModule> loadAll(List<Path> dirs) throws IOException {
+        List<LoraModule> loaded = new ArrayList<>();
+        for (Path dir : dirs) {
+            loaded.add(load(dir));
+        }
+        return distinctlyNamed(loaded);
+    }
+
+    /**
+     * Names loaded modules distinctly as {@link #loadAll(List)} does: a module loaded from a folder
+     * or file ({@link #sourceFolders()} holds exactly it) whose name another such module of the
+     * list shares is renamed by the shortest suffix of its path that no other of them shares; other
+     * modules keep their names.
+     *
+     * @param modules modules, e.g. loaded with {@link #load(Path, Path)}
+     * @return the modules in order, renamed where needed (layers shared)
+     * @throws IllegalArgumentException if two of them were loaded from the same path
+     */
+    public static List<LoraModule> distinctlyNamed(List<LoraModule> modules) {
+        List<Integer> fromFiles = new ArrayList<>();
+        List<Path> paths = new ArrayList<>();
+        List<String> defaults = new ArrayList<>();
+        for (int i = 0; i < modules.size(); i++) {
+            Set<Path> src = modules.get(i).sourceFolders();
+            if (src.size() == 1) {
+                fromFiles.add(i);
+                paths.add(src.iterator().next());
+                defaults.add(modules.get(i).name());
+            }
+        }
+        List<String> names = ModuleNames.distinct(paths, defaults);
+        List<LoraModule> out = new ArrayList<>(modules);
+        for (int k = 0; k < fromFiles.size(); k++) {
+            int i = fromFiles.get(k);
+            if (!names.get(k).equals(out.get(i).name())) {
+                out.set(i, out.get(i).withName(names.get(k)));
+            }
+        }
+        return out;
     }
 
     /**
@@ -274,15 +325,7 @@ public final class LoraModule {
         if (fileName == null) {
             return abs.toString();
         }
-        Path parent = abs.getParent();
-        Path repo = parent == null ? null : parent.getParent();
-        if (repo != null
-                && repo.getFileName() != null
-                && String.valueOf(parent.getFileName()).equals("snapshots")
-                && repo.getFileName().toString().startsWith("models--")) {
-            return repo.getFileName().toString().substring("models--".length()).replace("--", "/");
-        }
-        return fileName.toString();
+        return HfCache.repoIdOfSnapshot(abs).orElse(fileName.toString());
     }
 
     /**
@@ -312,8 +355,8 @@ public final class LoraModule {
      *
      * @param file the target file; it must not be one of {@link #sourceFolders()}
      * @param headDim the base model's head size (hidden size / attention heads), needed when a
-     *     layer adapts q_proj or k_proj, else 0 ({@link LlamaCppAdapters#headDimOf} reads it from
-     *     a model)
+     *     layer adapts q_proj or k_proj, else 0 ({@link LlamaCppAdapters#headDimOf} reads it from a
+     *     model)
      * @throws IllegalArgumentException if the module has no layers, a layer has no llama.cpp name,
      *     q/k layers are given no head size, or the config uses DoRA, LoRA biases or
      *     modules_to_save

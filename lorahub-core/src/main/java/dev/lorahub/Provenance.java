@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a LoraHub result was produced, enough to reproduce it: the composed modules and their hashes,
@@ -24,7 +25,10 @@ import java.util.Properties;
  * @param poolSize the number of modules offered before selection
  * @param selection the selection in its CLI form ({@code all}, {@code random:20}, {@code
  *     lowest-loss:20})
- * @param baseModel the base model's name or path as resolved, or its model type when given
+ * @param baseModel the base model: the adapter config's {@code base_model_name_or_path} when the
+ *     run loaded it; for a model given with {@code .on(model)}, its Hugging Face id when it was
+ *     loaded from a cache snapshot, else its absolute path, else (a model not loaded from files)
+ *     its model type
  * @param examples the number of few-shot examples
  * @param strategy the merge strategy's name
  * @param optimizer the optimizer's name
@@ -36,6 +40,9 @@ import java.util.Properties;
  * @param batchSize examples per forward batch, 0 for all in one batch
  * @param libraryVersion lorahub's version
  * @param created when the run finished
+ * @param baseModelSource where the base model's files were and their SHA-256, when it was loaded
+ *     from files by {@link dev.lorahub.model.ModelBackends#load(Path)}; {@link
+ *     BaseModelSource#UNKNOWN} otherwise
  */
 public record Provenance(
         List<ModuleRef> modules,
@@ -52,7 +59,8 @@ public record Provenance(
         double regularization,
         int batchSize,
         String libraryVersion,
-        Instant created) {
+        Instant created,
+        BaseModelSource baseModelSource) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -82,6 +90,50 @@ public record Provenance(
         }
     }
 
+    /**
+     * One file of the base model.
+     *
+     * @param file its name, relative to the model folder (the file name for a single-file model)
+     * @param sha256 the lower-case hex SHA-256 of its bytes
+     */
+    public record FileRef(String file, String sha256) {
+        /** Checks for nulls. */
+        public FileRef {
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(sha256, "sha256");
+        }
+    }
+
+    /**
+     * Where the base model came from.
+     *
+     * @param path the absolute folder or file it was loaded from; null when unknown
+     * @param hubId the Hugging Face repo id when {@code path} is a cache snapshot ({@code
+     *     .../models--org--name/snapshots/<commit>}); null otherwise
+     * @param revision the snapshot's commit, with {@code hubId}; null otherwise
+     * @param files the model's files at the top of its folder that hold weights ({@code
+     *     *.safetensors}, {@code pytorch_model*.bin}, {@code *.gguf} and their index files), config
+     *     ({@code config.json}, {@code generation_config.json}, {@code lorahub.json}) and tokenizer
+     *     ({@code tokenizer.json}, {@code tokenizer_config.json}, {@code tokenizer.model}, {@code
+     *     spiece.model}, {@code special_tokens_map.json}, {@code vocab.json}, {@code merges.txt},
+     *     {@code added_tokens.json}), by name, with their SHA-256; the file itself for a
+     *     single-file model
+     */
+    public record BaseModelSource(
+            @Nullable String path,
+            @Nullable String hubId,
+            @Nullable String revision,
+            List<FileRef> files) {
+        /** A model not loaded from files: nothing recorded. */
+        public static final BaseModelSource UNKNOWN =
+                new BaseModelSource(null, null, null, List.of());
+
+        /** Copies. */
+        public BaseModelSource {
+            files = List.copyOf(files);
+        }
+    }
+
     /** Copies and checks for nulls. */
     public Provenance {
         modules = List.copyOf(modules);
@@ -91,6 +143,7 @@ public record Provenance(
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(libraryVersion, "libraryVersion");
         Objects.requireNonNull(created, "created");
+        Objects.requireNonNull(baseModelSource, "baseModelSource");
     }
 
     /**
@@ -120,6 +173,16 @@ public record Provenance(
         root.put("library_version", libraryVersion);
         root.put("created", created.toString());
         root.put("base_model", baseModel);
+        if (!baseModelSource.equals(BaseModelSource.UNKNOWN)) {
+            ObjectNode src = root.putObject("base_model_source");
+            putIfSet(src, "path", baseModelSource.path());
+            putIfSet(src, "hub_id", baseModelSource.hubId());
+            putIfSet(src, "revision", baseModelSource.revision());
+            ArrayNode files = src.putArray("files");
+            for (FileRef f : baseModelSource.files()) {
+                files.addObject().put("file", f.file()).put("sha256", f.sha256());
+            }
+        }
         root.put("strategy", strategy);
         root.put("optimizer", optimizer);
         root.put("budget", budget);
@@ -142,6 +205,12 @@ public record Provenance(
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void putIfSet(ObjectNode node, String key, @Nullable String value) {
+        if (value != null) {
+            node.put(key, value);
         }
     }
 
@@ -191,7 +260,35 @@ public record Provenance(
                 number(root, "regularization"),
                 integer(root, "batch_size"),
                 text(root, "library_version"),
-                created);
+                created,
+                source(root.get("base_model_source")));
+    }
+
+    /** The optional {@code base_model_source} object (absent in files written before it). */
+    private static BaseModelSource source(@Nullable JsonNode src) {
+        if (src == null || src.isNull()) {
+            return BaseModelSource.UNKNOWN;
+        }
+        if (!src.isObject()) {
+            throw malformed("base_model_source", "an object", src);
+        }
+        JsonNode files = field(src, "files");
+        if (!files.isArray()) {
+            throw malformed("base_model_source.files", "a list", files);
+        }
+        List<FileRef> refs = new ArrayList<>();
+        for (JsonNode f : files) {
+            refs.add(new FileRef(text(f, "file"), text(f, "sha256")));
+        }
+        return new BaseModelSource(
+                optionalText(src, "path"),
+                optionalText(src, "hub_id"),
+                optionalText(src, "revision"),
+                refs);
+    }
+
+    private static @Nullable String optionalText(JsonNode node, String key) {
+        return node.hasNonNull(key) ? text(node, key) : null;
     }
 
     private static IllegalArgumentException malformed(String key, String expected, JsonNode v) {

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lorahub.io.AdapterConfig;
+import dev.lorahub.model.ModelNotFoundException;
 import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTasks;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -179,8 +182,11 @@ class LoraHubValidationTest {
     }
 
     @Test
-    void names_the_backends_tried_when_none_supports_the_base_model(@TempDir Path dir) {
-        AdapterConfig cfg = new AdapterConfig(dir.resolve("absent").toString(), 2, 4, List.of());
+    void names_the_backends_tried_when_none_supports_the_base_model(@TempDir Path dir)
+            throws IOException {
+        Path bert = Files.createDirectories(dir.resolve("bert"));
+        Files.writeString(bert.resolve("config.json"), "{\"model_type\": \"bert\"}");
+        AdapterConfig cfg = new AdapterConfig(bert.toString(), 2, 4, List.of());
         LoraModule m = new LoraModule("m", cfg, List.copyOf(MODULES.get(0).layers().values()));
         assertThatThrownBy(
                         () ->
@@ -188,8 +194,9 @@ class LoraHubValidationTest {
                                         .fewShot(EXAMPLES)
                                         .optimizer(new LocalRandomSearch())
                                         .run())
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("absent")
+                .isInstanceOf(ModelNotFoundException.class)
+                .hasMessageContaining("base_model_name_or_path '" + bert + "'")
+                .hasMessageContaining("model_type 'bert'")
                 .hasMessageContaining(ToyModel.MODEL_TYPE);
     }
 }

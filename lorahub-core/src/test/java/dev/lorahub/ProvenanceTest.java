@@ -29,7 +29,12 @@ class ProvenanceTest {
                     0.05,
                     5,
                     "1.0",
-                    Instant.parse("2026-01-02T03:04:05Z"));
+                    Instant.parse("2026-01-02T03:04:05Z"),
+                    new Provenance.BaseModelSource(
+                            "/models/cache/models--org--m/snapshots/c0ffee",
+                            "org/m",
+                            "c0ffee",
+                            List.of(new Provenance.FileRef("config.json", "cd34"))));
 
     @ParameterizedTest(name = "{0}: {1} -> {2}")
     @CsvSource(
@@ -45,6 +50,10 @@ class ProvenanceTest {
                 "created | \"yesterday\" | 'created'",
                 "modules | {} | 'modules'",
                 "modules | [{\"name\": 1, \"sha256\": \"ab\", \"hashed\": \"tensors\"}] | 'name'",
+                "base_model_source | [] | 'base_model_source'",
+                "base_model_source | {\"files\": 3} | 'base_model_source.files'",
+                "base_model_source | {\"files\": [{\"file\": \"x\"}]} | 'sha256'",
+                "base_model_source | {\"files\": [], \"hub_id\": 7} | 'hub_id'",
             })
     void malformed_fields_are_refused_naming_the_key(String key, String value, String named)
             throws Exception {
@@ -60,5 +69,25 @@ class ProvenanceTest {
     @Test
     void what_to_json_writes_reads_back_equal() {
         assertThat(Provenance.fromJson(P.toJson())).isEqualTo(P);
+        Provenance unknown =
+                new Provenance(
+                        P.modules(),
+                        3,
+                        "all",
+                        "toy",
+                        5,
+                        "LORAHUB",
+                        "cobyla",
+                        40,
+                        42,
+                        -1.5,
+                        1.5,
+                        0.05,
+                        5,
+                        "1.0",
+                        P.created(),
+                        Provenance.BaseModelSource.UNKNOWN);
+        assertThat(unknown.toJson()).doesNotContain("base_model_source");
+        assertThat(Provenance.fromJson(unknown.toJson())).isEqualTo(unknown);
     }
 }

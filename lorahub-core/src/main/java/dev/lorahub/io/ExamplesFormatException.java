@@ -1,9 +1,8 @@
 package dev.lorahub.io;
 
-import org.jspecify.annotations.Nullable;
-
 import java.nio.file.Path;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An examples file ({@link ExamplesFile}) that cannot be read as examples. The one-line message

@@ -281,6 +281,26 @@ public final class HfCache {
         }
     }
 
+    /**
+     * @param path a folder or file
+     * @return the repo id {@code org/name} when {@code path} is a cache snapshot folder, {@code
+     *     .../models--org--name/snapshots/<commit>}; empty otherwise
+     */
+    public static Optional<String> repoIdOfSnapshot(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        Path repo = parent == null ? null : parent.getParent();
+        if (abs.getFileName() == null
+                || repo == null
+                || repo.getFileName() == null
+                || !String.valueOf(parent.getFileName()).equals("snapshots")
+                || !repo.getFileName().toString().startsWith("models--")) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                repo.getFileName().toString().substring("models--".length()).replace("--", "/"));
+    }
+
     @Override
     public String toString() {
         return "HfCache[" + hubDir + ", " + origin + "]";

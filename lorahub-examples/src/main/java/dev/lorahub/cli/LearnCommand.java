@@ -2,7 +2,6 @@ package dev.lorahub.cli;
 
 import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
-import dev.lorahub.io.ExamplesFile;
 import dev.lorahub.LearnStep;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraHubListener;
@@ -12,6 +11,7 @@ import dev.lorahub.MergeStrategy;
 import dev.lorahub.ModuleSelection;
 import dev.lorahub.Recipe;
 import dev.lorahub.TracePoint;
+import dev.lorahub.io.ExamplesFile;
 import dev.lorahub.io.PeftAdapters;
 import dev.lorahub.io.gguf.LlamaCppAdapters;
 import dev.lorahub.model.BaseModel;
@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,10 +38,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code lorahub learn}: LoraHub learning from the command line. Loads PEFT adapters (or llama.cpp
- * {@code .gguf} adapters), learns their
- * weights on a few examples, and writes into {@code --out} the merged adapter (PEFT folder), {@code
- * weights.json}, {@code trace.csv} and {@code provenance.json}. Works with any {@link
- * dev.lorahub.spi.ModelBackend} on the class path.
+ * {@code .gguf} adapters), learns their weights on a few examples, and writes into {@code --out}
+ * the merged adapter (PEFT folder), {@code weights.json}, {@code trace.csv} and {@code
+ * provenance.json}. Works with any {@link dev.lorahub.spi.ModelBackend} on the class path.
  */
 @Command(
         name = "learn",
@@ -80,7 +80,9 @@ public final class LearnCommand implements Callable<Integer> {
             description =
                     "PEFT adapter folders, llama.cpp .gguf adapter files, folders holding"
                             + " adapters (sub-folders and .gguf adapters, taken in name order), or"
-                            + " Hugging Face ids (org/name or org/name@REV) in the cache.")
+                            + " Hugging Face ids (org/name or org/name@REV) in the cache; NAME=DIR"
+                            + " names a module (default: its folder name, made distinct by path"
+                            + " suffixes: run1/adapter, run2/adapter).")
     List<Path> modules = new ArrayList<>();
 
     @Option(
@@ -212,14 +214,41 @@ public final class LearnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<FewShotExample> list = ExamplesFile.read(examples);
-        List<Path> given = new ArrayList<>();
+        List<Path> folders = new ArrayList<>();
+        Map<Integer, String> chosenNames = new HashMap<>();
         for (Path m : modules) {
-            given.add(hub.locate(m, null));
+            String arg = m.toString();
+            int eq = arg.indexOf('=');
+            if (eq > 0
+                    && !Files.exists(m)
+                    && !arg.substring(0, eq).contains(m.getFileSystem().getSeparator())) {
+                Path dir = hub.locate(Path.of(arg.substring(eq + 1)), null);
+                if (!Files.isRegularFile(dir.resolve(PeftAdapters.CONFIG_FILE))
+                        && !LlamaCppAdapters.isAdapter(dir)) {
+                    throw new IllegalArgumentException(
+                            "--modules "
+                                    + arg
+                                    + ": "
+                                    + dir
+                                    + " is neither an adapter folder (no "
+                                    + PeftAdapters.CONFIG_FILE
+                                    + ") nor a .gguf adapter; NAME=DIR names one adapter");
+                }
+                chosenNames.put(folders.size(), arg.substring(0, eq));
+                folders.add(dir);
+            } else {
+                folders.addAll(adapterFolders(List.of(hub.locate(m, null))));
+            }
         }
-        List<Path> folders = adapterFolders(given);
         requireOutIsNoInput(folders);
         Path located = model == null ? null : hub.locate(model, revision);
-        List<LoraModule> pool = AdapterInputs.load(folders, headDim, located, hub, revision);
+        List<LoraModule> pool =
+                new ArrayList<>(
+                        LoraModule.distinctlyNamed(
+                                AdapterInputs.load(folders, headDim, located, hub, revision)));
+        for (Map.Entry<Integer, String> e : chosenNames.entrySet()) {
+            pool.set(e.getKey(), pool.get(e.getKey()).withName(e.getValue()));
+        }
         int ggufHeadDim =
                 format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, located, pool) : 0;
         Recipe chosen = Recipe.parse(recipe);

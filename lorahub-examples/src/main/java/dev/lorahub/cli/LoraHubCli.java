@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
             InspectCommand.class,
             MergeCommand.class,
             ScoreCommand.class,
+            EvalCommand.class,
             GenerateCommand.class,
             LearnCommand.class,
             BuildHubCommand.class,

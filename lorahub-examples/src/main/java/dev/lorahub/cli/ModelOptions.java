@@ -7,8 +7,6 @@ import dev.lorahub.model.ModelBackends;
 import dev.lorahub.model.WeightDtype;
 import dev.lorahub.spi.LinearShape;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -60,7 +58,8 @@ final class ModelOptions {
     /**
      * @param model a model folder or file
      * @return the model, loaded by the first backend that accepts it; to be closed
-     * @throws NoSuchFileException if nothing is there (rather than "no backend supports it")
+     * @throws dev.lorahub.model.ModelNotFoundException if nothing is there or no backend supports
+     *     it (one line naming the path and what is there)
      * @throws IOException if it cannot be read
      */
     static BaseModel load(Path model) throws IOException {
@@ -71,13 +70,11 @@ final class ModelOptions {
      * @param model a model folder or file
      * @param dtype how to keep the weight matrices
      * @return the model, loaded by the first backend that accepts it; to be closed
-     * @throws NoSuchFileException if nothing is there (rather than "no backend supports it")
+     * @throws dev.lorahub.model.ModelNotFoundException if nothing is there or no backend supports
+     *     it (one line naming the path and what is there)
      * @throws IOException if it cannot be read
      */
     static BaseModel load(Path model, WeightDtype dtype) throws IOException {
-        if (!Files.exists(model)) {
-            throw new NoSuchFileException(model.toString());
-        }
         return ModelBackends.load(model, dtype);
     }
 

@@ -13,9 +13,10 @@ import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.train.LoraTrainer;
 import dev.lorahub.djl.train.LoraTrainingConfig;
+import dev.lorahub.eval.AnswerEval;
+import dev.lorahub.eval.EvalReport;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.model.BaseModel;
-import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.model.ModelBackends;
 import dev.lorahub.optim.Optimizers;
 import dev.lorahub.spi.EncodedBatch;
@@ -191,13 +192,15 @@ public final class Demo {
                                                 "base");
                         case LORA_FULL -> LoraModule.load(layout.ceiling(name));
                     };
-            List<String> predictions =
-                    base.generateText(adapter, queries, GenerationConfig.greedy(MAX_NEW_TOKENS));
-            double em =
-                    ExactMatch.percent(
-                            predictions, test.stream().map(TaskExample::output).toList());
+            EvalReport report =
+                    answers(
+                            base,
+                            adapter,
+                            queries,
+                            test.stream().map(TaskExample::output).toList());
+            double em = report.exactMatch();
             scores.put(method, em);
-            answers.put(method, List.copyOf(predictions));
+            answers.put(method, report.predictions());
             listener.onProgress(
                     ++done, total, String.format("%s %s %.0f%%", name, method.id(), em));
         }
@@ -247,6 +250,20 @@ public final class Demo {
                                                             + "'")));
         }
         return out;
+    }
+
+    /**
+     * Every row's score, computed as {@code lorahub eval} and {@link AnswerEval} compute it: greedy
+     * answers of at most {@value #MAX_NEW_TOKENS} tokens to prompts already laid out, all in one
+     * batch, scored by exact match.
+     */
+    static EvalReport answers(
+            BaseModel base, LoraModule adapter, List<String> prompts, List<String> references) {
+        return AnswerEval.on(base)
+                .adapter(adapter)
+                .maxNewTokens(MAX_NEW_TOKENS)
+                .batchSize(prompts.size())
+                .runPrompts(prompts, references);
     }
 
     /**

@@ -12,11 +12,9 @@ import dev.lorahub.ModuleSelection;
 import dev.lorahub.Recipe;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.model.BaseModel;
-import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.model.ModelBackends;
 import dev.lorahub.optim.AdamOptimizer;
 import dev.lorahub.optim.Optimizers;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -190,12 +188,7 @@ public final class HubAblation {
                             merged = r.merged();
                             cost[v] += r.forwardEquivalents();
                         }
-                        List<String> pred =
-                                base.generateText(
-                                        merged,
-                                        queries,
-                                        GenerationConfig.greedy(Demo.MAX_NEW_TOKENS));
-                        double score = ExactMatch.percent(pred, gold);
+                        double score = Demo.answers(base, merged, queries, gold).exactMatch();
                         em[v][s] += score / tasks.size();
                         perTask[v][ti] += score / seeds;
                     }

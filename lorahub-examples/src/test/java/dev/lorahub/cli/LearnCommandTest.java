@@ -81,6 +81,80 @@ class LearnCommandTest {
         return learn(examples, out, args.toArray(String[]::new));
     }
 
+    /** The pool's modules saved again as {@code runs/run<i>/adapter}: one folder name for all. */
+    private List<Path> sameNamedFolders() throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Path folder = dir.resolve("runs/run" + (i + 1) + "/adapter");
+            modules.get(i).save(folder);
+            out.add(folder);
+        }
+        return out;
+    }
+
+    @Test
+    void adapters_in_folders_of_the_same_name_get_their_distinguishing_path_as_name()
+            throws Exception {
+        List<Path> f = sameNamedFolders();
+        Path out = dir.resolve("out");
+        CliRun run =
+                learn(
+                        "examples.jsonl",
+                        out,
+                        "--budget",
+                        "4",
+                        "--modules",
+                        f.get(0).toString(),
+                        f.get(1).toString());
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(JSON.readTree(out.resolve("weights.json").toFile()).fieldNames())
+                .toIterable()
+                .containsExactly("run1/adapter", "run2/adapter");
+    }
+
+    @Test
+    void modules_named_on_the_command_line_keep_their_names() throws Exception {
+        List<Path> f = sameNamedFolders();
+        Path out = dir.resolve("out");
+        CliRun run =
+                learn(
+                        "examples.jsonl",
+                        out,
+                        "--budget",
+                        "4",
+                        "--modules",
+                        "first=" + f.get(0),
+                        "second=" + f.get(1),
+                        modulesDir.resolve("toy-2").toString());
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        assertThat(JSON.readTree(out.resolve("weights.json").toFile()).fieldNames())
+                .toIterable()
+                .containsExactly("first", "second", "toy-2");
+    }
+
+    @Test
+    void a_name_given_twice_is_refused_naming_both_folders() throws Exception {
+        List<Path> f = sameNamedFolders();
+        CliRun run =
+                learn(
+                        "examples.jsonl",
+                        dir.resolve("out"),
+                        "--modules",
+                        "x=" + f.get(0),
+                        "x=" + f.get(1));
+        assertThat(run.exitCode()).as("%s", run).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).as("%s", run).hasSize(1);
+        assertThat(run.errLines().get(0))
+                .isEqualTo(
+                        "lorahub learn: modules 0 ("
+                                + f.get(0).toAbsolutePath().normalize()
+                                + ") and 1 ("
+                                + f.get(1).toAbsolutePath().normalize()
+                                + ") are both named 'x'; weights are reported by name, so names"
+                                + " must be distinct: rename one (LoraModule.withName; lorahub --modules NAME=DIR)");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
     @Test
     void learns_and_writes_adapter_weights_trace_and_provenance() throws Exception {
         Path out = dir.resolve("out");

@@ -58,6 +58,30 @@ class NoNetworkTest {
                 .allMatch(l -> l.startsWith("learn "), "is a progress bar line");
     }
 
+    @Test
+    void the_command_line_eval_opens_no_socket_and_keeps_stderr_for_the_progress_bar()
+            throws Exception {
+        Path hub = Path.of("hub");
+        Child c =
+                child(
+                        "cli",
+                        "eval",
+                        "--model",
+                        hub.resolve("base").toString(),
+                        "--adapter",
+                        hub.resolve("ceilings/rev_atb").toString(),
+                        "--examples",
+                        hub.resolve("held-out/rev_atb/test.jsonl").toString(),
+                        "--limit",
+                        "8");
+        assertThat(c.exit).as("%s", c).isZero();
+        assertThat(c.out).as("%s", c).contains("sockets: []").contains("\"examples\":8");
+        assertThat(c.err.lines().filter(l -> !l.startsWith("WARNING: ")))
+                .as("%s", c)
+                .isNotEmpty()
+                .allMatch(l -> l.startsWith("eval "), "is a progress bar line");
+    }
+
     private record Child(int exit, String out, String err) {
         @Override
         public String toString() {

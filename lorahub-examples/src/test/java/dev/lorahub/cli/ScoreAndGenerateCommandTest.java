@@ -313,7 +313,7 @@ class ScoreAndGenerateCommandTest {
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(run.errLines()).as(run.toString()).hasSize(1);
         assertThat(run.err().strip())
-                .isEqualTo("lorahub score: " + missing + ": no such file or folder");
+                .isEqualTo("lorahub score: base model " + missing + ": no such file or folder");
     }
 
     @Test

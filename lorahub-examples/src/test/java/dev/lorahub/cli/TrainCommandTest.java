@@ -3,13 +3,11 @@ package dev.lorahub.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lorahub.testing.TestData;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code lorahub train}'s bad-input paths: one line naming the file, the line and the problem. */
 class TrainCommandTest {

@@ -57,11 +57,4 @@ class CharTokenizerTest {
             }
         }
     }
-
-    @Test
-    void exact_match_normalises_like_the_reference() {
-        assertThat(ExactMatch.normalize("  Abc. ")).isEqualTo("abc");
-        assertThat(ExactMatch.percent(List.of("abc", "x", " AB."), List.of("abc", "y", "ab")))
-                .isCloseTo(200.0 / 3, org.assertj.core.data.Offset.offset(1e-9));
-    }
 }

@@ -1,4 +1,4 @@
-package dev.lorahub.hub;
+package dev.lorahub.eval;
 
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +19,15 @@ public final class ExactMatch {
     }
 
     /**
+     * @param prediction a generated answer
+     * @param reference the expected answer
+     * @return true when both normalise to the same string
+     */
+    public static boolean matches(String prediction, String reference) {
+        return normalize(prediction).equals(normalize(reference));
+    }
+
+    /**
      * @param predictions the model's answers
      * @param references the expected answers, same size
      * @return the percentage of normalised equal pairs, in [0, 100]
@@ -33,7 +42,7 @@ public final class ExactMatch {
         }
         int hits = 0;
         for (int i = 0; i < predictions.size(); i++) {
-            if (normalize(predictions.get(i)).equals(normalize(references.get(i)))) {
+            if (matches(predictions.get(i), references.get(i))) {
                 hits++;
             }
         }

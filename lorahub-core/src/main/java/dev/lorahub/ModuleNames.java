@@ -1,0 +1,90 @@
+package dev.lorahub;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Distinct names for adapters loaded from several paths: a module is named after its folder ({@link
+ * LoraModule#load(Path)}); when folders share that name ({@code run1/adapter}, {@code
+ * run2/adapter}) each of them is named by the shortest suffix of its path that tells them apart
+ * ({@code run1/adapter}, {@code run2/adapter}), joined with {@code /}: each path gets the shortest
+ * suffix no other path of its group shares.
+ */
+final class ModuleNames {
+    private ModuleNames() {}
+
+    /**
+     * @param paths absolute, normalized adapter paths
+     * @param defaults the name {@link LoraModule#load(Path)} gives each
+     * @return one distinct name per path, in order: the default where it is unique
+     * @throws IllegalArgumentException if a path is given twice
+     */
+    static List<String> distinct(List<Path> paths, List<String> defaults) {
+        Map<String, List<Integer>> byName = new HashMap<>();
+        for (int i = 0; i < paths.size(); i++) {
+            byName.computeIfAbsent(defaults.get(i), k -> new ArrayList<>()).add(i);
+        }
+        List<String> out = new ArrayList<>(defaults);
+        for (List<Integer> group : byName.values()) {
+            if (group.size() > 1) {
+                nameBySuffix(paths, defaults, group, out);
+            }
+        }
+        return out;
+    }
+
+    private static void nameBySuffix(
+            List<Path> paths, List<String> defaults, List<Integer> group, List<String> out) {
+        for (int i : group) {
+            int most = paths.get(i).getNameCount();
+            for (int levels = 1; ; levels++) {
+                String name = suffix(paths.get(i), defaults.get(i), levels);
+                boolean unique = true;
+                for (int j : group) {
+                    unique &= j == i || !suffix(paths.get(j), defaults.get(j), levels).equals(name);
+                }
+                if (unique) {
+                    out.set(i, name);
+                    break;
+                }
+                if (levels > most) {
+                    throw new IllegalArgumentException(twice(paths, group));
+                }
+            }
+        }
+    }
+
+    /** The default name behind the last {@code levels} folders of the parent, joined by '/'. */
+    private static String suffix(Path path, String defaultName, int levels) {
+        Path parent = path.getParent();
+        int n = parent == null ? 0 : Math.min(levels, parent.getNameCount());
+        if (n == 0) {
+            return defaultName;
+        }
+        return parent.subpath(parent.getNameCount() - n, parent.getNameCount())
+                        .toString()
+                        .replace('\\', '/')
+                + "/"
+                + defaultName;
+    }
+
+    private static String twice(List<Path> paths, List<Integer> group) {
+        for (int a = 0; a < group.size(); a++) {
+            for (int b = a + 1; b < group.size(); b++) {
+                if (paths.get(group.get(a)).equals(paths.get(group.get(b)))) {
+                    return "adapter "
+                            + paths.get(group.get(a))
+                            + " is given twice (entries "
+                            + group.get(a)
+                            + " and "
+                            + group.get(b)
+                            + ")";
+                }
+            }
+        }
+        return "adapters " + group.stream().map(paths::get).toList() + " cannot be told apart";
+    }
+}
