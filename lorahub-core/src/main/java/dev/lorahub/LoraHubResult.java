@@ -261,31 +261,33 @@ public final class LoraHubResult {
      * @throws IllegalArgumentException if the folder is one a composed module was loaded from
      */
     public void save(Path dir) throws IOException {
-        Map<String, byte[]> sidecars = new LinkedHashMap<>();
-        sidecars.put(SIDECAR_FILES.get(0), weightsJson().getBytes(StandardCharsets.UTF_8));
-        sidecars.put(SIDECAR_FILES.get(1), traceCsv().getBytes(StandardCharsets.UTF_8));
-        sidecars.put(SIDECAR_FILES.get(2), provenance.toJson().getBytes(StandardCharsets.UTF_8));
-        merged.save(dir, sidecars);
+        save(dir, Map.of());
     }
 
     /**
-     * As {@link #save(Path)}, with the merged adapter also written as a llama.cpp adapter {@code
-     * adapter_model.gguf} (see {@link LoraModule#saveGguf}) in the same atomic folder replacement,
-     * so that a process killed at any moment never leaves the new PEFT files without it.
+     * As {@link #save(Path)}, with files of the caller's in the same atomic folder replacement (a
+     * job's record of the run, say): a reader finds all of them with the result, or none.
      *
-     * @param dir the target folder
-     * @param headDim the base model's head size, needed when a layer adapts q_proj or k_proj
-     * @throws IOException if writing fails
-     * @throws IllegalArgumentException as {@link LoraModule#saveGguf} when the module has no
-     *     llama.cpp form, or as {@link #save(Path)}
+     * @param dir the target folder; an existing one is replaced only if it holds nothing but an
+     *     adapter, these sidecars and files named in {@code extraFiles}
+     * @param extraFiles contents by plain file name (no slash, not starting with a dot), none of
+     *     the adapter's or {@link #SIDECAR_FILES}
+     * @throws IOException if writing fails (no partial folder is left)
+     * @throws IllegalArgumentException for a bad or taken extra file name, or as {@link
+     *     #save(Path)}
      */
-    public void saveWithGguf(Path dir, int headDim) throws IOException {
-        byte[] gguf = merged.ggufBytes(headDim);
+    public void save(Path dir, Map<String, byte[]> extraFiles) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(SIDECAR_FILES.get(0), weightsJson().getBytes(StandardCharsets.UTF_8));
         files.put(SIDECAR_FILES.get(1), traceCsv().getBytes(StandardCharsets.UTF_8));
         files.put(SIDECAR_FILES.get(2), provenance.toJson().getBytes(StandardCharsets.UTF_8));
-        files.put(dev.lorahub.io.PeftAdapters.GGUF_FILE, gguf);
+        for (Map.Entry<String, byte[]> e : extraFiles.entrySet()) {
+            if (files.containsKey(e.getKey())) {
+                throw new IllegalArgumentException(
+                        "extra file '" + e.getKey() + "' is one of the result's " + SIDECAR_FILES);
+            }
+            files.put(e.getKey(), e.getValue());
+        }
         merged.save(dir, files);
     }
 

@@ -205,6 +205,28 @@ class LoraHubSelectionTest {
         assertThat(out.resolve("weights.json")).exists();
     }
 
+    @Test
+    void save_with_extra_files_writes_them_in_the_same_folder_and_can_replace_it(
+            @TempDir Path dir) throws Exception {
+        LearnStep step =
+                LoraHub.compose(POOL.subList(0, 2))
+                        .fewShot(TASK.examples())
+                        .on(MODEL)
+                        .optimizer(new LocalRandomSearch())
+                        .budget(3);
+        LoraHubResult r = step.run();
+        Path out = dir.resolve("out");
+        r.save(out, Map.of("job.json", "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(Files.readString(out.resolve("job.json"))).isEqualTo("{\"a\":1}");
+        assertThat(Files.readString(out.resolve("weights.json"))).isEqualTo(r.weightsJson());
+        r.save(out, Map.of("job.json", new byte[] {2}));
+        assertThat(Files.readAllBytes(out.resolve("job.json"))).containsExactly(2);
+        assertThatThrownBy(() -> r.save(dir.resolve("other"), Map.of("trace.csv", new byte[0])))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'trace.csv'");
+        assertThat(dir.resolve("other")).doesNotExist();
+    }
+
     static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }

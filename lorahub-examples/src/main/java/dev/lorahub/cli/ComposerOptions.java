@@ -43,6 +43,15 @@ final class ComposerOptions {
      * @return it with each option given set
      */
     Composer applyTo(Composer composer) {
+        return apply(composer, density, svdRank, majoritySign);
+    }
+
+    /** The composer with each given (non-null) option set. */
+    static Composer apply(
+            Composer composer,
+            @Nullable Double density,
+            @Nullable Integer svdRank,
+            @Nullable MajoritySign majoritySign) {
         Composer c = composer;
         if (density != null) {
             c = c.density(density);

@@ -1,6 +1,5 @@
 package dev.lorahub.cli;
 
-import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LearnStep;
 import dev.lorahub.LoraHub;
@@ -8,7 +7,6 @@ import dev.lorahub.LoraHubListener;
 import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
-import dev.lorahub.ModuleSelection;
 import dev.lorahub.Recipe;
 import dev.lorahub.TracePoint;
 import dev.lorahub.io.ExamplesFile;
@@ -251,40 +249,14 @@ public final class LearnCommand implements Callable<Integer> {
         }
         int ggufHeadDim =
                 format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, located, pool) : 0;
-        Recipe chosen = Recipe.parse(recipe);
         LearnStep step =
-                LoraHub.compose(pool)
-                        .fewShot(list)
-                        .recipe(chosen)
-                        .seed(seed)
-                        .regularization(regularization)
+                arguments()
+                        .applyTo(LoraHub.compose(pool).fewShot(list))
                         .hfCache(hub.cache());
         if (revision != null) {
             step = step.revision(revision);
         }
-        if (select != null) {
-            step = step.select(ModuleSelection.parse(select));
-        }
-        if (strategy != null || composition.isSet()) {
-            step = step.composer(composer(chosen));
-        }
-        if (optimizer != null) {
-            step = step.optimizer(optimizer);
-        }
-        if (budget != null) {
-            step = step.budget(budget);
-        }
-        if (batchSize != null) {
-            step = step.batchSize(batchSize);
-        }
         step = step.dtype(dtype.dtype);
-        if (templateOption.override().isPresent()) {
-            step = step.template(templateOption.override().get());
-        }
-        if (bounds != null) {
-            double[] lohi = twoNumbers(bounds);
-            step = step.bounds(lohi[0], lohi[1]);
-        }
         if (timeLimit != null) {
             step = step.timeLimit(duration(timeLimit));
         }
@@ -305,10 +277,9 @@ public final class LearnCommand implements Callable<Integer> {
         } finally {
             progress.close();
         }
+        result.save(out);
         if (format == AdapterFormat.GGUF) {
-            result.saveWithGguf(out, ggufHeadDim); // one folder replacement, gguf included
-        } else {
-            result.save(out);
+            result.merged().saveGguf(out.resolve(AdapterFormat.LEARN_FILE), ggufHeadDim);
         }
         report(result);
         return result.state() == LoraHubResult.State.FAILED ? LoraHubCli.EXIT_BAD_INPUT : 0;
@@ -378,19 +349,22 @@ public final class LearnCommand implements Callable<Integer> {
                         + "'");
     }
 
-    private static double[] twoNumbers(String lohi) {
-        String[] parts = lohi.split(",", -1);
-        try {
-            if (parts.length == 2) {
-                return new double[] {
-                    Double.parseDouble(parts[0].strip()), Double.parseDouble(parts[1].strip())
-                };
-            }
-        } catch (NumberFormatException e) {
-            // falls through to the message below
-        }
-        throw new IllegalArgumentException(
-                "--bounds takes LO,HI (two numbers), got '" + lohi + "'");
+    /** This command's options as the settings {@code learn} and the Spark job share. */
+    private LearnArguments arguments() {
+        return new LearnArguments(
+                recipe,
+                select,
+                strategy,
+                composition.density,
+                composition.svdRank,
+                composition.majoritySign,
+                optimizer,
+                budget,
+                seed,
+                regularization,
+                batchSize,
+                templateOption.template,
+                bounds);
     }
 
     /** Draws a progress bar from the first evaluation on, so that early errors print alone. */
@@ -421,15 +395,6 @@ public final class LearnCommand implements Callable<Integer> {
         }
     }
 
-    /** The --strategy given, else the recipe's, with --density, --svd-rank, --majority-sign. */
-    private Composer composer(Recipe chosen) {
-        MergeStrategy s =
-                strategy != null
-                        ? strategy
-                        : chosen == Recipe.BEST ? MergeStrategy.CAT : MergeStrategy.LORAHUB;
-        return composition.applyTo(Composer.of(s));
-    }
-
     /**
      * @param dirs adapter folders, or parents of adapter folders
      * @return the adapter folders: each given adapter folder, and the adapter sub-folders of each
@@ -437,7 +402,7 @@ public final class LearnCommand implements Callable<Integer> {
      * @throws IOException if a folder cannot be listed
      * @throws IllegalArgumentException naming a folder that is neither
      */
-    static List<Path> adapterFolders(List<Path> dirs) throws IOException {
+    public static List<Path> adapterFolders(List<Path> dirs) throws IOException {
         List<Path> out = new ArrayList<>();
         for (Path dir : dirs) {
             if (isAdapter(dir)) {

@@ -3,6 +3,7 @@ package dev.lorahub.hub;
 import dev.lorahub.Composer;
 import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
+import dev.lorahub.LearnStep;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
@@ -102,7 +103,7 @@ public final class Demo {
         List<TaskExample> train = Jsonl.read(layout.heldOutTrain(name));
         List<TaskExample> test = Jsonl.read(layout.heldOutTest(name));
         test = test.subList(0, Math.min(settings.testExamples(), test.size()));
-        List<TaskExample> shots = draw(train, settings.shots(), settings.seed() ^ name.hashCode());
+        List<TaskExample> shots = shots(train, name, settings);
         List<FewShotExample> fewShot =
                 shots.stream().map(e -> FewShotExample.of(e.input(), e.output())).toList();
         Map<Method, Double> scores = new EnumMap<>(Method.class);
@@ -136,22 +137,21 @@ public final class Demo {
                         case LORAHUB_REFERENCE ->
                                 record(
                                         method,
-                                        LoraHub.compose(pool)
-                                                .fewShot(fewShot)
+                                        lorahub(method, pool, fewShot, settings)
                                                 .on(base)
                                                 .template(template)
-                                                .select(
-                                                        ModuleSelection.random(
-                                                                Math.min(20, pool.size())))
-                                                .optimizer(
-                                                        Optimizers.byName(
-                                                                LoraHub.DEFAULT_OPTIMIZER))
-                                                .seed(settings.seed())
                                                 .run(),
                                         null,
                                         costs);
                         case LORAHUB_BEST ->
-                                record(method, best(pool, base, template, fewShot), weights, costs);
+                                record(
+                                        method,
+                                        lorahub(method, pool, fewShot, settings)
+                                                .on(base)
+                                                .template(template)
+                                                .run(),
+                                        weights,
+                                        costs);
                         case RECIPE_BEST ->
                                 record(
                                         method,
@@ -297,28 +297,54 @@ public final class Demo {
     }
 
     /**
-     * The library's best recipe, through the LoraHub API: the {@code bestCandidates} modules with
-     * the lowest single-module loss ({@link ModuleSelection#lowestLoss(int)}), merged exactly
-     * ({@link MergeStrategy#CAT}: {@code deltaW = sum_i w_i s_i B_i A_i}), the configured optimizer
-     * with the configured budget; every other setting is the reference's.
+     * The few-shot examples the demo draws for a task: {@code settings.shots()} of its training
+     * examples, drawn with the seed {@code settings.seed() ^ task.hashCode()}.
+     *
+     * @param train the task's training examples
+     * @param task the task's name
+     * @param settings the demo's settings
+     * @return the drawn examples
      */
-    private LoraHubResult best(
+    public static List<TaskExample> shots(
+            List<TaskExample> train, String task, DemoSettings settings) {
+        return draw(train, settings.shots(), settings.seed() ^ task.hashCode());
+    }
+
+    /**
+     * A LoraHub row of the demo as a LoraHub run, before the base model and the layout are given:
+     * {@link Method#LORAHUB_REFERENCE} is the paper's recipe with 20 random modules ({@link
+     * ModuleSelection#random(int)}, factor-wise merge, COBYLA, 40 evaluations); {@link
+     * Method#LORAHUB_BEST} the library's best gradient-free recipe: the {@code bestCandidates}
+     * modules with the lowest single-module loss ({@link ModuleSelection#lowestLoss(int)}), merged
+     * exactly ({@link MergeStrategy#CAT}: {@code deltaW = sum_i w_i s_i B_i A_i}), the configured
+     * optimizer with the configured budget; every other setting is the reference's.
+     *
+     * @param method {@link Method#LORAHUB_REFERENCE} or {@link Method#LORAHUB_BEST}
+     * @param pool the module pool
+     * @param fewShot the task's examples
+     * @param settings the demo's settings (seed, best recipe)
+     * @return the step, to be given {@code .on(base).template(template)} and run
+     * @throws IllegalArgumentException for another method
+     */
+    public static LearnStep lorahub(
+            Method method,
             List<LoraModule> pool,
-            BaseModel base,
-            ExampleTemplate template,
-            List<FewShotExample> fewShot) {
-        return LoraHub.compose(pool)
-                .fewShot(fewShot)
-                .on(base)
-                .template(template)
-                .select(
-                        ModuleSelection.lowestLoss(
-                                Math.min(settings.bestCandidates(), pool.size())))
-                .strategy(MergeStrategy.CAT)
-                .optimizer(Optimizers.byName(settings.bestOptimizer()))
-                .budget(settings.bestBudget())
-                .seed(settings.seed())
-                .run();
+            List<FewShotExample> fewShot,
+            DemoSettings settings) {
+        LearnStep step = LoraHub.compose(pool).fewShot(fewShot).seed(settings.seed());
+        return switch (method) {
+            case LORAHUB_REFERENCE ->
+                    step.select(ModuleSelection.random(Math.min(20, pool.size())))
+                            .optimizer(Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER));
+            case LORAHUB_BEST ->
+                    step.select(
+                                    ModuleSelection.lowestLoss(
+                                            Math.min(settings.bestCandidates(), pool.size())))
+                            .strategy(MergeStrategy.CAT)
+                            .optimizer(Optimizers.byName(settings.bestOptimizer()))
+                            .budget(settings.bestBudget());
+            default -> throw new IllegalArgumentException(method + " is not a LoraHub row");
+        };
     }
 
     private LoraTrainingConfig fiveShotConfig(AdapterConfig pool) {
