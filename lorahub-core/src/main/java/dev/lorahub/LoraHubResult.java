@@ -291,6 +291,27 @@ public final class LoraHubResult {
         merged.save(dir, files);
     }
 
+    /**
+     * As {@link #save(Path)}, with the merged adapter also written as a llama.cpp adapter {@code
+     * adapter_model.gguf} (see {@link LoraModule#saveGguf}) in the same atomic folder replacement,
+     * so that a process killed at any moment never leaves the new PEFT files without it.
+     *
+     * @param dir the target folder
+     * @param headDim the base model's head size, needed when a layer adapts q_proj or k_proj
+     * @throws IOException if writing fails
+     * @throws IllegalArgumentException as {@link LoraModule#saveGguf} when the module has no
+     *     llama.cpp form, or as {@link #save(Path)}
+     */
+    public void saveWithGguf(Path dir, int headDim) throws IOException {
+        byte[] gguf = merged.ggufBytes(headDim);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(SIDECAR_FILES.get(0), weightsJson().getBytes(StandardCharsets.UTF_8));
+        files.put(SIDECAR_FILES.get(1), traceCsv().getBytes(StandardCharsets.UTF_8));
+        files.put(SIDECAR_FILES.get(2), provenance.toJson().getBytes(StandardCharsets.UTF_8));
+        files.put(dev.lorahub.io.PeftAdapters.GGUF_FILE, gguf);
+        merged.save(dir, files);
+    }
+
     @Override
     public String toString() {
         return "LoraHubResult["

@@ -386,6 +386,11 @@ public final class LoraModule {
         PeftAdapters.write(dir, config, layers.values(), dtypes, sources, extraFiles);
     }
 
+    /** What {@link #saveGguf} writes, for a caller that writes it into a folder of its own. */
+    byte[] ggufBytes(int headDim) {
+        return LlamaCppAdapters.toBytes(config, layers.values(), headDim, name);
+    }
+
     @Override
     public String toString() {
         return "LoraModule[" + name + ", " + layers.size() + " layers, " + config + "]";

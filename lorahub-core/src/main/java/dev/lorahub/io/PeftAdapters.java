@@ -37,6 +37,12 @@ public final class PeftAdapters {
     /** The weights file of a PEFT folder. */
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
 
+    /**
+     * The llama.cpp form of the adapter that {@code LoraHubResult.saveWithGguf} writes beside the
+     * PEFT files, in the same folder replacement.
+     */
+    public static final String GGUF_FILE = "adapter_model.gguf";
+
     /** The pickled weights file of old PEFT folders, read when there is no safetensors file. */
     public static final String PICKLE_FILE = "adapter_model.bin";
 

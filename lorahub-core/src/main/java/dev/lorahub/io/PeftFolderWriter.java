@@ -14,6 +14,10 @@ import java.util.Set;
 
 /** Writes a PEFT folder (and any extra files) as one {@link AtomicFolder} replacement. */
 final class PeftFolderWriter {
+    /** The adapter's own files: extra files may not take these names. */
+    private static final Set<String> OWN =
+            Set.of(PeftAdapters.CONFIG_FILE, PeftAdapters.WEIGHTS_FILE, "README.md");
+
     /** Files an existing target folder may hold for it to be replaced. */
     private static final Set<String> REPLACEABLE =
             Set.of(
@@ -21,7 +25,7 @@ final class PeftFolderWriter {
                     PeftAdapters.WEIGHTS_FILE,
                     "README.md",
                     // written beside by learn --format gguf
-                    "adapter_model.gguf");
+                    PeftAdapters.GGUF_FILE);
 
     private PeftFolderWriter() {}
 
@@ -48,7 +52,7 @@ final class PeftFolderWriter {
         }
         Set<String> replaceable = new HashSet<>(REPLACEABLE);
         for (String name : extraFiles.keySet()) {
-            if (REPLACEABLE.contains(name) || name.contains("/") || name.startsWith(".")) {
+            if (OWN.contains(name) || name.contains("/") || name.startsWith(".")) {
                 throw new IllegalArgumentException(
                         "extra file '" + name + "' would clash with the adapter's files");
             }

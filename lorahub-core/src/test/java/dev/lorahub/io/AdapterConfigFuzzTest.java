@@ -10,13 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * 1,500 hostile variants of a PEFT {@code adapter_config.json} ({@link JsonMutator}: wrong types,
+ * 10,000 hostile variants of a PEFT {@code adapter_config.json} ({@link JsonMutator}: wrong types,
  * huge numbers, 10^6-character strings, deep nesting, invalid UTF-8, flipped bytes, truncation,
  * deleted keys, trailing garbage): {@link AdapterConfig#read} reads each or refuses it with an
  * {@link AdapterFormatException} whose one-line message starts with the file, within 20 s.
  */
 class AdapterConfigFuzzTest {
-    private static final int CASES = 1500;
+    private static final int CASES = 10_000;
     private static final long SEED = 14_000L;
 
     @TempDir Path tmp;

@@ -11,13 +11,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Hostile JSON Lines example files: 1,500 variants ({@link JsonMutator}, one line mutated: wrong
+ * Hostile JSON Lines example files: 10,000 variants ({@link JsonMutator}, one line mutated: wrong
  * types, huge numbers, 10^6-character lines, deep nesting, invalid UTF-8, flipped bytes,
  * truncation, deleted keys, trailing garbage), each read or refused with an {@link
  * FileFormatException} whose one-line message starts with the file, within 20 s.
  */
 class ExamplesFileFuzzTest {
-    private static final int CASES = 1500;
+    private static final int CASES = 10_000;
     private static final long SEED = 14_200L;
     private static final String VALID =
             """
@@ -76,5 +76,13 @@ class ExamplesFileFuzzTest {
                                 + ": line 1: key 'input_ids': element 1 is \""
                                 + "7".repeat(36)
                                 + "..., not an integer id");
+    }
+
+    @Test
+    void a_million_character_text_line_is_read_whole() throws Exception {
+        Path file = tmp.resolve("long-text.jsonl");
+        String input = "x".repeat(1_000_000);
+        Files.writeString(file, "{\"input\": \"" + input + "\", \"output\": \"y\"}\n");
+        assertThat(ExamplesFile.read(file).get(0).input()).contains(input);
     }
 }

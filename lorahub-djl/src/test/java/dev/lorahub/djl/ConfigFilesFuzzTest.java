@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link ModelFormatException} whose one-line message starts with the file, within 20 s.
  */
 class ConfigFilesFuzzTest {
-    private static final int CONFIG_CASES = 1000;
+    private static final int CONFIG_CASES = 5_000;
     private static final long SEED = 14_100L;
 
     @TempDir Path tmp;

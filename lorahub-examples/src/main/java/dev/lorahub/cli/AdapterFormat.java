@@ -19,7 +19,7 @@ enum AdapterFormat {
     GGUF;
 
     /** The file {@code learn --format gguf} writes into its output folder. */
-    static final String LEARN_FILE = "adapter_model.gguf";
+    static final String LEARN_FILE = dev.lorahub.io.PeftAdapters.GGUF_FILE;
 
     /**
      * The head size for writing a merge of {@code inputs} as GGUF, found before any work is done:

@@ -277,9 +277,10 @@ public final class LearnCommand implements Callable<Integer> {
         } finally {
             progress.close();
         }
-        result.save(out);
         if (format == AdapterFormat.GGUF) {
-            result.merged().saveGguf(out.resolve(AdapterFormat.LEARN_FILE), ggufHeadDim);
+            result.saveWithGguf(out, ggufHeadDim); // one folder replacement, gguf included
+        } else {
+            result.save(out);
         }
         report(result);
         return result.state() == LoraHubResult.State.FAILED ? LoraHubCli.EXIT_BAD_INPUT : 0;

@@ -390,6 +390,22 @@ public final class LlamaCppAdapters {
         writer(config, layers, headDim, name).write(file);
     }
 
+    /**
+     * The bytes {@link #write} writes, to be written by the caller (e.g. into a folder replaced
+     * atomically as a whole).
+     *
+     * @param config the module's config
+     * @param layers its layers, on LLaMA module paths
+     * @param headDim the base model's head size, or 0 when no layer adapts q_proj or k_proj
+     * @param name written as {@code general.name}
+     * @return the {@code .gguf} file's content
+     * @throws IllegalArgumentException if a layer or the config cannot be expressed
+     */
+    public static byte[] toBytes(
+            AdapterConfig config, Collection<LoraLayer> layers, int headDim, String name) {
+        return writer(config, layers, headDim, name).toBytes();
+    }
+
     static GgufWriter writer(
             AdapterConfig config, Collection<LoraLayer> layers, int headDim, String name) {
         if (layers.isEmpty()) {
