@@ -4,6 +4,7 @@ import dev.lorahub.internal.merge.FactorKernels;
 import dev.lorahub.internal.merge.TaskArithmetic;
 import dev.lorahub.internal.merge.TruncatedSvd;
 import dev.lorahub.io.StoredDtypes;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * Combines LoRA modules trained for the same base model into one module, with one weight per
@@ -178,6 +180,53 @@ public final class Composer {
         Objects.requireNonNull(modules, "modules");
         Objects.requireNonNull(weights, "weights");
         MergeChecks.check(strategy, modules, weights);
+        return merge(name, modules, path -> weights);
+    }
+
+    /**
+     * Merges the modules with one weight per module and layer: layer {@code l} of the result is the
+     * merge of the modules' layer {@code l} at the weights {@code weightsByLayer.get(l)}.
+     *
+     * @param name the result's name
+     * @param modules at least one module; all target the same layers (as for {@link #merge})
+     * @param weightsByLayer for every layer the first module targets (by module path), one finite
+     *     weight per module, in module order
+     * @return the merged module
+     * @throws IncompatibleModulesException as {@link #merge(String, List, double[])}
+     * @throws IllegalArgumentException if a targeted layer has no weights, or a key names no
+     *     targeted layer (both named)
+     */
+    public LoraModule mergePerLayer(
+            String name, List<LoraModule> modules, Map<String, double[]> weightsByLayer) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(modules, "modules");
+        Objects.requireNonNull(weightsByLayer, "weightsByLayer");
+        if (modules.isEmpty()) {
+            MergeChecks.check(strategy, modules, new double[0]);
+        }
+        Set<String> paths = modules.get(0).layers().keySet();
+        for (String path : paths) {
+            double[] w = weightsByLayer.get(path);
+            if (w == null) {
+                throw new IllegalArgumentException(
+                        "no weights for layer '"
+                                + path
+                                + "'; weights given for "
+                                + weightsByLayer.keySet());
+            }
+            MergeChecks.check(strategy, modules, w);
+        }
+        for (String path : weightsByLayer.keySet()) {
+            if (!paths.contains(path)) {
+                throw new IllegalArgumentException(
+                        "weights given for layer '" + path + "', which the modules do not target");
+            }
+        }
+        return merge(name, modules, weightsByLayer::get);
+    }
+
+    private LoraModule merge(
+            String name, List<LoraModule> modules, Function<String, double[]> weightsOf) {
         if (strategy.needsDensity() && Double.isNaN(density)) {
             throw new IllegalStateException(
                     strategy + " prunes: set a density in [0, 1] with density(d) first");
@@ -199,7 +248,7 @@ public final class Composer {
                 ranks[i] = li.rank();
                 scalings[i] = li.scaling();
             }
-            merged.add(mergeLayer(l0, modules, weights, as, bs, ranks, scalings));
+            merged.add(mergeLayer(l0, modules, weightsOf.apply(path), as, bs, ranks, scalings));
             listener.layerMerged(merged.size(), first.layers().size(), path);
             if (first.storedDtypes().containsKey(path)) {
                 dtypes.put(path, first.storedDtypes(path));

@@ -26,7 +26,9 @@ record LearnSettings(
         @Nullable ExampleTemplate template,
         @Nullable Cancellation cancellation,
         @Nullable Duration timeLimit,
-        WeightDtype dtype) {
+        WeightDtype dtype,
+        boolean perLayerWeights,
+        boolean earlyStopping) {
 
     static LearnSettings defaults() {
         return new LearnSettings(
@@ -47,7 +49,9 @@ record LearnSettings(
                 null,
                 null,
                 null,
-                WeightDtype.F32);
+                WeightDtype.F32,
+                false,
+                false);
     }
 
     LearnSettings withModel(BaseModel v) {
@@ -124,6 +128,14 @@ record LearnSettings(
         return with(b -> b.dtype = v);
     }
 
+    LearnSettings withPerLayerWeights(boolean v) {
+        return with(b -> b.perLayerWeights = v);
+    }
+
+    LearnSettings withEarlyStopping(boolean v) {
+        return with(b -> b.earlyStopping = v);
+    }
+
     LearnSettings withBounds(double lo, double hi) {
         return with(
                 b -> {
@@ -154,7 +166,9 @@ record LearnSettings(
                 b.template,
                 b.cancellation,
                 b.timeLimit,
-                b.dtype);
+                b.dtype,
+                b.perLayerWeights,
+                b.earlyStopping);
     }
 
     /** The fields of a settings object, mutable for the length of one {@link #with} call. */
@@ -195,6 +209,10 @@ record LearnSettings(
         @Nullable Duration timeLimit;
         WeightDtype dtype;
 
+        boolean perLayerWeights;
+
+        boolean earlyStopping;
+
         Copy(LearnSettings s) {
 
             model = s.model;
@@ -231,6 +249,10 @@ record LearnSettings(
 
             timeLimit = s.timeLimit;
             dtype = s.dtype;
+
+            perLayerWeights = s.perLayerWeights;
+
+            earlyStopping = s.earlyStopping;
         }
     }
 }

@@ -211,6 +211,37 @@ public final class LearnStep {
     }
 
     /**
+     * One weight per module and targeted layer instead of one per module (beyond the paper): with
+     * {@code N} modules and {@code L} targeted layers the search runs in {@code N * L} dimensions,
+     * {@code deltaW_l = sum_i w_il s_i B_il A_il}. Needs a gradient optimizer ({@link
+     * #optimizer(GradientOptimizer)}), which gets all {@code N * L} derivatives from one backward.
+     * The L1 term is {@code lambda} times the mean {@code |w_il|}. On the embedded hub it overfits
+     * the 5 examples (docs/hub-and-demo.md).
+     *
+     * @param perLayer true for one weight per module and layer (default false)
+     * @return a new step
+     */
+    public LearnStep perLayerWeights(boolean perLayer) {
+        return with(settings.withPerLayerWeights(perLayer));
+    }
+
+    /**
+     * Leave-one-out early stopping of a gradient optimizer (beyond the paper): for each of the
+     * {@code k} examples, the optimizer runs on the other {@code k - 1} with the whole budget, and
+     * the held-out example's loss is measured at every step's point; the step count {@code t*} with
+     * the lowest mean held-out loss is then run on all {@code k} examples. Costs about {@code (4k/3
+     * + 1)} times the budget in forward-equivalents (counted in {@link
+     * LoraHubResult#forwardEquivalents()}), needs at least 2 examples and a gradient optimizer. On
+     * the embedded hub it did not help (docs/hub-and-demo.md).
+     *
+     * @param enabled true to stop early (default false)
+     * @return a new step
+     */
+    public LearnStep earlyStopping(boolean enabled) {
+        return with(settings.withEarlyStopping(enabled));
+    }
+
+    /**
      * Sets the selection, the merge strategy, the optimizer and the budget to a named recipe;
      * options set afterwards override it. Without a recipe a run is {@link Recipe#PAPER}'s.
      *
@@ -231,7 +262,8 @@ public final class LearnStep {
      * @return a new step
      */
     public LearnStep cancellation(Cancellation cancellation) {
-        return with(settings.withCancellation(Objects.requireNonNull(cancellation, "cancellation")));
+        return with(
+                settings.withCancellation(Objects.requireNonNull(cancellation, "cancellation")));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.lorahub;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,11 @@ public final class LoraHubResult {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, Double> weights;
+    private final Map<String, Map<String, Double>> layerWeights;
+
+    /** The searched coordinates: one per module, or one per module and layer (module-major). */
+    private final double[] weightArray;
+
     private final LoraModule merged;
     private final double bestScore;
     private final double bestLoss;
@@ -80,6 +86,7 @@ public final class LoraHubResult {
 
     LoraHubResult(
             List<String> moduleNames,
+            List<String> layerPaths,
             double[] weights,
             LoraModule merged,
             double bestScore,
@@ -92,10 +99,26 @@ public final class LoraHubResult {
             long forwardEquivalents) {
         this.forwardEquivalents = forwardEquivalents;
         Map<String, Double> w = new LinkedHashMap<>();
-        for (int i = 0; i < weights.length; i++) {
-            w.put(moduleNames.get(i), weights[i]);
+        Map<String, Map<String, Double>> byLayer = new LinkedHashMap<>();
+        int layers = Math.max(1, layerPaths.size());
+        for (int i = 0; i < moduleNames.size(); i++) {
+            double sum = 0.0;
+            Map<String, Double> own = new LinkedHashMap<>();
+            for (int l = 0; l < layers; l++) {
+                double x = weights[i * layers + l];
+                sum += x;
+                if (!layerPaths.isEmpty()) {
+                    own.put(layerPaths.get(l), x);
+                }
+            }
+            w.put(moduleNames.get(i), sum / layers);
+            if (!layerPaths.isEmpty()) {
+                byLayer.put(moduleNames.get(i), Collections.unmodifiableMap(own));
+            }
         }
         this.weights = Collections.unmodifiableMap(w);
+        this.layerWeights = Collections.unmodifiableMap(byLayer);
+        this.weightArray = weights.clone();
         this.merged = merged;
         this.bestScore = bestScore;
         this.bestLoss = bestLoss;
@@ -108,17 +131,28 @@ public final class LoraHubResult {
     }
 
     /**
-     * @return the learned weight of each composed module, in composition order
+     * @return the learned weight of each composed module, in composition order; with {@link
+     *     LearnStep#perLayerWeights(boolean) per-layer weights}, each module's mean over its layers
+     *     (the merge used the per-layer weights, {@link #layerWeights()})
      */
     public Map<String, Double> weights() {
         return weights;
     }
 
     /**
-     * @return the learned weights as an array, in composition order
+     * @return with {@link LearnStep#perLayerWeights(boolean) per-layer weights}, module name to
+     *     (layer path to weight), in composition and layer order; otherwise empty
+     */
+    public Map<String, Map<String, Double>> layerWeights() {
+        return layerWeights;
+    }
+
+    /**
+     * @return the searched weights as an array: one per module in composition order, or with
+     *     per-layer weights one per module and layer, module-major ({@code w[i * L + l]})
      */
     public double[] weightArray() {
-        return weights.values().stream().mapToDouble(Double::doubleValue).toArray();
+        return weightArray.clone();
     }
 
     /**
@@ -199,11 +233,16 @@ public final class LoraHubResult {
     }
 
     /**
-     * @return {@code {"module name": weight, ...}} in composition order, pretty-printed
+     * @return {@code {"module name": weight, ...}} in composition order, pretty-printed; with
+     *     per-layer weights {@code {"module name": {"layer path": weight, ...}, ...}}
      */
     public String weightsJson() {
         ObjectNode root = JSON.createObjectNode();
-        weights.forEach(root::put);
+        if (layerWeights.isEmpty()) {
+            weights.forEach(root::put);
+        } else {
+            layerWeights.forEach((m, byLayer) -> byLayer.forEach(root.putObject(m)::put));
+        }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
         } catch (IOException e) {
@@ -212,13 +251,20 @@ public final class LoraHubResult {
     }
 
     /**
-     * @return the trace as CSV: header {@code index,elapsed_ms,loss,score,best_score,w_<name>...},
-     *     one row per evaluation, numbers in Java's shortest round-trip form
+     * @return the trace as CSV: header {@code index,elapsed_ms,loss,score,best_score,w_<name>...}
+     *     ({@code w_<name>@<layer path>...} with per-layer weights), one row per evaluation,
+     *     numbers in Java's shortest round-trip form
      */
     public String traceCsv() {
         StringBuilder sb = new StringBuilder("index,elapsed_ms,loss,score,best_score");
         for (String name : weights.keySet()) {
-            sb.append(",w_").append(csvField(name));
+            if (layerWeights.isEmpty()) {
+                sb.append(",w_").append(csvField(name));
+            } else {
+                for (String path : layerWeights.get(name).keySet()) {
+                    sb.append(",w_").append(csvField(name + "@" + path));
+                }
+            }
         }
         sb.append('\n');
         for (TracePoint p : trace) {

@@ -2,6 +2,7 @@ package dev.lorahub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.lorahub.internal.Logs;
 import dev.lorahub.internal.PythonRandom;
 import dev.lorahub.io.AdapterConfig;
@@ -18,6 +19,10 @@ import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.LossGradient;
 import dev.lorahub.spi.ModelClosedException;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,8 +35,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
 
 /** One execution of a {@link LearnStep}: checks, model, selection, search, result. */
 final class LoraHubRun {
@@ -43,8 +46,13 @@ final class LoraHubRun {
     private final LearnSettings settings;
 
     private final List<EncodedBatch> batches = new ArrayList<>();
+
+    /** The examples laid out by the template, set once the model is known. */
+    private List<FewShotExample> laidOut = List.of();
+
     /** Forward-equivalents spent on selection (one per pool module scored alone). */
     private long selectionCost;
+
     private final Thread runner = Thread.currentThread();
     private final long startNanos = System.nanoTime();
     private LoraHubResult.@Nullable State stop;
@@ -87,14 +95,10 @@ final class LoraHubRun {
                                 + " base model gives no gradients (it does not implement"
                                 + " DifferentiableModel); choose a gradient-free optimizer");
             }
-            int size = settings.batchSize() == 0 ? examples.size() : settings.batchSize();
             ExampleTemplate template =
                     settings.template() != null ? settings.template() : model.template();
-            List<FewShotExample> laidOut = template.apply(examples);
-            for (int from = 0; from < laidOut.size() && stopRequested() == null; from += size) {
-                batches.add(
-                        model.encode(laidOut.subList(from, Math.min(laidOut.size(), from + size))));
-            }
+            laidOut = template.apply(examples);
+            batches.addAll(encode(model, laidOut));
             Map<String, Double> singleLosses = new LinkedHashMap<>();
             List<LoraModule> selected = select(model, singleLosses);
             return search(model, optimizer, selected, singleLosses);
@@ -112,6 +116,21 @@ final class LoraHubRun {
                 model.close();
             }
         }
+    }
+
+    /** The examples in batches of the configured size (closed by the caller). */
+    private List<EncodedBatch> encode(BaseModel model, List<FewShotExample> laidOut) {
+        int size = settings.batchSize() == 0 ? laidOut.size() : settings.batchSize();
+        List<EncodedBatch> out = new ArrayList<>();
+        try {
+            for (int from = 0; from < laidOut.size() && stopRequested() == null; from += size) {
+                out.add(model.encode(laidOut.subList(from, Math.min(laidOut.size(), from + size))));
+            }
+        } catch (RuntimeException e) {
+            out.forEach(EncodedBatch::close);
+            throw e;
+        }
+        return out;
     }
 
     private void checkBeforeLoading() {
@@ -138,6 +157,21 @@ final class LoraHubRun {
                             + "' learns the weights by gradient, which needs exact composition:"
                             + " strategy CAT, got "
                             + composer.strategy());
+        }
+        if (gradient == null && (settings.perLayerWeights() || settings.earlyStopping())) {
+            throw new IllegalArgumentException(
+                    (settings.perLayerWeights() ? "perLayerWeights" : "earlyStopping")
+                            + " needs a gradient optimizer (e.g. adam), got optimizer '"
+                            + (settings.optimizer() != null
+                                    ? settings.optimizer().name()
+                                    : LoraHub.DEFAULT_OPTIMIZER)
+                            + "'");
+        }
+        if (settings.earlyStopping() && examples.size() < 2) {
+            throw new IllegalArgumentException(
+                    "earlyStopping holds out one example at a time and needs at least 2 examples,"
+                            + " got "
+                            + examples.size());
         }
         if (gradient != null && settings.budget() < GradientOptimizer.COST_PER_STEP) {
             throw new IllegalArgumentException(
@@ -340,32 +374,38 @@ final class LoraHubRun {
                         gradient != null
                                 ? settings.budget() / GradientOptimizer.COST_PER_STEP
                                 : settings.budget());
-        Search search = new Search(model, selected);
-        SearchSpace space =
-                SearchSpace.box(n, settings.lowerBound(), settings.upperBound(), new double[n]);
+        Search search = new Search(model, selected, batches, examples.size(), true);
+        SearchSpace space = search.space();
+        long earlyStoppingCost = 0;
         OptimizationResult opt = null;
         LoraHubResult.State stopped = stopRequested();
         if (stopped == null) {
             try {
+                int budget = settings.budget();
+                if (settings.earlyStopping()) {
+                    EarlyStop stop = earlyStop(model, selected, gradient);
+                    budget = stop.steps() * GradientOptimizer.COST_PER_STEP;
+                    earlyStoppingCost = stop.cost();
+                }
                 opt =
                         gradient != null
                                 ? gradient.minimize(
                                         search::evaluateWithGradient,
                                         space,
-                                        settings.budget(),
+                                        budget,
                                         settings.seed())
                                 : optimizer instanceof AskTellOptimizer batched
-                                ? batched.minimizeBatched(
-                                        search::evaluate,
-                                        space,
-                                        settings.budget(),
-                                        settings.seed(),
-                                        OptimizationListener.NONE)
-                                : optimizer.minimize(
-                                        w -> search.evaluate(List.of(w))[0],
-                                        space,
-                                        settings.budget(),
-                                        settings.seed());
+                                        ? batched.minimizeBatched(
+                                                search::evaluate,
+                                                space,
+                                                settings.budget(),
+                                                settings.seed(),
+                                                OptimizationListener.NONE)
+                                        : optimizer.minimize(
+                                                w -> search.evaluate(List.of(w))[0],
+                                                space,
+                                                settings.budget(),
+                                                settings.seed());
             } catch (RuntimeException e) {
                 Stopped s = stoppedIn(e);
                 if (s == null) {
@@ -377,7 +417,7 @@ final class LoraHubRun {
         // stopped: the lowest finite score evaluated, whatever the optimizer would have reported
         TracePoint bestPoint = bestOf(search.trace, opt == null ? null : opt.bestPoint());
         LoraHubResult.State state;
-        double[] weights = bestPoint == null ? new double[n] : bestPoint.weights();
+        double[] weights = bestPoint == null ? new double[space.dimension()] : bestPoint.weights();
         if (stopped != null) {
             state = stopped;
         } else if (bestPoint == null) {
@@ -397,6 +437,7 @@ final class LoraHubRun {
         LoraHubResult result =
                 new LoraHubResult(
                         names,
+                        search.layerPaths(),
                         weights,
                         merged,
                         bestPoint == null ? Double.NaN : bestPoint.score(),
@@ -407,7 +448,7 @@ final class LoraHubRun {
                         provenance(
                                 model, gradient != null ? gradient.name() : optimizer.name(), refs),
                         singleLosses,
-                        selectionCost + search.cost);
+                        selectionCost + earlyStoppingCost + search.cost);
         LOG.info(
                 "LoraHub: {} modules, {} examples, {} evaluations, best score {} (loss {}), {}, {}"
                         + " ms",
@@ -422,6 +463,58 @@ final class LoraHubRun {
         return result;
     }
 
+    /** What leave-one-out early stopping chose, and what it cost in forward-equivalents. */
+    private record EarlyStop(int steps, long cost) {}
+
+    /**
+     * Leave-one-out over the examples: the gradient optimizer runs on all but example {@code j}
+     * with the whole budget; the held-out loss of example {@code j} is measured at the point of
+     * every step (one batched forward each); the step count with the lowest mean held-out loss wins
+     * (the earliest on ties).
+     */
+    private EarlyStop earlyStop(
+            BaseModel model, List<LoraModule> selected, GradientOptimizer gradient) {
+        int k = laidOut.size();
+        double[] heldOutLoss = null;
+        long cost = 0;
+        for (int j = 0; j < k; j++) {
+            List<FewShotExample> train = new ArrayList<>(laidOut);
+            FewShotExample heldOut = train.remove(j);
+            List<EncodedBatch> trainBatches = encode(model, train);
+            try (EncodedBatch heldOutBatch = model.encode(List.of(heldOut))) {
+                Search fold = new Search(model, selected, trainBatches, k - 1, false);
+                OptimizationResult r =
+                        gradient.minimize(
+                                fold::evaluateWithGradient,
+                                fold.space(),
+                                settings.budget(),
+                                settings.seed());
+                List<LoraModule> iterates = new ArrayList<>();
+                for (Evaluation e : r.history()) {
+                    iterates.add(fold.compose(e.point()));
+                }
+                double[] losses = model.losses(iterates, heldOutBatch);
+                cost += fold.cost + iterates.size(); // one held-out forward per step
+                if (heldOutLoss == null) {
+                    heldOutLoss = new double[losses.length];
+                }
+                for (int t = 0; t < Math.min(losses.length, heldOutLoss.length); t++) {
+                    heldOutLoss[t] += Double.isFinite(losses[t]) ? losses[t] / k : Double.NaN;
+                }
+            } finally {
+                trainBatches.forEach(EncodedBatch::close);
+            }
+        }
+        int best = 0;
+        for (int t = 1; t < heldOutLoss.length; t++) {
+            if (heldOutLoss[t] < heldOutLoss[best] || Double.isNaN(heldOutLoss[best])) {
+                best = t;
+            }
+        }
+        LOG.debug("early stopping: held-out losses {}, {} steps", heldOutLoss, best + 1);
+        return new EarlyStop(best + 1, cost);
+    }
+
     /**
      * The objective over a run: composes candidates, scores them in one batched backend call per
      * example batch, records the trace and tells the listener.
@@ -429,22 +522,54 @@ final class LoraHubRun {
     private final class Search {
         final @Nullable BaseModel model;
         final List<LoraModule> selected;
+        final List<EncodedBatch> searchBatches;
+        final int exampleCount;
+
+        /** Whether evaluations go to the trace's listener (not for early stopping's folds). */
+        final boolean report;
+
+        /** The targeted layers (of the first module), in order: one weight each per module. */
+        final List<String> layers;
+
         final List<TracePoint> trace = new ArrayList<>();
         final long start = System.nanoTime();
         long forwardNanos;
         long compositionNanos;
+
         /** Forward-equivalents: 1 per evaluation, 3 per value-and-gradient evaluation. */
         long cost;
+
         double best = Double.POSITIVE_INFINITY;
+
         /** The layers of the selected modules: where weight gradients are needed. */
         final java.util.Set<String> paths = new java.util.LinkedHashSet<>();
 
-        Search(@Nullable BaseModel model, List<LoraModule> selected) {
+        Search(
+                @Nullable BaseModel model,
+                List<LoraModule> selected,
+                List<EncodedBatch> searchBatches,
+                int exampleCount,
+                boolean report) {
             this.model = model;
             this.selected = selected;
+            this.searchBatches = searchBatches;
+            this.exampleCount = exampleCount;
+            this.report = report;
             for (LoraModule m : selected) {
                 paths.addAll(m.layers().keySet());
             }
+            this.layers = List.copyOf(selected.get(0).layers().keySet());
+        }
+
+        /** The layers weighted one by one, or an empty list with one weight per module. */
+        List<String> layerPaths() {
+            return settings.perLayerWeights() ? layers : List.of();
+        }
+
+        /** {@code n} weights, or {@code n * L} per layer (module-major: {@code w[i * L + l]}). */
+        SearchSpace space() {
+            int d = selected.size() * (settings.perLayerWeights() ? layers.size() : 1);
+            return SearchSpace.box(d, settings.lowerBound(), settings.upperBound(), new double[d]);
         }
 
         /**
@@ -459,11 +584,13 @@ final class LoraHubRun {
             long t0 = System.nanoTime();
             double lossSum = 0.0;
             double[] g = new double[w.length];
-            for (EncodedBatch b : batches) {
+            boolean perLayer = settings.perLayerWeights();
+            for (EncodedBatch b : searchBatches) {
                 LossGradient lg = dm.lossGradient(adapter, b, paths);
                 lossSum += lg.loss();
-                for (int i = 0; i < g.length; i++) {
-                    for (LoraLayer layer : selected.get(i).layers().values()) {
+                for (int i = 0; i < selected.size(); i++) {
+                    for (int l = 0; l < layers.size(); l++) {
+                        LoraLayer layer = selected.get(i).layers().get(layers.get(l));
                         float[] gw = lg.weightGradients().get(layer.modulePath());
                         if (gw == null) {
                             throw new IllegalStateException(
@@ -473,13 +600,14 @@ final class LoraHubRun {
                                             + layer.modulePath()
                                             + "'");
                         }
-                        g[i] += CatGradient.directional(gw, layer);
+                        g[perLayer ? i * layers.size() + l : i] +=
+                                CatGradient.directional(gw, layer);
                     }
                 }
             }
             forwardNanos += System.nanoTime() - t0;
             cost += GradientOptimizer.COST_PER_STEP;
-            int n = examples.size();
+            int n = exampleCount;
             double loss = lossSum / n;
             double lambda = settings.regularization();
             for (int i = 0; i < g.length; i++) {
@@ -501,7 +629,9 @@ final class LoraHubRun {
                             best,
                             Duration.ofNanos(System.nanoTime() - start));
             trace.add(p);
-            settings.listener().onEvaluation(p);
+            if (report) {
+                settings.listener().onEvaluation(p);
+            }
             return score;
         }
 
@@ -515,7 +645,20 @@ final class LoraHubRun {
 
         LoraModule compose(double[] w) {
             long t0 = System.nanoTime();
-            LoraModule merged = settings.composer().merge(MERGED_NAME, selected, w);
+            LoraModule merged;
+            if (settings.perLayerWeights()) {
+                Map<String, double[]> byLayer = new LinkedHashMap<>();
+                for (int l = 0; l < layers.size(); l++) {
+                    double[] wl = new double[selected.size()];
+                    for (int i = 0; i < wl.length; i++) {
+                        wl[i] = w[i * layers.size() + l];
+                    }
+                    byLayer.put(layers.get(l), wl);
+                }
+                merged = settings.composer().mergePerLayer(MERGED_NAME, selected, byLayer);
+            } else {
+                merged = settings.composer().merge(MERGED_NAME, selected, w);
+            }
             compositionNanos += System.nanoTime() - t0;
             return merged;
         }
@@ -528,7 +671,7 @@ final class LoraHubRun {
             }
             long t0 = System.nanoTime();
             double[] losses = new double[points.size()];
-            for (EncodedBatch b : batches) {
+            for (EncodedBatch b : searchBatches) {
                 double[] batchLosses = model.losses(adapters, b);
                 for (int i = 0; i < losses.length; i++) {
                     losses[i] += batchLosses[i];
@@ -539,7 +682,7 @@ final class LoraHubRun {
             double[] scores = new double[points.size()];
             for (int i = 0; i < scores.length; i++) {
                 double[] w = points.get(i);
-                double loss = losses[i] / examples.size();
+                double loss = losses[i] / exampleCount;
                 scores[i] = record(w, loss, loss + settings.regularization() * meanAbs(w));
             }
             return scores;

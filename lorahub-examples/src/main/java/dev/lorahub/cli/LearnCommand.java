@@ -13,6 +13,15 @@ import dev.lorahub.io.ExamplesFile;
 import dev.lorahub.io.PeftAdapters;
 import dev.lorahub.io.gguf.LlamaCppAdapters;
 import dev.lorahub.model.BaseModel;
+
+import org.jspecify.annotations.Nullable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -27,12 +36,6 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.jspecify.annotations.Nullable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code lorahub learn}: LoraHub learning from the command line. Loads PEFT adapters (or llama.cpp
@@ -179,6 +182,21 @@ public final class LearnCommand implements Callable<Integer> {
     @Nullable String timeLimit;
 
     @Option(
+            names = "--per-layer-weights",
+            description =
+                    "With a gradient optimizer (adam, --recipe best): one weight per module and"
+                            + " targeted layer instead of one per module.")
+    boolean perLayerWeights;
+
+    @Option(
+            names = "--early-stopping",
+            description =
+                    "With a gradient optimizer: choose the step count by leave-one-out over the"
+                            + " examples, then run it on all of them (costs about 4k/3+1 times"
+                            + " the budget for k examples).")
+    boolean earlyStopping;
+
+    @Option(
             names = "--out",
             required = true,
             paramLabel = "DIR",
@@ -257,6 +275,12 @@ public final class LearnCommand implements Callable<Integer> {
             step = step.revision(revision);
         }
         step = step.dtype(dtype.dtype);
+        if (perLayerWeights) {
+            step = step.perLayerWeights(true);
+        }
+        if (earlyStopping) {
+            step = step.earlyStopping(true);
+        }
         if (timeLimit != null) {
             step = step.timeLimit(duration(timeLimit));
         }

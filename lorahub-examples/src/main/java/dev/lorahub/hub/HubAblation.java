@@ -115,6 +115,14 @@ public final class HubAblation {
                         225),
                 adam("all 30, CAT, adam lr 0.02, 75 steps", 0.02, 75, s -> s),
                 new Variant("recipe_best: .recipe(Recipe.BEST)", false, s -> s.recipe(Recipe.BEST)),
+                new Variant(
+                        "Recipe.BEST + perLayerWeights (180 weights)",
+                        false,
+                        s -> s.recipe(Recipe.BEST).perLayerWeights(true)),
+                new Variant(
+                        "Recipe.BEST + earlyStopping (leave-one-out)",
+                        false,
+                        s -> s.recipe(Recipe.BEST).earlyStopping(true)),
                 adam("all 30, CAT, adam lr 0.05, 6 steps", 0.05, 6, s -> s),
                 adam("all 30, CAT, adam lr 0.1, 6 steps", 0.1, 6, s -> s),
                 adam("all 30, CAT, adam lr 0.2, 6 steps", 0.2, 6, s -> s),

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
@@ -16,6 +17,11 @@ import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
 import dev.lorahub.testkit.ToyTask;
 import dev.lorahub.testkit.ToyTasks;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +29,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code lorahub learn} end to end on the pure-Java toy backend (no DJL, no model files). */
 class LearnCommandTest {
@@ -438,6 +441,42 @@ class LearnCommandTest {
         CliRun unknown = learnOnPool("examples.jsonl", dir.resolve("x"), "--recipe", "fast");
         assertThat(unknown.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(unknown.err()).contains("unknown recipe 'fast', known: paper, best");
+    }
+
+    @Test
+    void per_layer_weights_and_early_stopping_run_with_a_gradient_optimizer_and_exit_1_without()
+            throws Exception {
+        Path out = dir.resolve("layers");
+        CliRun run =
+                learnOnPool(
+                        "examples.jsonl",
+                        out,
+                        "--model",
+                        modelDir.toString(),
+                        "--recipe",
+                        "best",
+                        "--budget",
+                        "12",
+                        "--per-layer-weights",
+                        "--early-stopping");
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        JsonNode w = JSON.readTree(out.resolve("weights.json").toFile());
+        // one weight per module and targeted layer, nested by module
+        assertThat(w.fields().next().getValue().isObject()).as("%s", w).isTrue();
+
+        CliRun refused =
+                learnOnPool(
+                        "examples.jsonl",
+                        dir.resolve("no-gradient"),
+                        "--model",
+                        modelDir.toString(),
+                        "--per-layer-weights");
+        assertThat(refused.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(refused.errLines()).hasSize(1);
+        assertThat(refused.err())
+                .contains(
+                        "perLayerWeights needs a gradient optimizer (e.g. adam), got optimizer"
+                                + " 'cobyla'");
     }
 
     @Test
