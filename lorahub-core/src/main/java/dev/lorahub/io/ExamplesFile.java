@@ -11,12 +11,6 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -215,38 +209,21 @@ public final class ExamplesFile {
         return out;
     }
 
-    /**
-     * Decodes strictly: invalid UTF-8 is refused naming the line and byte offset ({@code
-     * Files.readString} would say only "Input length = 1", without the file).
-     */
+    /** Decodes strictly: invalid UTF-8 is refused naming the line and byte offset. */
     private static String utf8(Path file, byte[] bytes) {
-        CharsetDecoder d =
-                StandardCharsets.UTF_8
-                        .newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length);
-        CoderResult r = d.decode(in, out, true);
-        if (r.isError()) {
-            int at = in.position();
-            int line = 1;
-            for (int i = 0; i < at; i++) {
-                line += bytes[i] == '\n' ? 1 : 0;
-            }
-            throw new ExamplesFormatException(
-                    file,
-                    line,
-                    null,
-                    String.format(
-                            Locale.ROOT,
-                            "not UTF-8: invalid byte 0x%02X at byte offset %d",
-                            bytes[at] & 0xFF,
-                            at),
-                    null);
-        }
-        d.flush(out);
-        return out.flip().toString();
+        return StrictUtf8.decode(
+                bytes,
+                bad ->
+                        new ExamplesFormatException(
+                                file,
+                                bad.line(),
+                                null,
+                                String.format(
+                                        Locale.ROOT,
+                                        "not UTF-8: invalid byte 0x%02X at byte offset %d",
+                                        bad.value(),
+                                        bad.offset()),
+                                null));
     }
 
     /** A value's JSON text cut to 40 characters, so that a refusal stays one short line. */

@@ -8,13 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.ConfigJson;
+import dev.lorahub.io.StrictUtf8;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -147,31 +142,17 @@ final class TokenizerJson {
      * reads with replacement characters (a special token's name no longer matching its uses).
      */
     private static String utf8(Path file, byte[] bytes) {
-        CharsetDecoder d =
-                StandardCharsets.UTF_8
-                        .newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length);
-        CoderResult r = d.decode(in, out, true);
-        if (r.isError()) {
-            int at = in.position();
-            int line = 1;
-            for (int i = 0; i < at; i++) {
-                line += bytes[i] == '\n' ? 1 : 0;
-            }
-            throw new ModelFormatException(
-                    file,
-                    String.format(
-                            Locale.ROOT,
-                            "not UTF-8: invalid byte 0x%02X at byte offset %d (line %d)",
-                            bytes[at] & 0xFF,
-                            at,
-                            line));
-        }
-        d.flush(out);
-        return out.flip().toString();
+        return StrictUtf8.decode(
+                bytes,
+                bad ->
+                        new ModelFormatException(
+                                file,
+                                String.format(
+                                        Locale.ROOT,
+                                        "not UTF-8: invalid byte 0x%02X at byte offset %d (line %d)",
+                                        bad.value(),
+                                        bad.offset(),
+                                        bad.line())));
     }
 
     private void root(JsonNode root) {
