@@ -201,14 +201,25 @@ public final class AtomicFolder {
         // The writer threads keep running while shutdown hooks run: a file created between the
         // listing and the folder's deletion makes one pass fail, so retry a few times; once the
         // folder is gone the writer's next file fails, and its own cleanup finds nothing.
+        // A writer adds its few files and then stops at the refused swap, so retrying for up to
+        // about 2 s (CI saw 20 immediate retries lose the race to a learn write) ends with the
+        // folder gone.
         for (Path p : List.copyOf(IN_FLIGHT)) {
-            for (int attempt = 0; attempt < 20 && Files.exists(p); attempt++) {
+            for (int attempt = 0; attempt < 200 && Files.exists(p); attempt++) {
                 try {
                     deleteTree(p);
                 } catch (IOException | RuntimeException e) {
-                    Thread.onSpinWait(); // a file appeared or vanished under us: try again
+                    pause(); // a file appeared or vanished under us: try again
                 }
             }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
