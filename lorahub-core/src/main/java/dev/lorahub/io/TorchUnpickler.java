@@ -24,7 +24,11 @@ import java.util.Map;
  * <p>Opcodes accepted, as torch's: {@code PROTO STOP MARK TUPLE TUPLE1 TUPLE2 TUPLE3 NONE NEWFALSE
  * NEWTRUE EMPTY_TUPLE EMPTY_LIST EMPTY_DICT EMPTY_SET BININT BININT1 BININT2 LONG1 BINFLOAT
  * BINUNICODE SHORT_BINSTRING BINGET LONG_BINGET BINPUT LONG_BINPUT APPEND APPENDS SETITEM SETITEMS
- * GLOBAL REDUCE NEWOBJ BUILD BINPERSID}.
+ * GLOBAL REDUCE NEWOBJ BUILD BINPERSID} (torch 2.10's {@code _weights_only_unpickler.py} accepts these
+ * and no other). {@code PROTO} may name any protocol, as torch only warns: protocol 3 pickles of a
+ * state dict use no other opcode and are read; protocols 4 and 5 write {@code FRAME}, {@code
+ * MEMOIZE}, {@code SHORT_BINUNICODE} and {@code STACK_GLOBAL}, which torch refuses ("Unsupported
+ * operand 149", pytorch issue 118092), and so are refused here, naming the opcode and its protocol.
  */
 final class TorchUnpickler {
     /** A load stopped because the file holds something refused or malformed. */
@@ -36,32 +40,49 @@ final class TorchUnpickler {
         }
     }
 
-    private static final Map<Integer, String> OPCODE_NAMES = new HashMap<>();
+    /** Every pickle opcode as CPython's {@code pickletools.opcodes} lists it: name and protocol. */
+    private record Opcode(String name, int protocol) {}
+
+    private static final Map<Integer, Opcode> OPCODES = new HashMap<>();
 
     static {
-        String[][] names = {
-            {"(", "MARK"}, {".", "STOP"}, {"0", "POP"}, {"1", "POP_MARK"}, {"2", "DUP"},
-            {"F", "FLOAT"}, {"I", "INT"}, {"J", "BININT"}, {"K", "BININT1"}, {"L", "LONG"},
-            {"M", "BININT2"}, {"N", "NONE"}, {"P", "PERSID"}, {"Q", "BINPERSID"}, {"R", "REDUCE"},
-            {"S", "STRING"}, {"T", "BINSTRING"}, {"U", "SHORT_BINSTRING"}, {"V", "UNICODE"},
-            {"X", "BINUNICODE"}, {"a", "APPEND"}, {"b", "BUILD"}, {"c", "GLOBAL"}, {"d", "DICT"},
-            {"}", "EMPTY_DICT"}, {"e", "APPENDS"}, {"g", "GET"}, {"h", "BINGET"}, {"i", "INST"},
-            {"j", "LONG_BINGET"}, {"l", "LIST"}, {"]", "EMPTY_LIST"}, {"o", "OBJ"}, {"p", "PUT"},
-            {"q", "BINPUT"}, {"r", "LONG_BINPUT"}, {"s", "SETITEM"}, {"t", "TUPLE"},
-            {")", "EMPTY_TUPLE"}, {"u", "SETITEMS"}, {"G", "BINFLOAT"}
+        Object[][] table = {
+            {'I', "INT", 0}, {'J', "BININT", 1}, {'K', "BININT1", 1}, {'M', "BININT2", 1},
+            {'L', "LONG", 0}, {0x8a, "LONG1", 2}, {0x8b, "LONG4", 2}, {'S', "STRING", 0},
+            {'T', "BINSTRING", 1}, {'U', "SHORT_BINSTRING", 1}, {'B', "BINBYTES", 3},
+            {'C', "SHORT_BINBYTES", 3}, {0x8e, "BINBYTES8", 4}, {0x96, "BYTEARRAY8", 5},
+            {0x97, "NEXT_BUFFER", 5}, {0x98, "READONLY_BUFFER", 5}, {'N', "NONE", 0},
+            {0x88, "NEWTRUE", 2}, {0x89, "NEWFALSE", 2}, {'V', "UNICODE", 0},
+            {0x8c, "SHORT_BINUNICODE", 4}, {'X', "BINUNICODE", 1}, {0x8d, "BINUNICODE8", 4},
+            {'F', "FLOAT", 0}, {'G', "BINFLOAT", 1}, {']', "EMPTY_LIST", 1}, {'a', "APPEND", 0},
+            {'e', "APPENDS", 1}, {'l', "LIST", 0}, {')', "EMPTY_TUPLE", 1}, {'t', "TUPLE", 0},
+            {0x85, "TUPLE1", 2}, {0x86, "TUPLE2", 2}, {0x87, "TUPLE3", 2}, {'}', "EMPTY_DICT", 1},
+            {'d', "DICT", 0}, {'s', "SETITEM", 0}, {'u', "SETITEMS", 1}, {0x8f, "EMPTY_SET", 4},
+            {0x90, "ADDITEMS", 4}, {0x91, "FROZENSET", 4}, {'0', "POP", 0}, {'2', "DUP", 0},
+            {'(', "MARK", 0}, {'1', "POP_MARK", 1}, {'g', "GET", 0}, {'h', "BINGET", 1},
+            {'j', "LONG_BINGET", 1}, {'p', "PUT", 0}, {'q', "BINPUT", 1}, {'r', "LONG_BINPUT", 1},
+            {0x94, "MEMOIZE", 4}, {0x82, "EXT1", 2}, {0x83, "EXT2", 2}, {0x84, "EXT4", 2},
+            {'c', "GLOBAL", 0}, {0x93, "STACK_GLOBAL", 4}, {'R', "REDUCE", 0}, {'b', "BUILD", 0},
+            {'i', "INST", 0}, {'o', "OBJ", 1}, {0x81, "NEWOBJ", 2}, {0x92, "NEWOBJ_EX", 4},
+            {0x80, "PROTO", 2}, {'.', "STOP", 0}, {0x95, "FRAME", 4}, {'P', "PERSID", 0},
+            {'Q', "BINPERSID", 1}
         };
-        for (String[] n : names) {
-            OPCODE_NAMES.put((int) n[0].charAt(0), n[1]);
+        for (Object[] row : table) {
+            int code = row[0] instanceof Character c ? c : (Integer) row[0];
+            OPCODES.put(code, new Opcode((String) row[1], (Integer) row[2]));
         }
-        String[] high = {
-            "PROTO", "NEWOBJ", "EXT1", "EXT2", "EXT4", "TUPLE1", "TUPLE2", "TUPLE3", "NEWTRUE",
-            "NEWFALSE", "LONG1", "LONG4", "BINBYTES", "SHORT_BINBYTES", "SHORT_BINUNICODE",
-            "BINUNICODE8", "BINBYTES8", "EMPTY_SET", "ADDITEMS", "FROZENSET", "NEWOBJ_EX",
-            "STACK_GLOBAL", "MEMOIZE", "FRAME", "BYTEARRAY8", "NEXT_BUFFER", "READONLY_BUFFER"
-        };
-        for (int i = 0; i < high.length; i++) {
-            OPCODE_NAMES.put(0x80 + i, high[i]);
-        }
+    }
+
+    /** The opcode's name as pickletools gives it, or {@code unknown}. */
+    static String opcodeName(int op) {
+        Opcode o = OPCODES.get(op);
+        return o == null ? "unknown" : o.name();
+    }
+
+    /** The pickle protocol that introduced the opcode, or -1 for a byte that is no opcode. */
+    static int opcodeProtocol(int op) {
+        Opcode o = OPCODES.get(op);
+        return o == null ? -1 : o.protocol();
     }
 
     private final PickleInput in;
@@ -181,13 +202,22 @@ final class TorchUnpickler {
                     build(top(), state);
                 }
                 case 'Q' -> push(persistentLoad(pop()));
-                default -> throw refuse(
-                        "opcode "
-                                + OPCODE_NAMES.getOrDefault(op, "unknown")
-                                + String.format(" (0x%02x)", op)
-                                + " is not allowed (torch.load(weights_only=True) refuses it too)");
+                default -> throw refuse(refusedOpcode(op));
             }
         }
+    }
+
+    private static String refusedOpcode(int op) {
+        String which = "opcode " + opcodeName(op) + String.format(" (0x%02x", op);
+        if (opcodeProtocol(op) >= 4) {
+            return which
+                    + ", pickle protocol "
+                    + opcodeProtocol(op)
+                    + ") is not allowed: torch.load(weights_only=True) refuses it too, so neither"
+                    + " reads protocol 4 or 5 pickles (torch.save writes protocol 2 unless given"
+                    + " another pickle_protocol)";
+        }
+        return which + ") is not allowed (torch.load(weights_only=True) refuses it too)";
     }
 
     private Refusal refuse(String problem) {

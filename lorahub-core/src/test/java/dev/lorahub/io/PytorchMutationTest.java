@@ -22,8 +22,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Seeded mutation test of {@link PytorchReader}: 12,000 corrupted copies of four pickles fixtures
- * (zip and legacy, float32 and float16, shared storages with a transposed view). Mutations:
+ * Seeded mutation test of {@link PytorchReader}: 12,000 corrupted copies of six pickles fixtures
+ * (zip and legacy, float32 and float16, shared storages with a transposed view, pickle protocols 2
+ * and 3). Mutations:
  * truncations, random bit flips (anywhere, or inside the pickle), integers of the pickle (sizes,
  * strides, offsets, element counts, memo indices) replaced by absurd values, storage keys renamed
  * to keys that do not exist, opcodes replaced, zip directory fields overwritten, legacy element
@@ -40,6 +41,8 @@ class PytorchMutationTest {
         "pickles/variants/llama_adapter_0_legacy_shared_storage/adapter_model.bin",
         "pickles/variants/llama_adapter_0_zip_shared_storage/adapter_model.bin",
         "pickles/variants/llama_adapter_0_legacy_fp16/adapter_model.bin",
+        "pickles/protocols/p3/zip_shared_storage.bin",
+        "pickles/protocols/p3/legacy_fp32.bin",
     };
 
     @TempDir static Path tmp;
@@ -127,6 +130,9 @@ class PytorchMutationTest {
     static byte[] mutate(byte[] original, Random rnd, StringBuilder how) {
         byte[] b = original.clone();
         int pklStart = indexOf(b, new byte[] {(byte) 0x80, 2, '}'}, 0);
+        if (pklStart < 0) {
+            pklStart = indexOf(b, new byte[] {(byte) 0x80, 3, '}'}, 0);
+        }
         int pklEnd = Math.min(b.length, pklStart < 0 ? b.length : pklStart + 1400);
         if (pklStart < 0) {
             pklStart = 0;
@@ -194,9 +200,11 @@ class PytorchMutationTest {
                 b[at] = repl;
             }
             case 6 -> {
-                // an opcode replaced by another (allowed or not)
+                // an opcode replaced by another (allowed or not; protocols 3 to 5 included)
                 int at = pklStart + rnd.nextInt(pklEnd - pklStart);
-                byte op = (byte) "(.tNRQbcsuqhKMXJ)]}ae\u0085\u0086\u0087\u0088\u0089\u0093\u0094\u0095io0P2".charAt(rnd.nextInt(33));
+                String ops = "(.tNRQbcsuqhKMXJ)]}ae\u0085\u0086\u0087\u0088\u0089\u0093\u0094\u0095io0P2"
+                        + "BC\u008c\u008d\u008e\u008f\u0090\u0091\u0092\u0096\u0097\u0098";
+                byte op = (byte) ops.charAt(rnd.nextInt(ops.length()));
                 how.append("byte at ").append(at).append(" -> opcode 0x").append(Integer.toHexString(op & 0xFF));
                 b[at] = op;
             }
