@@ -42,7 +42,44 @@ final class Dequantize {
             case Q4_K -> q4K(b, at, y, yi, n);
             case Q5_K -> q5K(b, at, y, yi, n);
             case Q6_K -> q6K(b, at, y, yi, n);
+            case IQ4_NL -> iq4nl(b, at, y, yi, n);
+            case IQ4_XS -> iq4xs(b, at, y, yi, n);
             default -> throw new IllegalArgumentException("no decoder for " + type);
+        }
+    }
+
+    /** {@code kvalues_iq4nl} of ggml-common.h: the 16 levels of IQ4_NL and IQ4_XS. */
+    private static final int[] KVALUES_IQ4NL = {
+        -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113
+    };
+
+    private static void iq4nl(ByteBuffer b, int at, float[] y, int yi, int n) {
+        for (int i = 0; i < n / 32; i++, at += 18, yi += 32) {
+            float d = half(b, at);
+            for (int j = 0; j < 16; j++) {
+                int q = u8(b, at + 2 + j);
+                y[yi + j] = d * KVALUES_IQ4NL[q & 0x0F];
+                y[yi + j + 16] = d * KVALUES_IQ4NL[q >>> 4];
+            }
+        }
+    }
+
+    /** block_iq4_xs: f16 d, u16 scales_h, u8 scales_l[4], u8 qs[128]. */
+    private static void iq4xs(ByteBuffer b, int at, float[] y, int yi, int n) {
+        for (int i = 0; i < n / 256; i++, at += 136) {
+            float d = half(b, at);
+            int scalesH = b.getShort(at + 2) & 0xFFFF;
+            int qs = at + 8;
+            for (int ib = 0; ib < 8; ib++, qs += 16, yi += 32) {
+                int ls = ((u8(b, at + 4 + ib / 2) >>> (4 * (ib % 2))) & 0x0F)
+                        | (((scalesH >>> (2 * ib)) & 3) << 4);
+                float dl = d * (ls - 32);
+                for (int j = 0; j < 16; j++) {
+                    int q = u8(b, qs + j);
+                    y[yi + j] = dl * KVALUES_IQ4NL[q & 0x0F];
+                    y[yi + j + 16] = dl * KVALUES_IQ4NL[q >>> 4];
+                }
+            }
         }
     }
 

@@ -66,14 +66,21 @@ public enum GgmlType {
     IQ3_XXS(18, 256, 98, false),
     /** Importance-matrix 1-bit type. */
     IQ1_S(19, 256, 50, false),
-    /** Non-linear 4-bit type, blocks of 32. */
-    IQ4_NL(20, 32, 18, false),
+    /**
+     * Non-linear 4-bit type, blocks of 32: f16 d, 16 bytes of nibbles indexing ggml's 16 levels
+     * {@code kvalues_iq4nl} (-127 to 113); {@code x = d*kvalues[q]}.
+     */
+    IQ4_NL(20, 32, 18, true),
     /** Importance-matrix 3-bit type. */
     IQ3_S(21, 256, 110, false),
     /** Importance-matrix 2-bit type. */
     IQ2_S(22, 256, 82, false),
-    /** Non-linear 4-bit type, super-blocks of 256. */
-    IQ4_XS(23, 256, 136, false),
+    /**
+     * Non-linear 4-bit type, super-blocks of 256 (8 of 32): f16 d, 16 bits of high scale bits, 4
+     * bytes of low scale nibbles, 128 bytes of nibbles indexing {@code kvalues_iq4nl}; {@code
+     * x = d*(sc-32)*kvalues[q]} with 6-bit sc.
+     */
+    IQ4_XS(23, 256, 136, true),
     /** int8. */
     I8(24, 1, 1, false),
     /** int16. */

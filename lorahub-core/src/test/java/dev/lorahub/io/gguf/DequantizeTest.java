@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
  * ggml-common.h}, and the packing of {@code quantize_row_*_ref}): the value of element {@code e} is
  * computed from which bytes and bits hold it, not by replaying {@code dequantize_row_*}'s loops.
  * Random blocks (finite f16 scales, every other byte random), 200 seeds per type, compared bit for
- * bit. This is how Q5_1, Q3_K, Q5_K and BF16, which the ggml-written fixtures lack, are checked;
- * the types the fixtures have are checked here too, so the two readings are tied to ggml's output.
+ * bit. This is how Q5_1, Q3_K, Q5_K and BF16, which the ggml-written fixtures lack, are checked
+ * (IQ4_NL and IQ4_XS also against gguf-py: {@link Iq4QuantsTest}); the types the fixtures have are
+ * checked here too, so the two readings are tied to ggml's output.
  */
 class DequantizeTest {
     private static final Set<GgmlType> DECODABLE = EnumSet.noneOf(GgmlType.class);
@@ -34,7 +35,8 @@ class DequantizeTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(
             value = GgmlType.class,
-            names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+            names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+                "IQ4_NL", "IQ4_XS"})
     void random_blocks_decode_to_the_layouts_closed_form_bit_for_bit(GgmlType type) {
         for (long seed = 0; seed < 200; seed++) {
             int blocks = 3;
@@ -58,7 +60,8 @@ class DequantizeTest {
                 .containsExactlyInAnyOrder(
                         GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q4_0, GgmlType.Q4_1,
                         GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q3_K,
-                        GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+                        GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_NL,
+                        GgmlType.IQ4_XS);
     }
 
     @Test
@@ -234,7 +237,7 @@ class DequantizeTest {
     /** Where each type keeps its f16 scales (ggml-common.h). */
     private static int[] halfOffsets(GgmlType type) {
         return switch (type) {
-            case Q4_0, Q5_0, Q8_0 -> new int[] {0};
+            case Q4_0, Q5_0, Q8_0, IQ4_NL, IQ4_XS -> new int[] {0};
             case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
             case Q2_K -> new int[] {80, 82};
             case Q3_K -> new int[] {108};
@@ -321,7 +324,25 @@ class DequantizeTest {
                 int q = (low | (high << 4)) - 32;
                 return h(b, at + 208) * b.get(at + 192 + e / 16) * q;
             }
+            case IQ4_NL -> {
+                int nib = e < 16 ? u8(b, at + 2 + e) & 0xF : u8(b, at + 2 + e - 16) >>> 4;
+                return h(b, at) * KVALUES_IQ4NL[nib];
+            }
+            case IQ4_XS -> {
+                int sub = e / 32;
+                int r = e % 32;
+                int q = u8(b, at + 8 + 16 * sub + r % 16);
+                int nib = r < 16 ? q & 0xF : q >>> 4;
+                int low = (u8(b, at + 4 + sub / 2) >>> (sub % 2 == 0 ? 0 : 4)) & 0xF;
+                int high = ((b.getShort(at + 2) & 0xFFFF) >>> (2 * sub)) & 3;
+                return (h(b, at) * (low + 16 * high - 32)) * KVALUES_IQ4NL[nib];
+            }
             default -> throw new IllegalArgumentException(type.toString());
         }
     }
+
+    /** kvalues_iq4nl of ggml-common.h. */
+    private static final int[] KVALUES_IQ4NL = {
+        -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113
+    };
 }
