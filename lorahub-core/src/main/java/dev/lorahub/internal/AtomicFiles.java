@@ -5,16 +5,19 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The one way lorahub writes a file: into a temp file beside the target ({@code .<name>.<random>.tmp}
  * in the same folder, so the move stays on one file system), synced to disk, then moved over the
  * target, atomically where the file system allows it. A failure leaves the target as it was and
- * removes the temp file; readers never see a partial file. The target's folder must exist.
+ * removes the temp file; readers never see a partial file. The target's folder must exist. A new
+ * target gets the permissions of any new file in its folder (the umask's), a replaced one too.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -36,8 +39,7 @@ public final class AtomicFiles {
      */
     public static void write(Path file, Content content) throws IOException {
         Path target = file.toAbsolutePath();
-        Path tmp =
-                Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
+        Path tmp = createBeside(target);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 content.writeTo(ch);
@@ -46,6 +48,32 @@ public final class AtomicFiles {
             moveReplacing(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * A new empty {@code .<name>.<random>.tmp} beside the target, created as any new file is, so the
+     * process's umask sets its permissions (and the target's after the move): {@code
+     * Files.createTempFile} would make it owner-only (0600), which a llama.cpp server or a reader
+     * running as another user could not open.
+     */
+    private static Path createBeside(Path target) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp =
+                    target.resolveSibling(
+                            "."
+                                    + target.getFileName()
+                                    + "."
+                                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong())
+                                    + ".tmp");
+            try {
+                FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                return tmp;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +50,19 @@ class AtomicFilesTest {
                 });
         assertThat(seen[0]).as("target during the write").isEqualTo("old");
         assertThat(f).hasContent("new, complete");
+    }
+
+    /** createTempFile's owner-only 0600 made merge --format gguf output unreadable to others. */
+    @Test
+    void a_written_file_gets_the_permissions_of_any_new_file_in_its_folder() throws IOException {
+        Path plain = Files.createFile(dir.resolve("plain"));
+        Path f = dir.resolve("adapter_model.gguf");
+        AtomicFiles.writeString(f, "x");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                .isEqualTo(PosixFilePermissions.toString(Files.getPosixFilePermissions(plain)));
+        AtomicFiles.writeString(f, "replaced");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                .isEqualTo(PosixFilePermissions.toString(Files.getPosixFilePermissions(plain)));
     }
 
     @Test
