@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.internal.GradMode;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.ModelClosedException;
 import java.util.ArrayList;
@@ -51,7 +52,10 @@ import java.util.function.Supplier;
  * adapter only. {@link #close()} takes the same lock, so it waits for the call in progress; calls
  * after it (or waiting for the lock when it ran) throw {@link ModelClosedException}. {@link
  * #apply(LoraModule)} and {@link #restore()} on their own are for a single owner that does not
- * share the instance (benchmarks): between the two, the lock is not held.
+ * share the instance (benchmarks): between the two, the lock is not held. {@code with} and {@code
+ * locked} run with libtorch's grad mode off on the calling thread ({@link GradMode#off}), so a
+ * float16 model gives the same results on every thread; a body that differentiates opens its own
+ * gradient collector.
  */
 public final class InPlaceLora implements AutoCloseable {
     /**
@@ -331,12 +335,15 @@ public final class InPlaceLora implements AutoCloseable {
     public <T> T with(LoraModule module, Supplier<T> body) {
         lock.lock();
         try {
-            applyLocked(module);
-            try {
-                return body.get();
-            } finally {
-                restoreLocked();
-            }
+            return GradMode.off(
+                    () -> {
+                        applyLocked(module);
+                        try {
+                            return body.get();
+                        } finally {
+                            restoreLocked();
+                        }
+                    });
         } finally {
             lock.unlock();
         }
@@ -357,7 +364,7 @@ public final class InPlaceLora implements AutoCloseable {
         lock.lock();
         try {
             requireOpen(what);
-            return body.get();
+            return GradMode.off(body);
         } finally {
             lock.unlock();
         }

@@ -10,6 +10,7 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.internal.GradModeThread;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.model.BaseModel;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -228,6 +230,26 @@ class HalfWeightsTest {
             out.put(path, w.get(path + ".weight"));
         }
         return out;
+    }
+
+    /**
+     * The losses of an f16 model do not depend on the calling thread: libtorch keeps grad mode per
+     * thread, off only on the thread that started the engine, and a Spark task or a server's pool
+     * calls from others (with grad mode on, the float16 linear once took the widened float32 path:
+     * 5.5211482 against 5.5211410 on this LLaMA's base).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"llama", "t5"})
+    void f16_losses_are_the_same_bits_with_the_threads_grad_mode_on_or_off(String name)
+            throws Exception {
+        Fixture f = new Fixture(name);
+        LoraModule adapter = f.adapter("adapter_1");
+        try (BaseModel m = ModelBackends.load(f.model(), WeightDtype.F16);
+                EncodedBatch batch = m.encode(f.examples())) {
+            Callable<List<Double>> losses = () -> List.of(m.loss(batch), m.loss(adapter, batch));
+            List<Double> off = GradModeThread.call(false, losses);
+            assertThat(GradModeThread.call(true, losses)).as(name).isEqualTo(off);
+        }
     }
 
     /**

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.internal.GradModeThread;
 import dev.lorahub.io.AdapterConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -215,6 +217,47 @@ class InPlaceLoraTest {
                 assertThat(sum).isNotEqualTo(0f);
             }
         }
+    }
+
+    /**
+     * libtorch's grad mode is per thread and on by default; a float16 linear chooses its kernel by
+     * it, so evaluations run with it off whatever thread calls them (HalfWeightsTest checks the
+     * losses), and the caller's mode is given back, also when the body fails.
+     */
+    @Test
+    void with_and_locked_run_their_body_with_grad_mode_off_and_give_the_thread_its_mode_back()
+            throws Exception {
+        boolean[] seen =
+                GradModeThread.call(
+                        true,
+                        () -> {
+                            Random rnd = new Random(6);
+                            try (NDManager m = NDManager.newBaseManager()) {
+                                Map<String, NDArray> targets =
+                                        Map.of("q", m.create(random(rnd, 9, 1), new Shape(3, 3)));
+                                try (InPlaceLora lora = new InPlaceLora(targets, m)) {
+                                    LoraModule mod = module("m", List.of(layer(rnd, "q", 3, 3, 1)));
+                                    boolean inWith = lora.with(mod, JniUtils::isGradMode);
+                                    boolean afterWith = JniUtils.isGradMode();
+                                    boolean inLocked = lora.locked("test", JniUtils::isGradMode);
+                                    boolean afterLocked = JniUtils.isGradMode();
+                                    assertThatThrownBy(
+                                                    () ->
+                                                            lora.with(
+                                                                    mod,
+                                                                    () -> {
+                                                                        throw new IllegalStateException(
+                                                                                "boom");
+                                                                    }))
+                                            .hasMessage("boom");
+                                    return new boolean[] {
+                                        inWith, afterWith, inLocked, afterLocked,
+                                        JniUtils.isGradMode()
+                                    };
+                                }
+                            }
+                        });
+        assertThat(seen).containsExactly(false, true, false, true, true);
     }
 
     @Test

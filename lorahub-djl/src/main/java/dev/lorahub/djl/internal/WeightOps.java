@@ -21,7 +21,9 @@ import org.jspecify.annotations.Nullable;
  * project's 2-core machine (docs/scale.md) that took 1.2-2.5x the float32 product, and widening the
  * weight to float32 first 1.2-3.1x; neither was clearly faster, and this way makes no float32 copy
  * of the weight per call. Under a gradient collector (gradient weight learning, LoRA training) the cast
- * is not differentiable in DJL, so the weight is widened by type promotion instead, which is.
+ * is not differentiable in DJL, so the weight is widened by type promotion instead, which is. The
+ * choice follows the calling thread's grad mode, so models evaluate with it off on any thread
+ * ({@link GradMode}).
  */
 public final class WeightOps {
     /** The largest finite float16 value. */
