@@ -29,6 +29,15 @@ public interface GradientOptimizer {
             GradientObjective objective, SearchSpace space, int budget, long seed);
 
     /**
+     * @param budget a budget in forward-equivalents
+     * @return the most evaluations a run with that budget makes, what a progress bar counts to; by
+     *     default one value-and-gradient evaluation per {@value #COST_PER_STEP}
+     */
+    default int maxEvaluations(int budget) {
+        return budget / COST_PER_STEP;
+    }
+
+    /**
      * @return the name {@link dev.lorahub.optim.Optimizers#gradientByName(String)} knows it by
      */
     String name();

@@ -129,7 +129,7 @@ public final class LearnStep {
     /**
      * @param name an optimizer known to {@link dev.lorahub.optim.Optimizers#byName(String)}, e.g.
      *     {@code cobyla} or {@code random}, or to {@link
-     *     dev.lorahub.optim.Optimizers#gradientByName(String)} ({@code adam})
+     *     dev.lorahub.optim.Optimizers#gradientByName(String)} ({@code adam}, {@code descent})
      * @return a new step
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */

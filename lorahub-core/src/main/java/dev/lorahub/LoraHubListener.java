@@ -15,8 +15,9 @@ public interface LoraHubListener {
      * Called once the modules are selected, before the first evaluation.
      *
      * @param moduleNames the selected modules, in the order of the weights
-     * @param budget the maximum number of evaluations (for a {@link GradientOptimizer}, of steps:
-     *     the budget in forward-equivalents divided by {@value GradientOptimizer#COST_PER_STEP})
+     * @param budget the maximum number of evaluations (for a {@link GradientOptimizer}, {@link
+     *     GradientOptimizer#maxEvaluations(int)} of the budget in forward-equivalents: for adam,
+     *     the budget divided by {@value GradientOptimizer#COST_PER_STEP})
      */
     default void onStart(List<String> moduleNames, int budget) {}
 

@@ -12,6 +12,7 @@ import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.ModelBackends;
 import dev.lorahub.model.ModelNotFoundException;
 import dev.lorahub.optim.AskTellOptimizer;
+import dev.lorahub.optim.GradientObjective;
 import dev.lorahub.optim.OptimizationListener;
 import dev.lorahub.optim.Optimizers;
 import dev.lorahub.spi.DifferentiableModel;
@@ -372,7 +373,7 @@ final class LoraHubRun {
                 .onStart(
                         names,
                         gradient != null
-                                ? settings.budget() / GradientOptimizer.COST_PER_STEP
+                                ? gradient.maxEvaluations(settings.budget())
                                 : settings.budget());
         Search search = new Search(model, selected, batches, examples.size(), true);
         SearchSpace space = search.space();
@@ -390,7 +391,7 @@ final class LoraHubRun {
                 opt =
                         gradient != null
                                 ? gradient.minimize(
-                                        search::evaluateWithGradient,
+                                        search.gradientObjective(),
                                         space,
                                         budget,
                                         settings.seed())
@@ -485,7 +486,7 @@ final class LoraHubRun {
                 Search fold = new Search(model, selected, trainBatches, k - 1, false);
                 OptimizationResult r =
                         gradient.minimize(
-                                fold::evaluateWithGradient,
+                                fold.gradientObjective(),
                                 fold.space(),
                                 settings.budget(),
                                 settings.seed());
@@ -570,6 +571,21 @@ final class LoraHubRun {
         SearchSpace space() {
             int d = selected.size() * (settings.perLayerWeights() ? layers.size() : 1);
             return SearchSpace.box(d, settings.lowerBound(), settings.upperBound(), new double[d]);
+        }
+
+        /** The score with its gradient (3 forward-equivalents) or alone (1). */
+        GradientObjective gradientObjective() {
+            return new GradientObjective() {
+                @Override
+                public double valueAndGradient(double[] x, double[] gradient) {
+                    return evaluateWithGradient(x, gradient);
+                }
+
+                @Override
+                public double value(double[] x) {
+                    return evaluate(List.of(x))[0];
+                }
+            };
         }
 
         /**

@@ -121,6 +121,85 @@ class LoraHubGradientTest {
         }
     }
 
+    /** One value and gradient at W, then the value alone at W and at -W. */
+    static final class OneStepTwoProbes implements GradientOptimizer {
+        double withGradient;
+        double alone;
+
+        @Override
+        public OptimizationResult minimize(
+                GradientObjective f, SearchSpace space, int budget, long seed) {
+            double[] w = Probe.W;
+            withGradient = f.valueAndGradient(w.clone(), new double[w.length]);
+            alone = f.value(w.clone());
+            double[] minus = java.util.Arrays.stream(w).map(x -> -x).toArray();
+            double other = f.value(minus);
+            return new OptimizationResult(
+                    w,
+                    withGradient,
+                    3,
+                    List.of(
+                            new Evaluation(1, w, withGradient),
+                            new Evaluation(2, w, alone),
+                            new Evaluation(3, minus, other)),
+                    OptimizationResult.State.COMPLETED);
+        }
+
+        @Override
+        public String name() {
+            return "one-step-two-probes";
+        }
+    }
+
+    @Test
+    void a_value_without_its_gradient_is_the_same_score_and_costs_one_forward_equivalent() {
+        OneStepTwoProbes o = new OneStepTwoProbes();
+        LoraHubResult r =
+                LoraHub.compose(MODULES)
+                        .fewShot(TASK.examples())
+                        .on(MODEL)
+                        .strategy(MergeStrategy.CAT)
+                        .batchSize(2)
+                        .optimizer(o)
+                        .budget(30)
+                        .run();
+        assertThat(r.trace()).hasSize(3);
+        assertThat(r.forwardEquivalents()).isEqualTo(GradientOptimizer.COST_PER_STEP + 1 + 1);
+        // the toy forward is deterministic: the same point scores the same either way
+        assertThat(o.alone).isCloseTo(o.withGradient, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(r.trace().get(2).score())
+                .isNotCloseTo(o.alone, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
+    void descent_by_name_lowers_the_score_within_its_budget_and_announced_evaluations() {
+        int[] announced = new int[1];
+        LoraHubResult r =
+                LoraHub.compose(MODULES)
+                        .fewShot(TASK.examples())
+                        .on(MODEL)
+                        .strategy(MergeStrategy.CAT)
+                        .optimizer("descent")
+                        .budget(20)
+                        .listener(
+                                new LoraHubListener() {
+                                    @Override
+                                    public void onStart(List<String> names, int budget) {
+                                        announced[0] = budget;
+                                    }
+
+                                    @Override
+                                    public void onEvaluation(TracePoint p) {}
+                                })
+                        .run();
+        assertThat(r.provenance().optimizer()).isEqualTo("descent");
+        assertThat(r.forwardEquivalents()).isBetween(17L, 20L);
+        assertThat(r.bestScore()).isLessThan(r.trace().get(0).score() - 0.05);
+        // probes cost 1: more evaluations than 20 / 3 gradient steps, never more than announced
+        assertThat(r.trace().size()).isGreaterThan(20 / GradientOptimizer.COST_PER_STEP);
+        assertThat(announced[0]).isEqualTo(18).isGreaterThanOrEqualTo(r.trace().size());
+    }
+
     @Test
     void adam_runs_are_identical_for_a_seed() {
         LoraHubResult a = adam(7, 60);

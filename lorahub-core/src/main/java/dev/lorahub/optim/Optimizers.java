@@ -23,8 +23,9 @@ import java.util.Locale;
  * <p>There is no optimizer named "default": {@code LoraHub}'s default is {@code "cobyla"}, the
  * paper's; {@code "quadratic"} measured best at budgets 40 and 100 (docs/optimizers.md).
  *
- * <p>Gradient optimizers ({@link #gradientByName(String)}): {@code "adam"}, {@link AdamOptimizer},
- * for models that give gradients.
+ * <p>Gradient optimizers ({@link #gradientByName(String)}), for models that give gradients: {@code
+ * "adam"}, {@link AdamOptimizer} (what {@link dev.lorahub.Recipe#BEST} runs), and {@code
+ * "descent"}, {@link DescentOptimizer}, steepest descent with a line search, for short budgets.
  */
 public final class Optimizers {
     private Optimizers() {}
@@ -48,7 +49,7 @@ public final class Optimizers {
      *     gradients ({@link dev.lorahub.GradientOptimizer})
      */
     public static List<String> gradientNames() {
-        return List.of("adam");
+        return List.of("adam", "descent");
     }
 
     /**
@@ -57,8 +58,13 @@ public final class Optimizers {
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
     public static GradientOptimizer gradientByName(String name) {
-        if (name.toLowerCase(Locale.ROOT).equals("adam")) {
-            return new AdamOptimizer();
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "adam":
+                return new AdamOptimizer();
+            case "descent":
+                return new DescentOptimizer();
+            default:
+                break;
         }
         throw new IllegalArgumentException(
                 "unknown gradient optimizer '" + name + "', known: " + gradientNames());

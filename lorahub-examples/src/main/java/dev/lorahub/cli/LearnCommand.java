@@ -111,7 +111,8 @@ public final class LearnCommand implements Callable<Integer> {
             description =
                     "Objective evaluations (paper recipe: "
                             + LoraHub.DEFAULT_BUDGET
-                            + "); with --optimizer adam, forward-equivalents (a step costs 3).")
+                            + "); with --optimizer adam or descent, forward-equivalents (a"
+                            + " gradient costs 3, a probe 1).")
     @Nullable Integer budget;
 
     @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
@@ -122,8 +123,9 @@ public final class LearnCommand implements Callable<Integer> {
             paramLabel = "NAME",
             description =
                     "cobyla (NGOpt's choice, the paper recipe's), quadratic, random, another known"
-                            + " name, or adam (gradient; needs --strategy cat and a model that"
-                            + " gives gradients).")
+                            + " name, or adam or descent (gradient; need --strategy cat and a"
+                            + " model that gives gradients; descent scores more below a budget"
+                            + " of 60).")
     @Nullable String optimizer;
 
     @Option(

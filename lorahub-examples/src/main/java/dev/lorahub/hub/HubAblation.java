@@ -3,6 +3,7 @@ package dev.lorahub.hub;
 import dev.lorahub.Composer;
 import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
+import dev.lorahub.GradientOptimizer;
 import dev.lorahub.LearnStep;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraHubResult;
@@ -14,6 +15,7 @@ import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.ModelBackends;
 import dev.lorahub.optim.AdamOptimizer;
+import dev.lorahub.optim.DescentOptimizer;
 import dev.lorahub.optim.Optimizers;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -71,6 +73,13 @@ public final class HubAblation {
                                         .budget(3 * steps)));
     }
 
+    private static Variant gradient(String name, GradientOptimizer optimizer, int budget) {
+        return new Variant(
+                name,
+                false,
+                s -> s.strategy(MergeStrategy.CAT).optimizer(optimizer).budget(budget));
+    }
+
     /** Every variant, in table order. */
     static List<Variant> variants() {
         ModuleSelection low10 = ModuleSelection.lowestLoss(10);
@@ -123,6 +132,70 @@ public final class HubAblation {
                         "Recipe.BEST + earlyStopping (leave-one-out)",
                         false,
                         s -> s.recipe(Recipe.BEST).earlyStopping(true)),
+                new Variant(
+                        "Recipe.BEST, budget 20",
+                        false,
+                        s -> s.recipe(Recipe.BEST).budget(20)),
+                new Variant(
+                        "Recipe.BEST, budget 30",
+                        false,
+                        s -> s.recipe(Recipe.BEST).budget(30)),
+                new Variant(
+                        "Recipe.BEST, budget 45",
+                        false,
+                        s -> s.recipe(Recipe.BEST).budget(45)),
+                new Variant(
+                        "Recipe.BEST, budget 60",
+                        false,
+                        s -> s.recipe(Recipe.BEST).budget(60)),
+                new Variant(
+                        "Recipe.BEST, budget 90",
+                        false,
+                        s -> s.recipe(Recipe.BEST).budget(90)),
+                gradient(
+                        "all 30, CAT, descent t0 0.25, budget 20",
+                        new DescentOptimizer(0.25, 4),
+                        20),
+                gradient(
+                        "all 30, CAT, descent t0 0.25, budget 30",
+                        new DescentOptimizer(0.25, 4),
+                        30),
+                gradient(
+                        "all 30, CAT, descent t0 0.25, budget 45",
+                        new DescentOptimizer(0.25, 4),
+                        45),
+                gradient(
+                        "all 30, CAT, descent t0 0.25, budget 60",
+                        new DescentOptimizer(0.25, 4),
+                        60),
+                gradient(
+                        "all 30, CAT, descent t0 0.25, budget 90",
+                        new DescentOptimizer(0.25, 4),
+                        90),
+                gradient(
+                        "all 30, CAT, descent t0 0.25, budget 225",
+                        new DescentOptimizer(0.25, 4),
+                        225),
+                gradient(
+                        "all 30, CAT, descent t0 0.15, budget 20",
+                        new DescentOptimizer(0.15, 4),
+                        20),
+                gradient(
+                        "all 30, CAT, descent t0 0.15, budget 30",
+                        new DescentOptimizer(0.15, 4),
+                        30),
+                gradient(
+                        "all 30, CAT, descent t0 0.15, budget 45",
+                        new DescentOptimizer(0.15, 4),
+                        45),
+                gradient(
+                        "all 30, CAT, descent t0 0.15, budget 60",
+                        new DescentOptimizer(0.15, 4),
+                        60),
+                gradient(
+                        "all 30, CAT, descent t0 0.15, budget 90",
+                        new DescentOptimizer(0.15, 4),
+                        90),
                 adam("all 30, CAT, adam lr 0.05, 6 steps", 0.05, 6, s -> s),
                 adam("all 30, CAT, adam lr 0.1, 6 steps", 0.1, 6, s -> s),
                 adam("all 30, CAT, adam lr 0.2, 6 steps", 0.2, 6, s -> s),
