@@ -20,13 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The guard behind "no test opens a socket": installed in every test JVM of the build before the
@@ -34,10 +32,11 @@ import java.util.stream.Stream;
  * #installInChild()}). It records every socket use it can see, with the test that was running:
  *
  * <ul>
- *   <li>{@link Socket} and {@link ServerSocket} (so {@code HttpURLConnection}, {@code URL.openStream}
- *       and everything else on {@code java.net}'s classic sockets): their implementation factories
- *       are replaced by one whose {@code connect} and {@code bind} record the address and throw
- *       {@link ConnectException} / {@link BindException}, so the caller fails then and there;
+ *   <li>{@link Socket} and {@link ServerSocket} (so {@code HttpURLConnection}, {@code
+ *       URL.openStream} and everything else on {@code java.net}'s classic sockets): their
+ *       implementation factories are replaced by one whose {@code connect} and {@code bind} record
+ *       the address and throw {@link ConnectException} / {@link BindException}, so the caller
+ *       fails then and there;
  *   <li>every URL connection and {@code java.net.http.HttpClient} request without an explicit
  *       proxy: the default {@link ProxySelector} records the URI's host and port (HttpClient and
  *       NIO channels bypass the socket factories);
@@ -66,8 +65,6 @@ public final class NoSockets {
     public static final String REPORT = "lorahub.test.sockets.report";
 
     static final long SAMPLE_MILLIS = 50;
-
-    private static final String[] NET_TABLES = {"tcp", "tcp6", "udp", "udp6", "raw", "raw6"};
 
     private static final List<Use> USES = new ArrayList<>();
     private static final Set<String> SEEN_INODES = new HashSet<>();
@@ -113,7 +110,7 @@ public final class NoSockets {
             }
         }
         ProxySelector.setDefault(new RecordingProxySelector(ProxySelector.getDefault()));
-        SEEN_INODES.addAll(socketInodes());
+        SEEN_INODES.addAll(ProcSockets.socketInodes());
         Thread sampler =
                 new Thread(
                         () -> {
@@ -221,7 +218,10 @@ public final class NoSockets {
                 + " used the network ("
                 + uses.size()
                 + (uses.size() == 1 ? " socket use" : " socket uses")
-                + "; lorahub runs open no socket, see docs/embedding.md#network): "
+                + "; lorahub runs open no socket, see docs/embedding.md#network; a -Dtest run of"
+                + " Spark's tests needs -D"
+                + MODE
+                + "=loopback): "
                 + uses;
     }
 
@@ -254,22 +254,27 @@ public final class NoSockets {
             return true;
         }
         // only literals: a host name would need a DNS look-up, itself a use of the network
-        return h.matches("[0-9.]+|[0-9a-f:]+") && isLoopbackOrAny(h) && !h.matches("0[.0]*|[0:]+");
+        return h.matches("[0-9.]+|[0-9a-f:]+")
+                && ProcSockets.isLoopbackOrAny(h)
+                && !h.matches("0[.0]*|[0:]+");
     }
 
     /** Records each network socket of this process not seen before. */
     static synchronized void scan() {
-        Set<String> inodes = socketInodes();
+        Set<String> inodes = ProcSockets.socketInodes();
         inodes.removeAll(SEEN_INODES);
         if (inodes.isEmpty()) {
             return;
         }
-        Map<String, NetSocket> net = netSockets();
-        Set<String> local = inodesOf("unix", "netlink");
+        Map<String, ProcSockets.NetSocket> net = ProcSockets.netSockets();
+        Set<String> local = ProcSockets.inodesOf("unix", "netlink");
+        // a socket closed while the tables were read is in none of them: classify only those
+        // still open now (a unix-domain socket of a short name-service look-up is the usual one)
+        Set<String> stillOpen = ProcSockets.socketInodes();
         for (String inode : inodes) {
-            NetSocket s = net.get(inode);
-            if (s == null && local.contains(inode)) {
-                continue; // unix-domain or netlink: not a network socket
+            ProcSockets.NetSocket s = net.get(inode);
+            if (s == null && (local.contains(inode) || !stillOpen.contains(inode))) {
+                continue; // unix-domain or netlink (not a network socket), or gone
             }
             SEEN_INODES.add(inode);
             if (s == null && !loopbackAllowed) {
@@ -278,124 +283,6 @@ public final class NoSockets {
             } else if (s != null && !(loopbackAllowed && s.loopback())) {
                 record("open socket", s.toString());
             }
-        }
-    }
-
-    /** The inodes listed in /proc/self/net tables of another kind than TCP/UDP/raw. */
-    private static Set<String> inodesOf(String... tables) {
-        Set<String> out = new HashSet<>();
-        for (String table : tables) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(Path.of("/proc/self/net", table));
-            } catch (IOException e) {
-                continue;
-            }
-            if (lines.isEmpty()) {
-                continue;
-            }
-            int column = List.of(lines.get(0).trim().split("\\s+")).indexOf("Inode");
-            for (String line : lines.subList(1, lines.size())) {
-                String[] f = line.trim().split("\\s+");
-                if (column >= 0 && column < f.length) {
-                    out.add(f[column]);
-                }
-            }
-        }
-        return out;
-    }
-
-    /** The inodes of this process's socket file descriptors (empty where /proc is absent). */
-    static Set<String> socketInodes() {
-        Set<String> out = new HashSet<>();
-        Path fds = Path.of("/proc/self/fd");
-        if (!Files.isDirectory(fds)) {
-            return out;
-        }
-        try (Stream<Path> s = Files.list(fds)) {
-            for (Path fd : s.toList()) {
-                String target;
-                try {
-                    target = Files.readSymbolicLink(fd).toString();
-                } catch (IOException e) {
-                    continue; // closed between the listing and the look
-                }
-                if (target.startsWith("socket:[")) {
-                    out.add(target.substring("socket:[".length(), target.length() - 1));
-                }
-            }
-        } catch (IOException e) {
-            // an fd closed while listed; the next look sees the rest
-        }
-        return out;
-    }
-
-    /** A row of /proc/self/net/*. */
-    record NetSocket(String table, String local, String remote, boolean loopback) {
-        @Override
-        public String toString() {
-            return table + " " + local + " -> " + remote;
-        }
-    }
-
-    /** The network sockets of this process's network namespace, by inode. */
-    static Map<String, NetSocket> netSockets() {
-        Map<String, NetSocket> out = new HashMap<>();
-        for (String table : NET_TABLES) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(Path.of("/proc/self/net", table));
-            } catch (IOException e) {
-                continue;
-            }
-            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length < 10) {
-                    continue;
-                }
-                String[] local = address(f[1]);
-                String[] remote = address(f[2]);
-                boolean loopback = isLoopbackOrAny(local[0]) && isLoopbackOrAny(remote[0]);
-                out.put(
-                        f[9],
-                        new NetSocket(
-                                table,
-                                local[0] + ":" + local[1],
-                                remote[0] + ":" + remote[1],
-                                loopback));
-            }
-        }
-        return out;
-    }
-
-    /** {@code 0100007F:1F90} to {@code [127.0.0.1, 8080]} (IPv4 and IPv6 rows of /proc/net). */
-    static String[] address(String hexAddressAndPort) {
-        int colon = hexAddressAndPort.indexOf(':');
-        String hex = hexAddressAndPort.substring(0, colon);
-        int port = Integer.parseInt(hexAddressAndPort.substring(colon + 1), 16);
-        byte[] bytes = new byte[hex.length() / 2];
-        // each 32-bit word is in the kernel's (little-endian) byte order
-        for (int word = 0; word < bytes.length / 4; word++) {
-            for (int b = 0; b < 4; b++) {
-                int at = word * 8 + (3 - b) * 2;
-                bytes[word * 4 + b] = (byte) Integer.parseInt(hex.substring(at, at + 2), 16);
-            }
-        }
-        try {
-            return new String[] {
-                InetAddress.getByAddress(bytes).getHostAddress(), Integer.toString(port)
-            };
-        } catch (IOException e) {
-            return new String[] {hex, Integer.toString(port)};
-        }
-    }
-
-    private static boolean isLoopbackOrAny(String host) {
-        try {
-            InetAddress a = InetAddress.getByName(host);
-            return a.isLoopbackAddress() || a.isAnyLocalAddress();
-        } catch (IOException e) {
-            return false;
         }
     }
 
@@ -499,7 +386,9 @@ public final class NoSockets {
         private static String show(SocketAddress a) {
             if (a instanceof InetSocketAddress i) {
                 String host =
-                        i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString();
+                        i.getAddress() != null
+                                ? i.getAddress().getHostAddress()
+                                : i.getHostString();
                 return host.toLowerCase(Locale.ROOT) + ":" + i.getPort();
             }
             return String.valueOf(a);

@@ -39,7 +39,9 @@ class NoSocketsTest {
     void a_server_socket_is_refused_and_recorded() {
         int mark = NoSockets.enter("probe");
         assertThatThrownBy(() -> new ServerSocket(0).close()).hasMessageContaining("bind");
-        assertThat(NoSockets.usesSince(mark)).extracting(NoSockets.Use::what).containsExactly("bind");
+        assertThat(NoSockets.usesSince(mark))
+                .extracting(NoSockets.Use::what)
+                .containsExactly("bind");
     }
 
     @Test
@@ -50,7 +52,9 @@ class NoSocketsTest {
         assertThat(NoSockets.usesSince(mark))
                 .containsExactly(
                         new NoSockets.Use(
-                                "proxy look-up", "http://169.254.169.254/latest/meta-data/", "probe"));
+                                "proxy look-up",
+                                "http://169.254.169.254/latest/meta-data/",
+                                "probe"));
     }
 
     @Test
@@ -84,9 +88,9 @@ class NoSocketsTest {
 
     @Test
     void proc_net_addresses_are_decoded_in_the_kernels_byte_order() {
-        assertThat(NoSockets.address("0100007F:1F90")).containsExactly("127.0.0.1", "8080");
-        assertThat(NoSockets.address("FEA9FEA9:0050")).containsExactly("169.254.169.254", "80");
-        assertThat(NoSockets.address("00000000000000000000000001000000:0050"))
+        assertThat(ProcSockets.address("0100007F:1F90")).containsExactly("127.0.0.1", "8080");
+        assertThat(ProcSockets.address("FEA9FEA9:0050")).containsExactly("169.254.169.254", "80");
+        assertThat(ProcSockets.address("00000000000000000000000001000000:0050"))
                 .containsExactly("0:0:0:0:0:0:0:1", "80");
     }
 }
