@@ -3,7 +3,6 @@ package dev.lorahub;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -71,37 +70,26 @@ public final class LoraHub {
     }
 
     /**
-     * Starts a composition of in-memory modules.
+     * Starts a composition of modules, named by the one rule of {@link
+     * LoraModule#distinctlyNamed(List)}: modules loaded from folders of the same name get their
+     * distinguishing path suffixes ({@code run1/adapter}, {@code run2/adapter}); chosen names
+     * ({@link LoraModule#withName}) are kept.
      *
-     * @param modules at least one; distinct names; the same {@code base_model_name_or_path}, where
-     *     they name one (a llama.cpp {@code .gguf} adapter names none and composes with any)
+     * @param modules at least one; the same {@code base_model_name_or_path}, where they name one (a
+     *     llama.cpp {@code .gguf} adapter names none and composes with any)
      * @return the step that takes the examples
-     * @throws IllegalArgumentException if the list is empty or names repeat
+     * @throws IllegalArgumentException if the list is empty, a folder is given twice or two
+     *     modules keep the same name
      * @throws IncompatibleModulesException if the modules name different base models
      */
     public static ComposeStep compose(List<LoraModule> modules) {
         if (modules.isEmpty()) {
             throw new IllegalArgumentException("no LoRA modules to compose: give at least one");
         }
-        Map<String, Integer> seen = new HashMap<>();
-        for (int i = 0; i < modules.size(); i++) {
-            LoraModule m = modules.get(i);
-            Integer before = seen.put(m.name(), i);
-            if (before != null) {
-                throw new IllegalArgumentException(
-                        "modules "
-                                + before
-                                + from(modules.get(before))
-                                + " and "
-                                + i
-                                + from(m)
-                                + " are both named '"
-                                + m.name()
-                                + "'; weights are reported by name, so names must be distinct:"
-                                + " rename one (LoraModule.withName; lorahub --modules NAME=DIR)");
-            }
+        List<LoraModule> named = LoraModule.distinctlyNamed(modules);
+        for (LoraModule m : named) {
             String base = m.config().baseModelNameOrPath();
-            String known = namedBase(modules).config().baseModelNameOrPath();
+            String known = namedBase(named).config().baseModelNameOrPath();
             if (!base.isEmpty() && !base.equals(known)) {
                 throw new IncompatibleModulesException(
                         "module '"
@@ -109,17 +97,13 @@ public final class LoraHub {
                                 + "' is for base model '"
                                 + base
                                 + "' but module '"
-                                + namedBase(modules).name()
+                                + namedBase(named).name()
                                 + "' is for '"
                                 + known
                                 + "'");
             }
         }
-        return new ComposeStep(List.copyOf(modules));
-    }
-
-    private static String from(LoraModule m) {
-        return m.sourceFolders().isEmpty() ? "" : " (" + m.sourceFolders().iterator().next() + ")";
+        return new ComposeStep(List.copyOf(named));
     }
 
     /**
@@ -167,6 +151,6 @@ public final class LoraHub {
         for (Path adapter : adapters) {
             modules.add(LoraModule.load(adapter, baseModel));
         }
-        return compose(LoraModule.distinctlyNamed(modules));
+        return compose(modules);
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -255,20 +256,13 @@ public final class LoraModule {
 
     private static LoraModule of(Path dir, PeftAdapters.Contents c) {
         Path abs = dir.toAbsolutePath().normalize();
-        String name = nameOf(abs);
-        if (Files.isRegularFile(abs) && name.endsWith(".gguf")) {
-            name = name.substring(0, name.length() - ".gguf".length());
-        }
         return new LoraModule(
-                name, c.config(), c.layers(), c.dtypes(), c.weightsHash(), Set.of(abs));
+                nameOf(abs), c.config(), c.layers(), c.dtypes(), c.weightsHash(), Set.of(abs));
     }
 
     /**
-     * Loads several adapters ({@link #load(Path)} each) and names them distinctly: a module is
-     * named after its folder unless another folder of the list has the same name, in which case
-     * each of those is named by the shortest path suffix that tells them apart ({@code
-     * runs/run1/adapter} and {@code runs/run2/adapter} become {@code run1/adapter} and {@code
-     * run2/adapter}). To choose a name, use {@link #withName(String)} on the module.
+     * Loads several adapters ({@link #load(Path)} each) and names them distinctly, as {@link
+     * #distinctlyNamed(List)} says.
      *
      * @param dirs adapter folders or {@code .gguf} files
      * @return the modules, in order, with distinct names
@@ -284,40 +278,52 @@ public final class LoraModule {
     }
 
     /**
-     * Names loaded modules distinctly as {@link #loadAll(List)} does: a module loaded from a folder
-     * or file ({@link #sourceFolders()} holds exactly it) whose name another such module of the
-     * list shares is renamed by the shortest suffix of its path that no other of them shares; other
-     * modules keep their names.
+     * The one naming rule of modules used together, applied by {@link LoraHub#compose(List)},
+     * {@link #loadAll(List)} and every command ({@code learn}, {@code merge}, the Spark job). A
+     * module still named as {@link #load(Path)} named it after its folder or file is renamed when
+     * another module of the list has the same name: to the shortest suffix of its path that tells
+     * it apart ({@code runs/run1/adapter} and {@code runs/run2/adapter} become {@code
+     * run1/adapter} and {@code run2/adapter}). A module whose name was chosen ({@link
+     * #withName(String)}; {@code --modules NAME=DIR} on the command line), made in memory or
+     * merged keeps its name.
      *
      * @param modules modules, e.g. loaded with {@link #load(Path, Path)}
      * @return the modules in order, renamed where needed (layers shared)
-     * @throws IllegalArgumentException if two of them were loaded from the same path
+     * @throws IllegalArgumentException if two of them were loaded from the same path, or two
+     *     keep the same name (the message names both and their folders)
      */
     public static List<LoraModule> distinctlyNamed(List<LoraModule> modules) {
-        List<Integer> fromFiles = new ArrayList<>();
+        List<Integer> derived = new ArrayList<>();
         List<Path> paths = new ArrayList<>();
         List<String> defaults = new ArrayList<>();
+        Set<String> kept = new HashSet<>();
         for (int i = 0; i < modules.size(); i++) {
-            Set<Path> src = modules.get(i).sourceFolders();
-            if (src.size() == 1) {
-                fromFiles.add(i);
-                paths.add(src.iterator().next());
-                defaults.add(modules.get(i).name());
+            LoraModule m = modules.get(i);
+            Set<Path> src = m.sourceFolders();
+            Path path = src.size() == 1 ? src.iterator().next() : null;
+            if (path != null && m.name().equals(nameOf(path))) {
+                derived.add(i);
+                paths.add(path);
+                defaults.add(m.name());
+            } else {
+                kept.add(m.name());
             }
         }
-        List<String> names = ModuleNames.distinct(paths, defaults);
+        List<String> names = ModuleNames.distinct(paths, defaults, kept);
         List<LoraModule> out = new ArrayList<>(modules);
-        for (int k = 0; k < fromFiles.size(); k++) {
-            int i = fromFiles.get(k);
+        for (int k = 0; k < derived.size(); k++) {
+            int i = derived.get(k);
             if (!names.get(k).equals(out.get(i).name())) {
                 out.set(i, out.get(i).withName(names.get(k)));
             }
         }
+        ModuleNames.requireDistinct(out);
         return out;
     }
 
     /**
-     * The folder's name; for a Hugging Face cache snapshot ({@code
+     * The name {@link #load(Path)} gives: the folder's name (a {@code .gguf} file's without the
+     * extension); for a Hugging Face cache snapshot ({@code
      * .../models--org--name/snapshots/<commit>}) the repo id {@code org/name}, not the commit.
      */
     private static String nameOf(Path abs) {
@@ -325,7 +331,11 @@ public final class LoraModule {
         if (fileName == null) {
             return abs.toString();
         }
-        return HfCache.repoIdOfSnapshot(abs).orElse(fileName.toString());
+        String name = HfCache.repoIdOfSnapshot(abs).orElse(fileName.toString());
+        if (name.endsWith(".gguf") && Files.isRegularFile(abs)) {
+            return name.substring(0, name.length() - ".gguf".length());
+        }
+        return name;
     }
 
     /**

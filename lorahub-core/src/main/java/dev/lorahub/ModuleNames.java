@@ -5,13 +5,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Distinct names for adapters loaded from several paths: a module is named after its folder ({@link
- * LoraModule#load(Path)}); when folders share that name ({@code run1/adapter}, {@code
- * run2/adapter}) each of them is named by the shortest suffix of its path that tells them apart
- * ({@code run1/adapter}, {@code run2/adapter}), joined with {@code /}: each path gets the shortest
- * suffix no other path of its group shares.
+ * Distinct names for adapters loaded from several paths ({@link LoraModule#distinctlyNamed}): a
+ * module is named after its folder ({@link LoraModule#load(Path)}); when folders share that name
+ * ({@code run1/adapter}, {@code run2/adapter}), or it is a name kept by another module, each of
+ * them is named by the shortest suffix of its path that tells them apart ({@code run1/adapter},
+ * {@code run2/adapter}), joined with {@code /}: each path gets the shortest suffix no other path of
+ * its group shares and no kept name equals.
  */
 final class ModuleNames {
     private ModuleNames() {}
@@ -19,30 +21,64 @@ final class ModuleNames {
     /**
      * @param paths absolute, normalized adapter paths
      * @param defaults the name {@link LoraModule#load(Path)} gives each
+     * @param kept names other modules of the same list keep (chosen, or made in memory)
      * @return one distinct name per path, in order: the default where it is unique
      * @throws IllegalArgumentException if a path is given twice
      */
-    static List<String> distinct(List<Path> paths, List<String> defaults) {
+    static List<String> distinct(List<Path> paths, List<String> defaults, Set<String> kept) {
         Map<String, List<Integer>> byName = new HashMap<>();
         for (int i = 0; i < paths.size(); i++) {
             byName.computeIfAbsent(defaults.get(i), k -> new ArrayList<>()).add(i);
         }
         List<String> out = new ArrayList<>(defaults);
-        for (List<Integer> group : byName.values()) {
-            if (group.size() > 1) {
-                nameBySuffix(paths, defaults, group, out);
+        for (Map.Entry<String, List<Integer>> group : byName.entrySet()) {
+            if (group.getValue().size() > 1 || kept.contains(group.getKey())) {
+                nameBySuffix(paths, defaults, group.getValue(), kept, out);
             }
         }
         return out;
     }
 
+    /**
+     * @param modules modules to be used together
+     * @throws IllegalArgumentException naming the first two of the same name and their folders
+     */
+    static void requireDistinct(List<LoraModule> modules) {
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < modules.size(); i++) {
+            LoraModule m = modules.get(i);
+            Integer before = seen.put(m.name(), i);
+            if (before != null) {
+                throw new IllegalArgumentException(
+                        "modules "
+                                + before
+                                + from(modules.get(before))
+                                + " and "
+                                + i
+                                + from(m)
+                                + " are both named '"
+                                + m.name()
+                                + "'; weights are reported by name, so names must be distinct:"
+                                + " rename one (LoraModule.withName; lorahub --modules NAME=DIR)");
+            }
+        }
+    }
+
+    private static String from(LoraModule m) {
+        return m.sourceFolders().isEmpty() ? "" : " (" + m.sourceFolders().iterator().next() + ")";
+    }
+
     private static void nameBySuffix(
-            List<Path> paths, List<String> defaults, List<Integer> group, List<String> out) {
+            List<Path> paths,
+            List<String> defaults,
+            List<Integer> group,
+            Set<String> kept,
+            List<String> out) {
         for (int i : group) {
             int most = paths.get(i).getNameCount();
             for (int levels = 1; ; levels++) {
                 String name = suffix(paths.get(i), defaults.get(i), levels);
-                boolean unique = true;
+                boolean unique = !kept.contains(name);
                 for (int j : group) {
                     unique &= j == i || !suffix(paths.get(j), defaults.get(j), levels).equals(name);
                 }

@@ -95,4 +95,34 @@ class ModuleNamesTest {
                                 + " must be distinct: rename one (LoraModule.withName; lorahub --modules NAME=DIR)");
         assertThat(LoraHub.compose(x, y.withName("yours"))).isNotNull();
     }
+
+    @Test
+    void modules_loaded_one_by_one_from_folders_of_the_same_name_compose_under_distinct_names()
+            throws IOException {
+        Path a = copy("adapter_0", "run1/adapter");
+        Path b = copy("adapter_1", "run2/adapter");
+        ComposeStep step = LoraHub.compose(LoraModule.load(a), LoraModule.load(b));
+        assertThat(step.modules())
+                .extracting(LoraModule::name)
+                .containsExactly("run1/adapter", "run2/adapter");
+        // the same names as LoraHub.load and LoraModule.loadAll give: one rule
+        assertThat(LoraHub.load(List.of(a, b)).modules())
+                .extracting(LoraModule::name)
+                .containsExactly("run1/adapter", "run2/adapter");
+    }
+
+    @Test
+    void a_chosen_name_is_kept_and_a_folder_named_like_it_is_told_apart_by_its_path()
+            throws IOException {
+        Path a = copy("adapter_0", "run1/mine");
+        Path b = copy("adapter_1", "run2/adapter");
+        Path c = copy("adapter_2", "run3/adapter");
+        List<LoraModule> m =
+                LoraModule.distinctlyNamed(
+                        List.of(
+                                LoraModule.load(a),
+                                LoraModule.load(b).withName("mine"),
+                                LoraModule.load(c)));
+        assertThat(m).extracting(LoraModule::name).containsExactly("run1/mine", "mine", "adapter");
+    }
 }

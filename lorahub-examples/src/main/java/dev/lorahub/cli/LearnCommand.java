@@ -10,8 +10,6 @@ import dev.lorahub.MergeStrategy;
 import dev.lorahub.Recipe;
 import dev.lorahub.TracePoint;
 import dev.lorahub.io.ExamplesFile;
-import dev.lorahub.io.PeftAdapters;
-import dev.lorahub.io.gguf.LlamaCppAdapters;
 import dev.lorahub.model.BaseModel;
 
 import org.jspecify.annotations.Nullable;
@@ -28,14 +26,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * {@code lorahub learn}: LoraHub learning from the command line. Loads PEFT adapters (or llama.cpp
@@ -232,41 +228,18 @@ public final class LearnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<FewShotExample> list = ExamplesFile.read(examples);
-        List<Path> folders = new ArrayList<>();
-        Map<Integer, String> chosenNames = new HashMap<>();
-        for (Path m : modules) {
-            String arg = m.toString();
-            int eq = arg.indexOf('=');
-            if (eq > 0
-                    && !Files.exists(m)
-                    && !arg.substring(0, eq).contains(m.getFileSystem().getSeparator())) {
-                Path dir = hub.locate(Path.of(arg.substring(eq + 1)), null);
-                if (!Files.isRegularFile(dir.resolve(PeftAdapters.CONFIG_FILE))
-                        && !LlamaCppAdapters.isAdapter(dir)) {
-                    throw new IllegalArgumentException(
-                            "--modules "
-                                    + arg
-                                    + ": "
-                                    + dir
-                                    + " is neither an adapter folder (no "
-                                    + PeftAdapters.CONFIG_FILE
-                                    + ") nor a .gguf adapter; NAME=DIR names one adapter");
-                }
-                chosenNames.put(folders.size(), arg.substring(0, eq));
-                folders.add(dir);
-            } else {
-                folders.addAll(adapterFolders(List.of(hub.locate(m, null))));
-            }
-        }
+        List<AdapterInputs.Input> inputs =
+                AdapterInputs.inputs(
+                        "--modules ",
+                        modules.stream().map(Path::toString).toList(),
+                        true,
+                        p -> hub.locate(p, null));
+        List<Path> folders = AdapterInputs.paths(inputs);
         requireOutIsNoInput(folders);
         Path located = model == null ? null : hub.locate(model, revision);
         List<LoraModule> pool =
-                new ArrayList<>(
-                        LoraModule.distinctlyNamed(
-                                AdapterInputs.load(folders, headDim, located, hub, revision)));
-        for (Map.Entry<Integer, String> e : chosenNames.entrySet()) {
-            pool.set(e.getKey(), pool.get(e.getKey()).withName(e.getValue()));
-        }
+                AdapterInputs.named(
+                        AdapterInputs.load(folders, headDim, located, hub, revision), inputs);
         int ggufHeadDim =
                 format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, located, pool) : 0;
         LearnStep step =
@@ -420,51 +393,6 @@ public final class LearnCommand implements Callable<Integer> {
                 bar.close();
             }
         }
-    }
-
-    /**
-     * @param dirs adapter folders, or parents of adapter folders
-     * @return the adapter folders: each given adapter folder, and the adapter sub-folders of each
-     *     other folder in name order
-     * @throws IOException if a folder cannot be listed
-     * @throws IllegalArgumentException naming a folder that is neither
-     */
-    public static List<Path> adapterFolders(List<Path> dirs) throws IOException {
-        List<Path> out = new ArrayList<>();
-        for (Path dir : dirs) {
-            if (isAdapter(dir)) {
-                out.add(dir);
-                continue;
-            }
-            if (!Files.isDirectory(dir)) {
-                throw new IllegalArgumentException(dir + ": no such adapter folder or .gguf file");
-            }
-            List<Path> children = new ArrayList<>();
-            try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : s.sorted().toList()) {
-                    if (isAdapter(p)) {
-                        children.add(p);
-                    }
-                }
-            }
-            if (children.isEmpty()) {
-                throw new IllegalArgumentException(
-                        dir
-                                + ": neither an adapter folder (no "
-                                + PeftAdapters.CONFIG_FILE
-                                + ") nor a folder of adapter folders or llama.cpp .gguf adapters");
-            }
-            out.addAll(children);
-        }
-        return out;
-    }
-
-    /** A PEFT folder, or a llama.cpp adapter file ({@code general.type = adapter}). */
-    private static boolean isAdapter(Path p) throws IOException {
-        return Files.isRegularFile(p.resolve(PeftAdapters.CONFIG_FILE))
-                || (p.getFileName() != null
-                        && p.getFileName().toString().endsWith(".gguf")
-                        && LlamaCppAdapters.isAdapter(p));
     }
 
     private void report(LoraHubResult r) {

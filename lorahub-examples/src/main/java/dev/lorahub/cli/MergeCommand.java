@@ -101,7 +101,9 @@ final class MergeCommand implements Callable<Integer> {
             arity = "1..*",
             description =
                     "PEFT adapter folders (or llama.cpp .gguf adapters) to merge, or Hugging Face"
-                            + " ids (org/name or org/name@REV) in the cache.")
+                            + " ids (org/name or org/name@REV) in the cache; NAME=DIR names a"
+                            + " module (default: its folder name, made distinct by path"
+                            + " suffixes: run1/adapter, run2/adapter).")
     List<Path> adapters = new ArrayList<>();
 
     @Mixin HubOptions hub = new HubOptions();
@@ -123,10 +125,13 @@ final class MergeCommand implements Callable<Integer> {
                             + " prunes: give --density D, the fraction of entries kept in [0, 1]");
         }
         Path target = out.toAbsolutePath().normalize();
-        List<Path> folders = new ArrayList<>();
-        for (Path a : adapters) {
-            folders.add(hub.locate(a, null));
-        }
+        List<AdapterInputs.Input> inputs =
+                AdapterInputs.inputs(
+                        "",
+                        adapters.stream().map(Path::toString).toList(),
+                        false,
+                        a -> hub.locate(a, null));
+        List<Path> folders = AdapterInputs.paths(inputs);
         for (Path dir : folders) {
             if (dir.toAbsolutePath().normalize().equals(target)) {
                 throw new IllegalArgumentException(
@@ -144,14 +149,11 @@ final class MergeCommand implements Callable<Integer> {
             absolute.add(dir.toAbsolutePath().normalize());
         }
         Path base = model == null ? null : hub.locate(model, null);
-        List<LoraModule> modules = AdapterInputs.load(absolute, headDim, base, hub, null);
-        if (modules.stream().map(LoraModule::name).distinct().count() < modules.size()) {
-            // folders of the same name (a/adapter_0, b/adapter_0): name them by their path so
-            // messages and the report can tell them apart
-            for (int i = 0; i < modules.size(); i++) {
-                modules.set(i, modules.get(i).withName(adapters.get(i).toString()));
-            }
-        }
+        // named as learn and LoraHub.compose name them: NAME=DIR, else the folder's name, made
+        // distinct by path suffixes (run1/adapter, run2/adapter)
+        List<LoraModule> modules =
+                AdapterInputs.named(
+                        AdapterInputs.load(absolute, headDim, base, hub, null), inputs);
         int ggufHeadDim =
                 format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, base, modules) : 0;
         long t1 = System.nanoTime();

@@ -4,8 +4,8 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
+import dev.lorahub.cli.AdapterInputs;
 import dev.lorahub.cli.LearnArguments;
-import dev.lorahub.cli.LearnCommand;
 import dev.lorahub.io.AtomicFolder;
 import dev.lorahub.io.ExamplesFile;
 import dev.lorahub.io.HfCache;
@@ -76,14 +76,15 @@ public record TaskRunner(String adapters, @Nullable String hfCache, int modelCop
                 spec.examplesPath() != null
                         ? ExamplesFile.read(Path.of(spec.examplesPath()))
                         : spec.fewShot();
-        List<Path> given = new ArrayList<>();
-        for (String m : spec.modules()) {
-            given.add(cache.locate(m, null));
+        // the modules as `lorahub learn --modules` takes and names them (NAME=DIR too)
+        List<AdapterInputs.Input> inputs =
+                AdapterInputs.inputs(
+                        "modules ", spec.modules(), true, p -> cache.locate(p.toString(), null));
+        List<LoraModule> loaded = new ArrayList<>();
+        for (Path folder : AdapterInputs.paths(inputs)) {
+            loaded.add(ExecutorCache.module(folder));
         }
-        List<LoraModule> pool = new ArrayList<>();
-        for (Path folder : LearnCommand.adapterFolders(given)) {
-            pool.add(ExecutorCache.module(folder));
-        }
+        List<LoraModule> pool = AdapterInputs.named(loaded, inputs);
         BaseModel base =
                 ExecutorCache.model(
                         cache.locate(spec.model(), spec.revision()),

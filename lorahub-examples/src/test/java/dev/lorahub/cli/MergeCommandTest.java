@@ -367,4 +367,52 @@ class MergeCommandTest {
         assertThat(run.errLines().get(0)).contains("--head-dim", "q_proj/k_proj");
         assertThat(gguf).doesNotExist();
     }
+
+    /** adapter_0 and adapter_1 copied to {@code runs/run1/adapter} and {@code runs/run2/adapter}. */
+    private static List<String> sameNamedFolders(Path tmp) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Path from = Path.of(adapters().get(i));
+            Path to = tmp.resolve("runs/run" + (i + 1) + "/adapter");
+            Files.createDirectories(to);
+            try (var files = Files.list(from)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, to.resolve(f.getFileName().toString()));
+                }
+            }
+            out.add(to.toString());
+        }
+        return out;
+    }
+
+    @Test
+    void adapters_in_folders_of_the_same_name_are_named_as_learn_names_them(@TempDir Path tmp)
+            throws Exception {
+        CliRun run = merge("cat", "0.5,-0.3", tmp.resolve("m"), sameNamedFolders(tmp));
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        // the rule of LoraModule.distinctlyNamed (learn, LoraHub.compose): the shortest path
+        // suffix that tells them apart, not the path as typed
+        assertThat(run.out().lines().filter(l -> l.contains(" weight ")))
+                .as(run.toString())
+                .containsExactly(
+                        "  run1/adapter  weight 0.5  (r=4, alpha=8)",
+                        "  run2/adapter  weight -0.3  (r=4, alpha=8)");
+    }
+
+    @Test
+    void modules_named_on_the_command_line_keep_their_names(@TempDir Path tmp) throws Exception {
+        List<String> f = sameNamedFolders(tmp);
+        CliRun run =
+                merge(
+                        "cat",
+                        "0.5,-0.3",
+                        tmp.resolve("m"),
+                        List.of("first=" + f.get(0), f.get(1)));
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out().lines().filter(l -> l.contains(" weight ")))
+                .as(run.toString())
+                .containsExactly(
+                        "  first    weight 0.5  (r=4, alpha=8)",
+                        "  adapter  weight -0.3  (r=4, alpha=8)");
+    }
 }
