@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -150,10 +151,13 @@ final class MergeCommand implements Callable<Integer> {
         }
         Path base = model == null ? null : hub.locate(model, null);
         // named as learn and LoraHub.compose name them: NAME=DIR, else the folder's name, made
-        // distinct by path suffixes (run1/adapter, run2/adapter)
+        // distinct by path suffixes (run1/adapter, run2/adapter); unlike a composition, a merge
+        // may take one adapter twice, which then keeps its name
+        List<LoraModule> loaded = AdapterInputs.load(absolute, headDim, base, hub, null);
         List<LoraModule> modules =
-                AdapterInputs.named(
-                        AdapterInputs.load(absolute, headDim, base, hub, null), inputs);
+                new HashSet<>(absolute).size() < absolute.size()
+                        ? loaded
+                        : AdapterInputs.named(loaded, inputs);
         int ggufHeadDim =
                 format == AdapterFormat.GGUF ? AdapterFormat.headDim(headDim, base, modules) : 0;
         long t1 = System.nanoTime();

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.io.AtomicFolder;
-import dev.lorahub.testing.NoSockets;
 import dev.lorahub.testing.TestData;
 import dev.lorahub.testkit.ToyModel;
 import dev.lorahub.testkit.ToyModelConfig;
@@ -321,7 +320,6 @@ class InterruptedWriteTest {
                 }
             }
             assertThat(child.waitFor(2, TimeUnit.MINUTES)).as(what).isTrue();
-            assertThat(NoSockets.childUses(sockets(err))).as("socket uses of " + what).isEmpty();
             List<String> done =
                     Files.readAllLines(log).stream()
                             .filter(l -> l.startsWith(KillTarget.DONE))
@@ -393,9 +391,6 @@ class InterruptedWriteTest {
             child.destroyForcibly();
             child.waitFor(1, TimeUnit.MINUTES);
         }
-        assertThat(NoSockets.childUses(sockets(parent.resolve("calibration.err"))))
-                .as("socket uses of the calibration child (two runs)")
-                .isEmpty();
         AtomicFolder.recover(parent.resolve("out"));
         deleteFolder(parent.resolve("out"));
         AtomicFolder.recover(parent.resolve("out"));
@@ -439,10 +434,7 @@ class InterruptedWriteTest {
                         "-Xshare:auto",
                         "-Dai.djl.offline=true",
                         "-Dai.djl.pytorch.num_threads=1",
-                        "-Dai.djl.pytorch.num_interop_threads=1"));
-        cmd.addAll(NoSockets.childJvmArguments(sockets(err)));
-        cmd.addAll(
-                List.of(
+                        "-Dai.djl.pytorch.num_interop_threads=1",
                         "-cp",
                         System.getProperty("java.class.path"),
                         KillTarget.class.getName()));
@@ -453,11 +445,6 @@ class InterruptedWriteTest {
         pb.redirectOutput(out.toFile());
         pb.redirectError(err.toFile());
         return pb.start();
-    }
-
-    /** The file a child launched with this stderr file reports its socket uses to. */
-    private static Path sockets(Path err) {
-        return err.resolveSibling(err.getFileName() + ".sockets");
     }
 
     private static List<String> siblings(Path parent) throws IOException {

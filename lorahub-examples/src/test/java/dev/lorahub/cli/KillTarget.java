@@ -1,6 +1,5 @@
 package dev.lorahub.cli;
 
-import dev.lorahub.testing.NoSockets;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -11,8 +10,7 @@ import picocli.CommandLine;
  * The child process of {@link InterruptedWriteTest}: runs {@code lorahub} commands in a loop until
  * it is killed, alternating between argument sets separated by {@code --variant}, and prints {@code
  * done <n> <variant> <exit code>} on stdout after each run (the commands' stdout is discarded, their stderr kept).
- * Installs the command line's shutdown hook, as {@link LoraHubCli#main} does, and the no-socket
- * guard ({@link NoSockets#installInChild()}).
+ * Installs the command line's shutdown hook, as {@link LoraHubCli#main} does.
  */
 final class KillTarget {
     static final String DONE = "done ";
@@ -20,7 +18,6 @@ final class KillTarget {
     private KillTarget() {}
 
     public static void main(String[] args) {
-        NoSockets.installInChild(); // every socket use is reported to the parent's file
         LoraHubCli.installShutdownHook();
         List<List<String>> variants = new ArrayList<>();
         for (String a : args) {

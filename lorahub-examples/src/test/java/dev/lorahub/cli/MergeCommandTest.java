@@ -236,8 +236,12 @@ class MergeCommandTest {
         CliRun run = merge("lorahub", tmp.resolve("out"), dirs);
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
         assertThat(run.errLines()).as(run.toString()).hasSize(1);
-        // both folders are called adapter_0: the message names them by path instead
-        assertThat(run.errLines().get(0)).startsWith("lorahub merge: ").contains(t5.toString());
+        // both folders are called adapter_0: the message names them by the path suffixes that
+        // tell them apart (LoraModule.distinctlyNamed, as learn names them)
+        assertThat(run.errLines().get(0))
+                .startsWith("lorahub merge: ")
+                .contains("'t5/adapters/adapter_0'")
+                .contains("'llama/adapters/adapter_0'");
         assertThat(tmp.resolve("out")).doesNotExist();
 
         CliRun verbose = merge("lorahub", tmp.resolve("out"), dirs, "--verbose");
