@@ -6,8 +6,10 @@ import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.CandidateBranches;
+import dev.lorahub.djl.CandidateEvaluator;
 import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.internal.TokenIds;
+import dev.lorahub.djl.train.SideBranch;
 import dev.lorahub.djl.train.WeightGradients;
 import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.spi.DifferentiableModel;
@@ -50,17 +52,18 @@ import org.jspecify.annotations.Nullable;
  */
 public final class LlamaBaseModel implements DifferentiableModel {
     /**
-     * {@link #candidatesPerForward()} by default: 1, one in-place forward per candidate, because
-     * the batched forward measured no faster on CPU (docs/scale.md, "Candidates in batches").
+     * {@link #candidatesPerForward()} by default: {@link
+     * CandidateEvaluator#DEFAULT_CANDIDATES_PER_FORWARD}.
      */
-    public static final int DEFAULT_CANDIDATES_PER_FORWARD = 1;
+    public static final int DEFAULT_CANDIDATES_PER_FORWARD =
+            CandidateEvaluator.DEFAULT_CANDIDATES_PER_FORWARD;
 
     private final NDManager root;
     private final LlamaModel model;
     private final InPlaceLora lora;
     private final @Nullable TextTokenizer tokenizer;
     private final ExampleTemplate template;
-    private volatile int candidatesPerForward = DEFAULT_CANDIDATES_PER_FORWARD;
+    private final CandidateEvaluator<CausalBatch> candidates;
 
     /**
      * Takes ownership of the model and of {@code root} (closed by {@link #close()}); the example
@@ -93,6 +96,9 @@ public final class LlamaBaseModel implements DifferentiableModel {
         this.template = Objects.requireNonNull(template, "template");
         this.lora =
                 new InPlaceLora(model.linearWeights(), root, model.config().modelType() + " model");
+        this.candidates =
+                new CandidateEvaluator<>(
+                        lora, model.manager(), this::forwardLoss, this::branchedLosses);
     }
 
     /**
@@ -194,8 +200,7 @@ public final class LlamaBaseModel implements DifferentiableModel {
 
     @Override
     public double loss(LoraModule adapter, EncodedBatch batch) {
-        CausalBatch cb = causal(batch);
-        return lora.with(adapter, () -> forwardLoss(cb));
+        return candidates.loss(adapter, causal(batch));
     }
 
     /**
@@ -207,12 +212,7 @@ public final class LlamaBaseModel implements DifferentiableModel {
      */
     @Override
     public double[] losses(List<LoraModule> adapters, EncodedBatch batch) {
-        CausalBatch cb = causal(batch);
-        return CandidateBranches.losses(
-                adapters,
-                candidatesPerForward,
-                group -> lossesInOneForward(group, cb),
-                adapter -> loss(adapter, cb));
+        return candidates.losses(adapters, causal(batch));
     }
 
     /**
@@ -228,10 +228,7 @@ public final class LlamaBaseModel implements DifferentiableModel {
      *     differ
      */
     public double[] lossesInOneForward(List<LoraModule> adapters, EncodedBatch batch) {
-        CausalBatch cb = causal(batch);
-        return adapters.isEmpty()
-                ? new double[0]
-                : lora.locked("evaluate candidates", () -> batchedLosses(adapters, cb));
+        return candidates.inOneForward(adapters, causal(batch));
     }
 
     /**
@@ -239,7 +236,7 @@ public final class LlamaBaseModel implements DifferentiableModel {
      *     the adapter applied in place)
      */
     public int candidatesPerForward() {
-        return candidatesPerForward;
+        return candidates.candidatesPerForward();
     }
 
     /**
@@ -251,33 +248,20 @@ public final class LlamaBaseModel implements DifferentiableModel {
      * @throws IllegalArgumentException if {@code n < 1}
      */
     public LlamaBaseModel candidatesPerForward(int n) {
-        candidatesPerForward = CandidateBranches.requirePerForward(n);
+        candidates.candidatesPerForward(n);
         return this;
     }
 
-    private double[] batchedLosses(List<LoraModule> group, CausalBatch cb) {
-        for (LoraModule adapter : group) {
-            lora.validate(adapter);
-        }
-        int n = group.size();
-        try (NDManager call = model.manager().newSubManager()) {
-            NDArray ids = CandidateBranches.repeatRows(cb.ids(call), n);
-            NDArray mask = CandidateBranches.repeatRows(cb.mask(call), n);
-            NDArray labels = CandidateBranches.repeatRows(cb.labels(call), n);
-            float[] losses =
-                    model.causalLosses(
-                                    ids,
-                                    mask,
-                                    labels,
-                                    CandidateBranches.of(group, lora.shapes(), call),
-                                    n)
-                            .toFloatArray();
-            double[] out = new double[n];
-            for (int i = 0; i < n; i++) {
-                out[i] = losses[i];
-            }
-            return out;
-        }
+    /** The batch repeated once per candidate, each copy with its side branches. */
+    private float[] branchedLosses(
+            CausalBatch cb, Map<String, SideBranch> branches, int n, NDManager call) {
+        return model.causalLosses(
+                        CandidateBranches.repeatRows(cb.ids(call), n),
+                        CandidateBranches.repeatRows(cb.mask(call), n),
+                        CandidateBranches.repeatRows(cb.labels(call), n),
+                        branches,
+                        n)
+                .toFloatArray();
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.CandidateBranches;
+import dev.lorahub.djl.CandidateEvaluator;
 import dev.lorahub.djl.DeclaredTemplate;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.ModelFormatException;
@@ -13,6 +14,7 @@ import dev.lorahub.djl.internal.Checkpoint;
 import dev.lorahub.djl.internal.CrossEntropy;
 import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.train.LoraPair;
+import dev.lorahub.djl.train.SideBranch;
 import dev.lorahub.djl.train.WeightGradients;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
@@ -59,10 +61,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class T5Model implements DifferentiableModel {
     /**
-     * {@link #candidatesPerForward()} by default: 1, one in-place forward per candidate, because
-     * the batched forward measured no faster on CPU (docs/scale.md, "Candidates in batches").
+     * {@link #candidatesPerForward()} by default: {@link
+     * CandidateEvaluator#DEFAULT_CANDIDATES_PER_FORWARD}.
      */
-    public static final int DEFAULT_CANDIDATES_PER_FORWARD = 1;
+    public static final int DEFAULT_CANDIDATES_PER_FORWARD =
+            CandidateEvaluator.DEFAULT_CANDIDATES_PER_FORWARD;
 
     private final NDManager manager;
     private final T5Weights weights;
@@ -72,7 +75,7 @@ public final class T5Model implements DifferentiableModel {
     private final Map<String, NDArray> targets;
     private final @Nullable T5Tokenizer tokenizer;
     private final ExampleTemplate template;
-    private volatile int candidatesPerForward = DEFAULT_CANDIDATES_PER_FORWARD;
+    private final CandidateEvaluator<T5Batch> candidates;
 
     /**
      * The example layout is {@link ExampleTemplate#PLAIN}; {@link #load(Path)} reads the folder's.
@@ -106,6 +109,8 @@ public final class T5Model implements DifferentiableModel {
         }
         this.targets = targets;
         this.lora = new InPlaceLora(targets, manager, weights.config().modelType() + " model");
+        this.candidates =
+                new CandidateEvaluator<>(lora, manager, this::baseLoss, this::branchedLosses);
         this.tokenizer = tokenizer;
     }
 
@@ -232,8 +237,7 @@ public final class T5Model implements DifferentiableModel {
 
     @Override
     public double loss(LoraModule adapter, EncodedBatch batch) {
-        T5Batch b = asT5(batch);
-        return lora.with(adapter, () -> baseLoss(b));
+        return candidates.loss(adapter, asT5(batch));
     }
 
     /**
@@ -245,12 +249,7 @@ public final class T5Model implements DifferentiableModel {
      */
     @Override
     public double[] losses(List<LoraModule> adapters, EncodedBatch batch) {
-        T5Batch b = asT5(batch);
-        return CandidateBranches.losses(
-                adapters,
-                candidatesPerForward,
-                group -> lossesInOneForward(group, b),
-                adapter -> loss(adapter, b));
+        return candidates.losses(adapters, asT5(batch));
     }
 
     /**
@@ -266,10 +265,7 @@ public final class T5Model implements DifferentiableModel {
      *     differ
      */
     public double[] lossesInOneForward(List<LoraModule> adapters, EncodedBatch batch) {
-        T5Batch b = asT5(batch);
-        return adapters.isEmpty()
-                ? new double[0]
-                : lora.locked("evaluate candidates", () -> batchedLosses(adapters, b));
+        return candidates.inOneForward(adapters, asT5(batch));
     }
 
     /**
@@ -277,7 +273,7 @@ public final class T5Model implements DifferentiableModel {
      *     the adapter applied in place)
      */
     public int candidatesPerForward() {
-        return candidatesPerForward;
+        return candidates.candidatesPerForward();
     }
 
     /**
@@ -289,35 +285,25 @@ public final class T5Model implements DifferentiableModel {
      * @throws IllegalArgumentException if {@code n < 1}
      */
     public T5Model candidatesPerForward(int n) {
-        candidatesPerForward = CandidateBranches.requirePerForward(n);
+        candidates.candidatesPerForward(n);
         return this;
     }
 
-    private double[] batchedLosses(List<LoraModule> group, T5Batch b) {
-        for (LoraModule adapter : group) {
-            lora.validate(adapter);
-        }
-        int n = group.size();
-        try (NDManager m = manager.newSubManager()) {
-            T5Forward branched =
-                    new T5Forward(weights, CandidateBranches.of(group, lora.shapes(), m));
-            NDArray logits =
-                    branched.logits(
-                            CandidateBranches.repeatRows(b.inputIds(m), n),
-                            CandidateBranches.repeatRows(b.maskBias(m), n),
-                            CandidateBranches.repeatRows(b.decoderInputIds(m), n));
-            // rows of candidate c are c * B .. c * B + B - 1: one row of [B * T] labels each
-            NDArray[] parts =
-                    CrossEntropy.rowSumsAndCounts(
-                            logits.reshape(n, -1, logits.getShape().get(2)),
-                            CandidateBranches.repeatRows(b.labels(m), n).reshape(n, -1));
-            float[] losses = parts[0].div(parts[1]).toFloatArray();
-            double[] out = new double[n];
-            for (int i = 0; i < n; i++) {
-                out[i] = losses[i];
-            }
-            return out;
-        }
+    /** The batch repeated once per candidate, each copy with its side branches. */
+    private float[] branchedLosses(
+            T5Batch b, Map<String, SideBranch> branches, int n, NDManager m) {
+        NDArray logits =
+                new T5Forward(weights, branches)
+                        .logits(
+                                CandidateBranches.repeatRows(b.inputIds(m), n),
+                                CandidateBranches.repeatRows(b.maskBias(m), n),
+                                CandidateBranches.repeatRows(b.decoderInputIds(m), n));
+        // rows of candidate c are c * B .. c * B + B - 1: one row of [B * T] labels each
+        NDArray[] parts =
+                CrossEntropy.rowSumsAndCounts(
+                        logits.reshape(n, -1, logits.getShape().get(2)),
+                        CandidateBranches.repeatRows(b.labels(m), n).reshape(n, -1));
+        return parts[0].div(parts[1]).toFloatArray();
     }
 
     /**
