@@ -11,13 +11,15 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The candidate plumbing the DJL models share ({@code LlamaBaseModel}, {@code T5Model}): one
- * candidate's loss with the adapter applied in place ({@link InPlaceLora}), several candidates in
- * one forward with candidate-indexed side branches ({@link CandidateBranches}), and the choice
- * between them per call of {@code losses} ({@link #candidatesPerForward(int)}). The model supplies
- * its two forwards; this class holds the locking and the grouping.
+ * candidate's loss either with the adapter applied in place ({@link InPlaceLora}) or with side
+ * branches ({@link AdapterMode}, {@link #adapterMode(AdapterMode)}), several candidates in one
+ * forward with candidate-indexed side branches ({@link CandidateBranches}), and the choice between
+ * them per call of {@code losses} ({@link #candidatesPerForward(int)}). The model supplies its two
+ * forwards; this class holds the locking and the grouping.
  *
  * <p>Threads: safe to share; every forward runs under the {@link InPlaceLora}'s lock (see there),
- * and the setting is volatile, seen by calls that start after it is set.
+ * so a branched forward never sees weights patched by another thread's in-place call; the settings
+ * are volatile, seen by calls that start after they are set.
  *
  * @param <B> the model's encoded batch type
  */
@@ -27,6 +29,14 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
      * the batched forward measured no faster on CPU (docs/scale.md, "Candidates in batches").
      */
     public static final int DEFAULT_CANDIDATES_PER_FORWARD = 1;
+
+    /**
+     * {@link #adapterMode()} by default: {@link AdapterMode#IN_PLACE}, as before the branch mode
+     * existed. {@link AdapterMode#BRANCH} keeps no copies of the targeted weights (0.41 GB less peak
+     * resident memory on flan-t5-large) and measured no slower under load (docs/scale.md, "Peak
+     * resident memory"); it becomes the default once the CLI's tests have run with it.
+     */
+    public static final AdapterMode DEFAULT_ADAPTER_MODE = AdapterMode.IN_PLACE;
 
     /** The loss of a batch under whatever adapter is applied in place, in its own sub-manager. */
     @FunctionalInterface
@@ -57,6 +67,7 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
     private final PlainForward<B> plain;
     private final BranchedForward<B> branched;
     private volatile int candidatesPerForward = DEFAULT_CANDIDATES_PER_FORWARD;
+    private volatile AdapterMode adapterMode = DEFAULT_ADAPTER_MODE;
 
     /**
      * @param lora the model's in-place patcher (its lock guards every forward)
@@ -78,9 +89,14 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
     /**
      * @param adapter the candidate; a module without layers means the base model
      * @param batch the encoded batch
-     * @return its loss, with the adapter applied in place and restored afterwards
+     * @return its loss: in {@link AdapterMode#IN_PLACE} with the adapter applied in place and
+     *     restored afterwards, in {@link AdapterMode#BRANCH} with side branches (a forward of one
+     *     candidate, {@link #inOneForward})
      */
     public double loss(LoraModule adapter, B batch) {
+        if (adapterMode == AdapterMode.BRANCH) {
+            return inOneForward(List.of(adapter), batch)[0];
+        }
         return lora.with(adapter, () -> plain.loss(batch));
     }
 
@@ -134,18 +150,32 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
     }
 
     /**
-     * @return the most candidates {@link #losses} puts in one forward (1: one forward each, with
-     *     the adapter applied in place)
+     * @return the most candidates {@link #losses} puts in one forward (1: one forward each, as
+     *     {@link #loss})
      */
     public int candidatesPerForward() {
         return candidatesPerForward;
     }
 
     /**
-     * @param n at least 1; 1 evaluates one candidate per forward, in place
+     * @param n at least 1; 1 evaluates one candidate per forward, as {@link #loss}
      * @throws IllegalArgumentException if {@code n < 1}
      */
     public void candidatesPerForward(int n) {
         candidatesPerForward = CandidateBranches.requirePerForward(n);
+    }
+
+    /**
+     * @return how {@link #loss} (and {@link #losses} for a group of one) applies an adapter
+     */
+    public AdapterMode adapterMode() {
+        return adapterMode;
+    }
+
+    /**
+     * @param mode how {@link #loss} (and {@link #losses} for a group of one) applies an adapter
+     */
+    public void adapterMode(AdapterMode mode) {
+        adapterMode = Objects.requireNonNull(mode, "mode");
     }
 }

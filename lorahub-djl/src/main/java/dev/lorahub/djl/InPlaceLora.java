@@ -315,11 +315,16 @@ public final class InPlaceLora implements AutoCloseable {
      * @return the bytes of the kept original weights (native memory beyond the model's own)
      */
     public long keptBytes() {
-        long bytes = 0;
-        for (NDArray copy : originals.values()) {
-            bytes += copy.size() * copy.getDataType().getNumOfBytes();
+        lock.lock();
+        try {
+            long bytes = 0;
+            for (NDArray copy : originals.values()) {
+                bytes += copy.size() * copy.getDataType().getNumOfBytes();
+            }
+            return bytes;
+        } finally {
+            lock.unlock();
         }
-        return bytes;
     }
 
     /**

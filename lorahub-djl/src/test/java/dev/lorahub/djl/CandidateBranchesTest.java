@@ -12,8 +12,6 @@ import dev.lorahub.Composer;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
-import dev.lorahub.djl.llama.LlamaBaseModel;
-import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.djl.train.SideBranch;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.model.BaseModel;
@@ -34,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Candidates in one forward ({@link CandidateBranches}, {@code lossesInOneForward} and {@code
- * losses} of the LLaMA and T5 backends) against the one-at-a-time in-place path ({@code loss}), on
+ * losses} of the LLaMA and T5 backends) against the one-at-a-time in-place path ({@code loss} in
+ * {@link AdapterMode#IN_PLACE}), on
  * the hf-tiny fixtures and their three PEFT adapters.
  */
 class CandidateBranchesTest {
@@ -62,7 +61,7 @@ class CandidateBranchesTest {
         HfTinyReference fx = new HfTinyReference(fixture) {};
         long seed = 20261207L + 31L * lambda + fixture.length();
         List<LoraModule> candidates = randomCandidates(fx, lambda, seed);
-        try (BaseModel model = ModelBackends.load(fx.model());
+        try (BaseModel model = inPlace(ModelBackends.load(fx.model()));
                 EncodedBatch batch = model.encode(fx.examples(fixture.endsWith("llama")))) {
             double[] batched = inOneForward(model, candidates, batch);
             assertThat(batched).hasSize(lambda);
@@ -101,7 +100,7 @@ class CandidateBranchesTest {
         HfTinyReference fx = new HfTinyReference(fixture) {};
         long seed = 916L;
         List<LoraModule> candidates = randomCandidates(fx, 8, seed);
-        try (BaseModel model = ModelBackends.load(fx.model(), WeightDtype.F16);
+        try (BaseModel model = inPlace(ModelBackends.load(fx.model(), WeightDtype.F16));
                 EncodedBatch batch = model.encode(fx.examples(fixture.endsWith("llama")))) {
             double[] batched = inOneForward(model, candidates, batch);
             double worst = 0;
@@ -125,7 +124,7 @@ class CandidateBranchesTest {
             throws IOException {
         HfTinyReference fx = new HfTinyReference(fixture) {};
         List<LoraModule> candidates = randomCandidates(fx, 7, 5L);
-        try (BaseModel model = ModelBackends.load(fx.model());
+        try (BaseModel model = inPlace(ModelBackends.load(fx.model()));
                 EncodedBatch batch = model.encode(fx.examples(fixture.endsWith("llama")))) {
             perForward(model, 3);
             double[] losses = model.losses(candidates, batch);
@@ -272,16 +271,16 @@ class CandidateBranchesTest {
     }
 
     static double[] inOneForward(BaseModel model, List<LoraModule> candidates, EncodedBatch b) {
-        return model instanceof LlamaBaseModel l
-                ? l.lossesInOneForward(candidates, b)
-                : ((T5Model) model).lossesInOneForward(candidates, b);
+        return ((DjlBaseModel) model).lossesInOneForward(candidates, b);
     }
 
     static void perForward(BaseModel model, int n) {
-        if (model instanceof LlamaBaseModel l) {
-            l.candidatesPerForward(n);
-        } else {
-            ((T5Model) model).candidatesPerForward(n);
-        }
+        ((DjlBaseModel) model).candidatesPerForward(n);
+    }
+
+    /** {@code loss} through the in-place path, the reference the batched forward is held to. */
+    static BaseModel inPlace(BaseModel model) {
+        ((DjlBaseModel) model).adapterMode(AdapterMode.IN_PLACE);
+        return model;
     }
 }

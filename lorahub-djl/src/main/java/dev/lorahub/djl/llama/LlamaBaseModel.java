@@ -6,13 +6,14 @@ import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.CandidateBranches;
+import dev.lorahub.djl.AdapterMode;
 import dev.lorahub.djl.CandidateEvaluator;
+import dev.lorahub.djl.DjlBaseModel;
 import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.internal.TokenIds;
 import dev.lorahub.djl.train.SideBranch;
 import dev.lorahub.djl.train.WeightGradients;
 import dev.lorahub.model.GenerationConfig;
-import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.LossGradient;
@@ -27,10 +28,12 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A LLaMA-family causal LM serving the LoraHub objective and generation, with adapters applied in
- * place through {@link InPlaceLora} (extra memory: one copy of each matrix an adapter has targeted,
- * kept from its first use until {@link #close()}) and every evaluation in a sub-manager that is
- * closed.
+ * A LLaMA-family causal LM serving the LoraHub objective and generation, every evaluation in a
+ * sub-manager that is closed. {@link #loss} applies the adapter in place by default ({@link
+ * AdapterMode#IN_PLACE}), as {@link #generate} and {@link #lossGradient} always do, through {@link
+ * InPlaceLora} (extra memory: one copy of each matrix an adapter has targeted, kept from its first
+ * use until {@link #close()}); with {@link AdapterMode#BRANCH} it adds each targeted linear's
+ * adapter as a side branch instead, and the base weights are never written.
  *
  * <p>Encoding of a text example {@code (input, output)}, already laid out by a template ({@link
  * #template()}; {@link #encode(List)} does not apply it): {@code ids = encode(input, BOS) +
@@ -50,7 +53,7 @@ import org.jspecify.annotations.Nullable;
  * progress; any call after it throws {@link dev.lorahub.spi.ModelClosedException}. {@link #model()}
  * gives the unguarded model: whoever uses it directly serialises on their own.
  */
-public final class LlamaBaseModel implements DifferentiableModel {
+public final class LlamaBaseModel implements DjlBaseModel {
     /**
      * {@link #candidatesPerForward()} by default: {@link
      * CandidateEvaluator#DEFAULT_CANDIDATES_PER_FORWARD}.
@@ -198,6 +201,7 @@ public final class LlamaBaseModel implements DifferentiableModel {
         return new CausalBatch(b, len, ids, mask, labels);
     }
 
+    /** As {@link #adapterMode()} says: in place (default) or side branches. */
     @Override
     public double loss(LoraModule adapter, EncodedBatch batch) {
         return candidates.loss(adapter, causal(batch));
@@ -205,51 +209,46 @@ public final class LlamaBaseModel implements DifferentiableModel {
 
     /**
      * Evaluates the candidates in forwards of up to {@link #candidatesPerForward()} each (default
-     * 1: one forward per candidate with the adapter applied in place, as {@link #loss}); with more,
-     * the batch is repeated once per candidate, each copy with its own side branch ({@link
-     * CandidateBranches}), and the base weights are not patched. Each loss equals {@link #loss} of
-     * that candidate within float rounding (docs/scale.md, "Candidates in batches").
+     * 1: one forward per candidate, as {@link #loss}); with more, the batch is repeated once per
+     * candidate, each copy with its own side branch ({@link CandidateBranches}), and the base
+     * weights are not patched. Each loss equals {@link #loss} of that candidate within float
+     * rounding (docs/scale.md, "Candidates in batches").
      */
     @Override
     public double[] losses(List<LoraModule> adapters, EncodedBatch batch) {
         return candidates.losses(adapters, causal(batch));
     }
 
-    /**
-     * Evaluates all candidates in one forward, whatever their number: the batch repeated once per
-     * candidate, each copy with its own side branch ({@link CandidateBranches}), the base weights
-     * untouched. What {@link #losses} does for each group; public for benchmarks and for tests
-     * that compare it with {@link #loss}.
-     *
-     * @param adapters the candidates; modules without layers mean the base model
-     * @param batch a batch from {@link #encode(List)}
-     * @return one loss per candidate, in order
-     * @throws IllegalArgumentException if a candidate targets a module the model lacks, or shapes
-     *     differ
-     */
+    @Override
     public double[] lossesInOneForward(List<LoraModule> adapters, EncodedBatch batch) {
         return candidates.inOneForward(adapters, causal(batch));
     }
 
-    /**
-     * @return the most candidates {@link #losses} puts in one forward (1: one forward each, with
-     *     the adapter applied in place)
-     */
+    @Override
     public int candidatesPerForward() {
         return candidates.candidatesPerForward();
     }
 
-    /**
-     * Sets how many candidates {@link #losses} evaluates in one forward; safe to call from any
-     * thread, seen by calls that start afterwards.
-     *
-     * @param n at least 1; 1 evaluates one candidate per forward, in place
-     * @return this model
-     * @throws IllegalArgumentException if {@code n < 1}
-     */
+    @Override
     public LlamaBaseModel candidatesPerForward(int n) {
         candidates.candidatesPerForward(n);
         return this;
+    }
+
+    @Override
+    public AdapterMode adapterMode() {
+        return candidates.adapterMode();
+    }
+
+    @Override
+    public LlamaBaseModel adapterMode(AdapterMode mode) {
+        candidates.adapterMode(mode);
+        return this;
+    }
+
+    @Override
+    public long keptBytes() {
+        return lora.keptBytes();
     }
 
     /** The batch repeated once per candidate, each copy with its side branches. */

@@ -6,7 +6,9 @@ import dev.lorahub.ExampleTemplate;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.CandidateBranches;
+import dev.lorahub.djl.AdapterMode;
 import dev.lorahub.djl.CandidateEvaluator;
+import dev.lorahub.djl.DjlBaseModel;
 import dev.lorahub.djl.DeclaredTemplate;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.ModelFormatException;
@@ -19,7 +21,6 @@ import dev.lorahub.djl.train.WeightGradients;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.model.WeightDtype;
-import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
 import dev.lorahub.spi.LossGradient;
@@ -43,10 +44,12 @@ import org.jspecify.annotations.Nullable;
  * <p>{@link #loss} is HF's {@code T5ForConditionalGeneration(input_ids, attention_mask,
  * labels).loss}: decoder inputs are the labels shifted right behind {@code decoder_start_token_id},
  * {@code -100} is ignored, and the cross-entropy is the mean over all labelled tokens of the batch.
- * The adapter's {@code deltaW = scaling * B @ A} is added in place to every targeted linear ({@code
- * q, k, v, o} of SelfAttention and EncDecAttention, {@code wi_0, wi_1, wo} or {@code wi, wo} of
- * DenseReluDense) through {@link InPlaceLora} and restored bit-exactly afterwards. Every evaluation
- * runs in a sub-manager that is closed before it returns.
+ * The adapter's {@code deltaW = scaling * B @ A} acts on every targeted linear ({@code q, k, v, o} of
+ * SelfAttention and EncDecAttention, {@code wi_0, wi_1, wo} or {@code wi, wo} of DenseReluDense):
+ * by default ({@link AdapterMode#IN_PLACE}), and always for {@link #generate} and {@link
+ * #lossGradient}, added in place through {@link InPlaceLora} and restored bit-exactly afterwards;
+ * with {@link AdapterMode#BRANCH} as a side branch {@code x A^T (s B)^T} beside the untouched
+ * weight. Every evaluation runs in a sub-manager that is closed before it returns.
  *
  * <p>{@link #lossGradient} adds one backward pass (DJL autograd) for gradient-based weight
  * learning.
@@ -59,7 +62,7 @@ import org.jspecify.annotations.Nullable;
  * dev.lorahub.spi.ModelClosedException}. {@link #weights()} and {@link #forward(Map)} are
  * unguarded: whoever uses them serialises on their own.
  */
-public final class T5Model implements DifferentiableModel {
+public final class T5Model implements DjlBaseModel {
     /**
      * {@link #candidatesPerForward()} by default: {@link
      * CandidateEvaluator#DEFAULT_CANDIDATES_PER_FORWARD}.
@@ -235,6 +238,7 @@ public final class T5Model implements DifferentiableModel {
         return new T5Batch(inputs, labels, weights.config());
     }
 
+    /** As {@link #adapterMode()} says: in place (default) or side branches. */
     @Override
     public double loss(LoraModule adapter, EncodedBatch batch) {
         return candidates.loss(adapter, asT5(batch));
@@ -242,51 +246,46 @@ public final class T5Model implements DifferentiableModel {
 
     /**
      * Evaluates the candidates in forwards of up to {@link #candidatesPerForward()} each (default
-     * 1: one forward per candidate with the adapter applied in place, as {@link #loss}); with more,
-     * the batch is repeated once per candidate, each copy with its own side branch ({@link
-     * CandidateBranches}), and the base weights are not patched. Each loss equals {@link #loss} of
-     * that candidate within float rounding (docs/scale.md, "Candidates in batches").
+     * 1: one forward per candidate, as {@link #loss}); with more, the batch is repeated once per
+     * candidate, each copy with its own side branch ({@link CandidateBranches}), and the base
+     * weights are not patched. Each loss equals {@link #loss} of that candidate within float
+     * rounding (docs/scale.md, "Candidates in batches").
      */
     @Override
     public double[] losses(List<LoraModule> adapters, EncodedBatch batch) {
         return candidates.losses(adapters, asT5(batch));
     }
 
-    /**
-     * Evaluates all candidates in one forward, whatever their number: the batch repeated once per
-     * candidate, each copy with its own side branch ({@link CandidateBranches}), the base weights
-     * untouched. What {@link #losses} does for each group; public for benchmarks and for tests
-     * that compare it with {@link #loss}.
-     *
-     * @param adapters the candidates; modules without layers mean the base model
-     * @param batch a batch from {@link #encode(List)}
-     * @return one loss per candidate, in order
-     * @throws IllegalArgumentException if a candidate targets a module the model lacks, or shapes
-     *     differ
-     */
+    @Override
     public double[] lossesInOneForward(List<LoraModule> adapters, EncodedBatch batch) {
         return candidates.inOneForward(adapters, asT5(batch));
     }
 
-    /**
-     * @return the most candidates {@link #losses} puts in one forward (1: one forward each, with
-     *     the adapter applied in place)
-     */
+    @Override
     public int candidatesPerForward() {
         return candidates.candidatesPerForward();
     }
 
-    /**
-     * Sets how many candidates {@link #losses} evaluates in one forward; safe to call from any
-     * thread, seen by calls that start afterwards.
-     *
-     * @param n at least 1; 1 evaluates one candidate per forward, in place
-     * @return this model
-     * @throws IllegalArgumentException if {@code n < 1}
-     */
+    @Override
     public T5Model candidatesPerForward(int n) {
         candidates.candidatesPerForward(n);
         return this;
+    }
+
+    @Override
+    public AdapterMode adapterMode() {
+        return candidates.adapterMode();
+    }
+
+    @Override
+    public T5Model adapterMode(AdapterMode mode) {
+        candidates.adapterMode(mode);
+        return this;
+    }
+
+    @Override
+    public long keptBytes() {
+        return lora.keptBytes();
     }
 
     /** The batch repeated once per candidate, each copy with its side branches. */
