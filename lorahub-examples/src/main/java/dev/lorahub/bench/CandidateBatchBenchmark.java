@@ -4,9 +4,9 @@ import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
+import dev.lorahub.djl.AdapterMode;
+import dev.lorahub.djl.DjlBaseModel;
 import dev.lorahub.djl.DjlRuntime;
-import dev.lorahub.djl.llama.LlamaBaseModel;
-import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.hub.HubLayout;
 import dev.lorahub.hub.Jsonl;
 import dev.lorahub.hub.TaskExample;
@@ -27,18 +27,19 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 /**
- * Time per candidate of the DJL backends' two ways to evaluate λ candidates: one forward each with
- * the adapter applied in place ({@code loss}, the loop) against one forward for all of them with
- * candidate-indexed side branches ({@code lossesInOneForward}), measured in the same run,
- * interleaved, for λ = 1, 4, 8, 16. Candidates are {@code MergeStrategy} compositions of 20 modules
- * with weights uniform in [-1.5, 1.5] (seed 42); composing them is not timed (both paths take the
- * same composed modules). Prints per λ the ms per candidate of each path in its fastest repetition (wall and
- * calling-thread CPU), their ratio
- * (batched / loop: below 1 means the batched forward wins), and the largest relative difference of
- * the losses.
+ * Time per candidate of the DJL backends' three ways to evaluate λ candidates: one forward each
+ * with the adapter applied in place ({@code loss} in {@link AdapterMode#IN_PLACE}), one forward each
+ * with side branches ({@code loss} in {@link AdapterMode#BRANCH}), and one forward for all of them
+ * with candidate-indexed side branches ({@code lossesInOneForward}), measured in the same run,
+ * interleaved, for λ = 1, 4, 8, 16 (or the list given). Candidates are {@code MergeStrategy}
+ * compositions of 20 modules with weights uniform in [-1.5, 1.5] (seed 42); composing them is not
+ * timed (all paths take the same composed modules). Prints per λ the ms per candidate of each path
+ * in its fastest repetition (wall and calling-thread CPU), the ratios of the branch and batched
+ * wall times to in place (below 1: faster than in place), and the largest relative difference of
+ * their losses from in place.
  *
  * <p>Usage: {@code CandidateBatchBenchmark hub|<case folder> [repetitions, default 3] [strategy,
- * default LORAHUB]}: {@code hub} is the embedded hub ({@code lorahub-examples/hub}, its base model,
+ * default LORAHUB] [lambdas, default 1,4,8,16]}: {@code hub} is the embedded hub ({@code lorahub-examples/hub}, its base model,
  * the first 20 modules and 5 examples of the first held-out task laid out by the base's template);
  * a case folder is one written by {@link ScaleCase} ({@code model/}, {@code adapters/},
  * {@code examples.jsonl}). Threads: {@code -Dai.djl.pytorch.num_threads} (default 1).
@@ -61,13 +62,18 @@ public final class CandidateBatchBenchmark {
                 System.getProperty("ai.djl.pytorch.num_threads", "1"));
         if (args.length < 1) {
             throw new IllegalArgumentException(
-                    "usage: CandidateBatchBenchmark hub|<case folder> [repetitions] [strategy]");
+                    "usage: CandidateBatchBenchmark hub|<case folder> [repetitions] [strategy]"
+                            + " [lambdas, e.g. 1,4,8,16]");
         }
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         MergeStrategy strategy =
                 args.length > 2
                         ? MergeStrategy.valueOf(args[2].toUpperCase(Locale.ROOT))
                         : MergeStrategy.LORAHUB;
+        int[] lambdas =
+                args.length > 3
+                        ? Arrays.stream(args[3].split(",")).mapToInt(Integer::parseInt).toArray()
+                        : LAMBDAS;
         DjlRuntime.start();
         boolean hub = args[0].equals("hub");
         HubLayout layout = new HubLayout(Path.of("hub"));
@@ -96,26 +102,27 @@ public final class CandidateBatchBenchmark {
             try (EncodedBatch batch = model.encode(examples)) {
                 System.out.printf(
                         Locale.ROOT,
-                        "%6s %14s %14s %8s %14s %14s %8s %12s%n",
+                        "%6s %19s %19s %19s %8s %8s %12s%n",
                         "lambda",
-                        "loop ms/cand",
-                        "batch ms/cand",
-                        "ratio",
-                        "loop CPU ms",
-                        "batch CPU ms",
-                        "ratio",
+                        "in place ms (CPU)",
+                        "branch ms (CPU)",
+                        "batched ms (CPU)",
+                        "br/ip",
+                        "bat/ip",
                         "max rel diff");
                 System.out.println(
-                        "(fastest repetition per candidate: on a shared machine the others only"
-                                + " add waiting; ratio = batched / loop, below 1: batched wins;"
-                                + " CPU = calling-thread CPU time, where libtorch works with one"
-                                + " thread)");
+                        "(ms per candidate, wall / calling-thread CPU, fastest repetition: on a"
+                                + " shared machine the others only add waiting; in place and"
+                                + " branch = one forward per candidate (AdapterMode), batched ="
+                                + " all in one forward; ratios of wall times, below 1: faster"
+                                + " than in place; max rel diff = largest loss difference from"
+                                + " in place)");
                 Composer composer = Composer.of(strategy);
                 if (strategy.needsDensity()) {
                     composer = composer.density(0.5);
                 }
                 Random rnd = new Random(42);
-                for (int lambda : LAMBDAS) {
+                for (int lambda : lambdas) {
                     List<LoraModule> candidates = new ArrayList<>();
                     for (int c = 0; c < lambda; c++) {
                         double[] w = new double[modules.size()];
@@ -124,68 +131,67 @@ public final class CandidateBatchBenchmark {
                         }
                         candidates.add(composer.merge("c" + c, modules, w));
                     }
-                    measure(model, batch, candidates, reps);
+                    measure((DjlBaseModel) model, batch, candidates, reps);
                 }
             }
         }
     }
 
     private static void measure(
-            BaseModel model, EncodedBatch batch, List<LoraModule> candidates, int reps) {
+            DjlBaseModel model, EncodedBatch batch, List<LoraModule> candidates, int reps) {
         int lambda = candidates.size();
-        double[] loopMs = new double[reps];
-        double[] batchMs = new double[reps];
-        double[] loopCpu = new double[reps];
-        double[] batchCpu = new double[reps];
-        double[] alone = new double[lambda];
-        double[] together = new double[lambda];
+        // per path (in place, branch, batched): ms per candidate, wall and calling-thread CPU
+        double[][] wall = new double[3][reps];
+        double[][] cpu = new double[3][reps];
+        double[][] losses = new double[3][];
         for (int r = -1; r < reps; r++) { // r = -1: warm-up, not counted
-            long c0 = CPU.getCurrentThreadCpuTime();
-            long t0 = System.nanoTime();
-            for (int c = 0; c < lambda; c++) {
-                alone[c] = model.loss(candidates.get(c), batch);
-            }
-            long t1 = System.nanoTime();
-            long c1 = CPU.getCurrentThreadCpuTime();
-            together = inOneForward(model, candidates, batch);
-            long t2 = System.nanoTime();
-            long c2 = CPU.getCurrentThreadCpuTime();
-            if (r >= 0) {
-                loopMs[r] = (t1 - t0) / 1e6 / lambda;
-                batchMs[r] = (t2 - t1) / 1e6 / lambda;
-                loopCpu[r] = (c1 - c0) / 1e6 / lambda;
-                batchCpu[r] = (c2 - c1) / 1e6 / lambda;
+            for (int path = 0; path < 3; path++) {
+                long c0 = CPU.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                losses[path] = evaluate(model, batch, candidates, path);
+                if (r >= 0) {
+                    wall[path][r] = (System.nanoTime() - t0) / 1e6 / lambda;
+                    cpu[path][r] = (CPU.getCurrentThreadCpuTime() - c0) / 1e6 / lambda;
+                }
             }
         }
         double worst = 0;
-        for (int c = 0; c < lambda; c++) {
-            worst = Math.max(worst, Math.abs(together[c] - alone[c]) / Math.abs(alone[c]));
+        for (int path = 1; path < 3; path++) {
+            for (int c = 0; c < lambda; c++) {
+                worst =
+                        Math.max(
+                                worst,
+                                Math.abs(losses[path][c] - losses[0][c])
+                                        / Math.abs(losses[0][c]));
+            }
         }
-        double loop = min(loopMs);
-        double batched = min(batchMs);
         System.out.printf(
                 Locale.ROOT,
-                "%6d %14.1f %14.1f %8.2f %14.1f %14.1f %8.2f %12.1e%n",
+                "%6d %9.1f / %7.1f %9.1f / %7.1f %9.1f / %7.1f %8.2f %8.2f %12.1e%n",
                 lambda,
-                loop,
-                batched,
-                batched / loop,
-                min(loopCpu),
-                min(batchCpu),
-                min(batchCpu) / min(loopCpu),
+                min(wall[0]),
+                min(cpu[0]),
+                min(wall[1]),
+                min(cpu[1]),
+                min(wall[2]),
+                min(cpu[2]),
+                min(wall[1]) / min(wall[0]),
+                min(wall[2]) / min(wall[0]),
                 worst);
     }
 
-    private static double[] inOneForward(
-            BaseModel model, List<LoraModule> candidates, EncodedBatch batch) {
-        if (model instanceof LlamaBaseModel l) {
-            return l.lossesInOneForward(candidates, batch);
+    /** Path 0: one at a time in place; 1: one at a time with branches; 2: all in one forward. */
+    private static double[] evaluate(
+            DjlBaseModel model, EncodedBatch batch, List<LoraModule> candidates, int path) {
+        if (path == 2) {
+            return model.lossesInOneForward(candidates, batch);
         }
-        if (model instanceof T5Model t) {
-            return t.lossesInOneForward(candidates, batch);
+        model.adapterMode(path == 0 ? AdapterMode.IN_PLACE : AdapterMode.BRANCH);
+        double[] out = new double[candidates.size()];
+        for (int c = 0; c < out.length; c++) {
+            out[c] = model.loss(candidates.get(c), batch);
         }
-        throw new IllegalArgumentException(
-                "not a DJL LLaMA or T5 model: " + model.getClass().getName());
+        return out;
     }
 
     private static List<FewShotExample> hubExamples(HubLayout layout, BaseModel model)

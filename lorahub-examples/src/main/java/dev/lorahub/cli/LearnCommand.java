@@ -69,6 +69,8 @@ public final class LearnCommand implements Callable<Integer> {
 
     @Mixin DtypeOption dtype = new DtypeOption();
 
+    @Mixin AdapterModeOption adapterMode = new AdapterModeOption();
+
     @Option(
             names = "--modules",
             required = true,
@@ -227,6 +229,12 @@ public final class LearnCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (model == null && adapterMode.mode != null) {
+            throw new IllegalArgumentException(
+                    "--adapter-mode "
+                            + adapterMode.mode
+                            + " needs --model: it sets the model learn loads itself");
+        }
         List<FewShotExample> list = ExamplesFile.read(examples);
         List<AdapterInputs.Input> inputs =
                 AdapterInputs.inputs(
@@ -265,6 +273,7 @@ public final class LearnCommand implements Callable<Integer> {
         try {
             if (model != null) {
                 try (BaseModel base = ModelOptions.load(located, dtype.dtype)) {
+                    adapterMode.applyTo(base);
                     // examples the model rejects are reported against the file, before the run
                     ExamplesFile.encode(base, templateOption.resolve(base).apply(list), examples)
                             .close();

@@ -31,6 +31,8 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Mixin TemplateOption templateOption = new TemplateOption();
 
+    @Mixin AdapterModeOption adapterMode = new AdapterModeOption();
+
     @Option(
             names = "--examples",
             required = true,
@@ -49,6 +51,7 @@ public final class ScoreCommand implements Callable<Integer> {
         try (BaseModel m = modelOptions.load();
                 EncodedBatch batch =
                         ExamplesFile.encode(m, templateOption.resolve(m).apply(list), examples)) {
+            adapterMode.applyTo(m);
             LoraModule module = modelOptions.adapterFor(m);
             double loss = m.loss(module, batch);
             ObjectNode out = new ObjectMapper().createObjectNode();

@@ -410,6 +410,65 @@ class LearnCommandTest {
     }
 
     @Test
+    void adapter_mode_branch_gives_the_in_place_losses_in_learn_and_score() throws Exception {
+        Path llama = TestData.require("hf-tiny/llama");
+        Path examples = dir.resolve("mode.jsonl");
+        Files.writeString(
+                examples,
+                "{\"input_ids\": [1, 17, 42, 99, 7, 150, 3], \"labels\": [-100, -100, -100, 99, 7,"
+                        + " 150, 3]}\n");
+        double[] firstLoss = new double[2];
+        double[] scored = new double[2];
+        String[] modes = {"in-place", "branch"};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("mode-" + modes[i]);
+            CliRun run =
+                    learn(
+                            examples.getFileName().toString(),
+                            out,
+                            "--model",
+                            llama.resolve("model").toString(),
+                            "--modules",
+                            llama.resolve("adapters").toString(),
+                            "--budget",
+                            "3",
+                            "--adapter-mode",
+                            modes[i]);
+            assertThat(run.exitCode()).as("%s", run).isZero();
+            List<String> trace = Files.readAllLines(out.resolve("trace.csv"));
+            firstLoss[i] = Double.parseDouble(trace.get(1).split(",")[2]);
+            CliRun score =
+                    CliRun.of(
+                            "score",
+                            "--model",
+                            llama.resolve("model").toString(),
+                            "--adapter",
+                            llama.resolve("adapters").resolve("adapter_0").toString(),
+                            "--examples",
+                            examples.toString(),
+                            "--adapter-mode",
+                            modes[i]);
+            assertThat(score.exitCode()).as("%s", score).isZero();
+            scored[i] = JSON.readTree(score.out()).get("loss").asDouble();
+        }
+        // the same first candidate and the same adapter: the side branch and the patched weight
+        // differ by float rounding only (AdapterModeTest: at most 2.2e-7 relative seen)
+        assertThat(firstLoss[1]).isCloseTo(firstLoss[0], within(1e-5 * Math.abs(firstLoss[0])));
+        assertThat(scored[1]).isCloseTo(scored[0], within(1e-5 * Math.abs(scored[0])));
+        assertThat(scored[1]).isNotEqualTo(0.0);
+    }
+
+    @Test
+    void adapter_mode_without_model_or_with_an_unknown_value_exits_1_naming_it() {
+        CliRun noModel = learnOnPool("examples.jsonl", dir.resolve("o1"), "--adapter-mode", "branch");
+        assertThat(noModel.exitCode()).isEqualTo(1);
+        assertThat(noModel.err()).contains("--adapter-mode").contains("--model");
+        CliRun bad = learnOnPool("examples.jsonl", dir.resolve("o2"), "--adapter-mode", "sideways");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("sideways");
+    }
+
+    @Test
     void recipe_best_learns_by_gradient_over_every_module_and_reports_its_cost() throws Exception {
         Path out = dir.resolve("best");
         CliRun run =
