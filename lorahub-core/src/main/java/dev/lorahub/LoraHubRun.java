@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.lorahub.internal.Logs;
 import dev.lorahub.internal.PythonRandom;
+import dev.lorahub.internal.StrictJson;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.HfCache;
 import dev.lorahub.io.NotInCacheException;
@@ -252,7 +253,7 @@ final class LoraHubRun {
             return null;
         }
         try {
-            JsonNode n = new ObjectMapper().readTree(raw);
+            JsonNode n = StrictJson.read(new ObjectMapper(), raw);
             return n.isTextual() && !n.asText().isEmpty() ? n.asText() : null;
         } catch (IOException e) {
             return null;

@@ -1,9 +1,11 @@
 package dev.lorahub;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lorahub.internal.StrictJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -224,9 +226,14 @@ public record Provenance(
     public static Provenance fromJson(String json) {
         JsonNode root;
         try {
-            root = JSON.readTree(json);
+            root = StrictJson.read(JSON, json);
         } catch (IOException e) {
-            throw new IllegalArgumentException("provenance is not JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "provenance is not JSON: "
+                            + (e instanceof JsonProcessingException j
+                                    ? j.getOriginalMessage()
+                                    : e.getMessage()),
+                    e);
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("provenance is not a JSON object");

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.internal.Logs;
+import dev.lorahub.internal.StrictJson;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -107,7 +108,7 @@ final class AdapterConfigJson {
     static AdapterConfig parse(String json, Path file) {
         JsonNode root;
         try {
-            root = MAPPER.readTree(json);
+            root = StrictJson.read(MAPPER, json);
         } catch (JsonProcessingException e) {
             throw new AdapterFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
         }
@@ -184,7 +185,7 @@ final class AdapterConfigJson {
 
     static String normalizeRaw(String key, String rawJson) {
         try {
-            return sortedCopy(MAPPER.readTree(rawJson)).toString();
+            return sortedCopy(StrictJson.read(MAPPER, rawJson)).toString();
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
                     "extra key '" + key + "': not valid JSON: " + rawJson, e);
@@ -240,7 +241,7 @@ final class AdapterConfigJson {
         put(out, present, "lora_bias", c.loraBias, nf.booleanNode(c.loraBias));
         for (Map.Entry<String, String> e : c.extraJson.entrySet()) {
             try {
-                out.put(e.getKey(), MAPPER.readTree(e.getValue()));
+                out.put(e.getKey(), StrictJson.read(MAPPER, e.getValue()));
             } catch (JsonProcessingException ex) {
                 throw new IllegalStateException("extra key '" + e.getKey() + "' lost its JSON", ex);
             }

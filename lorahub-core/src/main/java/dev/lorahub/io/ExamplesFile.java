@@ -3,11 +3,10 @@ package dev.lorahub.io;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.lorahub.FewShotExample;
+import dev.lorahub.internal.StrictJson;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import java.io.IOException;
@@ -35,10 +34,7 @@ import java.util.Locale;
  * expected a string, got 12"}). Stateless and thread-safe.
  */
 public final class ExamplesFile {
-    private static final ObjectMapper JSON =
-            JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
-    /** Array entries are read one by one from one parser: trailing tokens are the next entry. */
-    private static final ObjectMapper ENTRIES = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SHOWN_CHARS = 40;
 
     private ExamplesFile() {}
@@ -80,7 +76,14 @@ public final class ExamplesFile {
                 }
                 JsonNode node;
                 try {
-                    node = JSON.readTree(lines[i]);
+                    node = StrictJson.read(JSON, lines[i]);
+                } catch (StrictJson.TrailingContentException e) {
+                    throw new ExamplesFormatException(
+                            file,
+                            i + 1,
+                            null,
+                            "content after the JSON value at column " + e.column(),
+                            e);
                 } catch (JsonProcessingException e) {
                     throw new ExamplesFormatException(
                             file, i + 1, null, "not JSON: " + e.getOriginalMessage(), e);
@@ -115,7 +118,7 @@ public final class ExamplesFile {
     private static void readArray(
             Path file, String text, boolean textOnly, List<FewShotExample> out) throws IOException {
         int line = 1;
-        try (JsonParser p = ENTRIES.createParser(text)) {
+        try (JsonParser p = JSON.createParser(text)) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
                 throw new ExamplesFormatException(file, 1, null, "not a JSON array", null);
             }
@@ -129,13 +132,15 @@ public final class ExamplesFile {
                 JsonNode node = p.readValueAsTree();
                 out.add(example(file, line, node, textOnly));
             }
-            if (p.nextToken() != null) {
+            try {
+                StrictJson.requireEnd(p, text);
+            } catch (StrictJson.TrailingContentException e) {
                 throw new ExamplesFormatException(
                         file,
-                        p.currentTokenLocation().getLineNr(),
+                        e.line(),
                         null,
-                        "text after the closing ']'",
-                        null);
+                        "text after the closing ']' at column " + e.column(),
+                        e);
             }
         } catch (JsonProcessingException e) {
             int at = e.getLocation() != null ? e.getLocation().getLineNr() : line;

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.lorahub.internal.StrictJson;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
@@ -39,7 +39,6 @@ record SafetensorsHeader(
     private static final ObjectMapper JSON =
             JsonMapper.builder()
                     .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                     .build();
 
@@ -115,13 +114,14 @@ record SafetensorsHeader(
         }
         JsonNode root;
         try {
-            root = JSON.readTree(text);
+            root = StrictJson.read(JSON, text);
         } catch (JsonProcessingException e) {
             throw new AdapterFormatException(
                     file,
                     "header is not valid JSON"
                             + (e.getLocation() == null
-                                    ? ""
+                                            || e instanceof StrictJson.TrailingContentException
+                                    ? "" // its message says where
                                     : " at character " + e.getLocation().getCharOffset())
                             + ": "
                             + e.getOriginalMessage(),

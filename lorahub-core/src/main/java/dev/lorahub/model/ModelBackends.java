@@ -1,6 +1,7 @@
 package dev.lorahub.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.internal.StrictJson;
 import dev.lorahub.spi.ModelBackend;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -116,7 +117,7 @@ public final class ModelBackends {
         if (Files.isRegularFile(config)) {
             try {
                 return "config.json model_type '"
-                        + new ObjectMapper().readTree(config.toFile()).path("model_type").asText()
+                        + StrictJson.read(new ObjectMapper(), config).path("model_type").asText()
                         + "'";
             } catch (IOException e) {
                 return "config.json is not JSON";

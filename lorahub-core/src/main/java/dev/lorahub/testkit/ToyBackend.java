@@ -1,6 +1,7 @@
 package dev.lorahub.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lorahub.internal.StrictJson;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.ModelBackend;
 import java.io.IOException;
@@ -36,7 +37,7 @@ public final class ToyBackend implements ModelBackend {
         }
         try {
             return ToyModel.MODEL_TYPE.equals(
-                    JSON.readTree(config.toFile()).path("model_type").asText());
+                    StrictJson.read(JSON, config).path("model_type").asText());
         } catch (IOException | RuntimeException e) {
             return false;
         }

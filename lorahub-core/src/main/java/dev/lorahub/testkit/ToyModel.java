@@ -7,6 +7,7 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.internal.AtomicFiles;
+import dev.lorahub.internal.StrictJson;
 import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;
@@ -95,7 +96,7 @@ public final class ToyModel implements DifferentiableModel {
      */
     public static ToyModel load(Path dir) throws IOException {
         Path file = dir.resolve("config.json");
-        JsonNode root = JSON.readTree(file.toFile());
+        JsonNode root = StrictJson.read(JSON, file);
         if (!MODEL_TYPE.equals(root.path("model_type").asText())) {
             throw new IOException(
                     file

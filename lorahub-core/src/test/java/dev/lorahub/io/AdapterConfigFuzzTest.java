@@ -13,7 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
  * 10,000 hostile variants of a PEFT {@code adapter_config.json} ({@link JsonMutator}: wrong types,
  * huge numbers, 10^6-character strings, deep nesting, invalid UTF-8, flipped bytes, truncation,
  * deleted keys, trailing garbage): {@link AdapterConfig#read} reads each or refuses it with an
- * {@link AdapterFormatException} whose one-line message starts with the file, within 20 s.
+ * {@link AdapterFormatException} whose one-line message starts with the file, within 20 s. Trailing
+ * garbage (a second object, a stray bracket, after optional whitespace) must be refused, saying
+ * where the content after the JSON value starts.
  */
 class AdapterConfigFuzzTest {
     private static final int CASES = 10_000;

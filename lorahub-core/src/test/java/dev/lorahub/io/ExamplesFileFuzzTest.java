@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Hostile JSON Lines example files: 10,000 variants ({@link JsonMutator}, one line mutated: wrong
  * types, huge numbers, 10^6-character lines, deep nesting, invalid UTF-8, flipped bytes,
  * truncation, deleted keys, trailing garbage), each read or refused with an {@link
- * FileFormatException} whose one-line message starts with the file, within 20 s.
+ * FileFormatException} whose one-line message starts with the file, within 20 s. Garbage after a
+ * line's object must be refused, naming the column where it starts.
  */
 class ExamplesFileFuzzTest {
     private static final int CASES = 10_000;

@@ -30,9 +30,15 @@ import org.junit.jupiter.api.Assertions;
  * <p>{@link Tally#check} runs a reader on one variant with a timeout and accepts two outcomes: it
  * reads the file, or it throws the reader's typed exception with a one-line message that starts
  * with the file and stays short. Anything else (another exception, an {@link Error}, a hang) fails
- * with the seed and the kind of mutation.
+ * with the seed and the kind of mutation. A trailing-garbage variant (the valid document, optional
+ * whitespace, then anything else: a second document, a stray bracket, a NUL) must be refused, and
+ * its message must say {@value #TRAILING_MESSAGE} ({@code dev.lorahub.internal.StrictJson}), as
+ * Python's {@code json.load} ("Extra data") and serde_json refuse it.
  */
 public final class JsonMutator {
+    /** What every reader's refusal of trailing garbage says. */
+    public static final String TRAILING_MESSAGE = "content after the JSON value";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String HOLE = "\u0000hole\u0000";
 
@@ -79,13 +85,30 @@ public final class JsonMutator {
 
     private JsonMutator() {}
 
+    /** Appended after optional whitespace by the "trailing garbage" kind. */
+    private static final List<String> TAILS =
+            List.of("}", "{", "]", "x", "{\"a\":1}", "\u0000", "1", "null", "\"s\"", "//", ",");
+
+    /** Put before a tail: nothing, or JSON whitespace (which alone must be read). */
+    private static final List<String> SPACES = List.of("", " ", "\n", "\r\n", "\n\n\t ");
+
+    /** Within one line of JSON Lines: a line break would start the next line, not trail this one. */
+    private static final List<String> LINE_SPACES = List.of("", " ", "\t", " \t ");
+
     /**
      * One mutant.
      *
      * @param kind one of {@link #KINDS}
      * @param bytes the file's new content
      */
-    public record Mutant(String kind, byte[] bytes) {}
+    public record Mutant(String kind, byte[] bytes) {
+        /**
+         * @return whether every reader must refuse it: content after the JSON value
+         */
+        public boolean mustBeRefused() {
+            return kind.equals("trailing garbage");
+        }
+    }
 
     /**
      * @param valid a valid JSON document, or JSON Lines (one object per line) when {@code lines}
@@ -97,13 +120,14 @@ public final class JsonMutator {
         SplittableRandom rnd = new SplittableRandom(seed);
         String kind = KINDS.get(rnd.nextInt(KINDS.size()));
         if (!lines) {
-            return new Mutant(kind, mutateDocument(valid, kind, rnd));
+            return new Mutant(kind, mutateDocument(valid, kind, rnd, SPACES));
         }
         List<String> all =
                 new ArrayList<>(
                         Arrays.asList(new String(valid, StandardCharsets.UTF_8).split("\n", -1)));
         int i = rnd.nextInt(Math.max(1, all.size() - 1)); // the last split is the empty tail
-        byte[] line = mutateDocument(all.get(i).getBytes(StandardCharsets.UTF_8), kind, rnd);
+        byte[] line =
+                mutateDocument(all.get(i).getBytes(StandardCharsets.UTF_8), kind, rnd, LINE_SPACES);
         byte[] before = String.join("\n", all.subList(0, i)).getBytes(StandardCharsets.UTF_8);
         byte[] after =
                 String.join("\n", all.subList(i + 1, all.size())).getBytes(StandardCharsets.UTF_8);
@@ -122,7 +146,8 @@ public final class JsonMutator {
         return new Mutant(kind, Arrays.copyOf(out, at));
     }
 
-    private static byte[] mutateDocument(byte[] valid, String kind, SplittableRandom rnd) {
+    private static byte[] mutateDocument(
+            byte[] valid, String kind, SplittableRandom rnd, List<String> spaces) {
         switch (kind) {
             case "wrong type":
                 return replaceValue(valid, WRONG_VALUES.get(rnd.nextInt(WRONG_VALUES.size())), rnd);
@@ -165,7 +190,9 @@ public final class JsonMutator {
                 return deleteKey(valid, rnd);
             case "trailing garbage":
                 {
-                    String tail = List.of("}", "{", "]", "x", "{\"a\":1}", "\u0000").get(rnd.nextInt(6));
+                    String tail =
+                            spaces.get(rnd.nextInt(spaces.size()))
+                                    + TAILS.get(rnd.nextInt(TAILS.size()));
                     byte[] t = tail.getBytes(StandardCharsets.UTF_8);
                     byte[] out = Arrays.copyOf(valid, valid.length + t.length);
                     System.arraycopy(t, 0, out, valid.length, t.length);
@@ -285,6 +312,9 @@ public final class JsonMutator {
                             },
                             what + ": no answer within 20 s");
             if (thrown == null) {
+                if (m.mustBeRefused()) {
+                    throw new AssertionError(what + ": read, with content after the JSON value");
+                }
                 counts[0]++;
                 return;
             }
@@ -293,6 +323,9 @@ public final class JsonMutator {
             }
             String msg = String.valueOf(thrown.getMessage());
             assertThat(msg).as(what).startsWith(file.toString()).doesNotContain("\n", "\r");
+            if (m.mustBeRefused()) {
+                assertThat(msg).as(what).contains(TRAILING_MESSAGE);
+            }
             assertThat(msg.length()).as(what + ": " + msg.substring(0, Math.min(300, msg.length()))).isLessThanOrEqualTo(400);
             counts[1]++;
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.ExampleTemplate;
 import dev.lorahub.djl.tokenizers.ChatTemplate;
+import dev.lorahub.internal.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +106,7 @@ public final class DeclaredTemplate {
 
     static JsonNode json(Path file) throws IOException {
         try {
-            return new ObjectMapper().readTree(file.toFile());
+            return StrictJson.read(new ObjectMapper(), file);
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
         }

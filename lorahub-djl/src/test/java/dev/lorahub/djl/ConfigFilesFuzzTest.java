@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Hostile variants ({@link JsonMutator}: wrong types, huge numbers, 10^6-character strings, deep
  * nesting, invalid UTF-8, flipped bytes, truncation, deleted keys, trailing garbage) of a LLaMA
  * and a T5 {@code config.json}: each is read or refused with a
- * {@link ModelFormatException} whose one-line message starts with the file, within 20 s.
+ * {@link ModelFormatException} whose one-line message starts with the file, within 20 s. Trailing
+ * garbage must be refused, saying where the content after the JSON value starts.
  */
 class ConfigFilesFuzzTest {
     private static final int CONFIG_CASES = 5_000;

@@ -1,12 +1,11 @@
 package dev.lorahub.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraHub;
 import dev.lorahub.LoraHubResult;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.DjlRuntime;
+import dev.lorahub.io.ExamplesFile;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.model.ModelBackends;
@@ -46,16 +45,10 @@ public final class GenerationSpeed {
             DjlRuntime.setThreads(Integer.parseInt(args[3]));
         }
         int evaluations = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        List<FewShotExample> examples = ExamplesFile.read(dir.resolve("examples.jsonl"));
         List<int[]> prompts = new ArrayList<>();
-        List<FewShotExample> examples = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(dir.resolve("examples.jsonl"))) {
-            if (!line.isBlank()) {
-                JsonNode row = json.readTree(line);
-                int[] p = ints(row.get("input_ids"));
-                prompts.add(p);
-                examples.add(FewShotExample.tokenized(p, ints(row.get("labels"))));
-            }
+        for (FewShotExample e : examples) {
+            prompts.add(e.inputIds().orElseThrow());
         }
         long t0 = System.nanoTime();
         try (BaseModel model = ModelBackends.load(dir.resolve("model"), dtype)) {
@@ -98,13 +91,5 @@ public final class GenerationSpeed {
                         tokens / sec);
             }
         }
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
     }
 }

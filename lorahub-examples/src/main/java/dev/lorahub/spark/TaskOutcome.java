@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.LoraHubResult;
+import dev.lorahub.internal.StrictJson;
 import dev.lorahub.io.FileFormatException;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -217,7 +217,7 @@ public record TaskOutcome(
     static TaskOutcome read(Path file) throws IOException {
         JsonNode n;
         try {
-            n = JSON.readTree(Files.readString(file));
+            n = StrictJson.read(JSON, file);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new FileFormatException(file, "not JSON: " + e.getOriginalMessage(), e);
         }

@@ -1,10 +1,13 @@
 package dev.lorahub.io.gguf;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.LoraLayer;
+import dev.lorahub.internal.StrictJson;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.AdapterFormatException;
+import dev.lorahub.io.FileFormatException;
 import dev.lorahub.io.FileHash;
 import dev.lorahub.io.PeftAdapters;
 import dev.lorahub.io.StoredDtypes;
@@ -504,6 +507,7 @@ public final class LlamaCppAdapters {
      *     {@code n_embd_head_k})
      * @return D, or empty if the model does not say
      * @throws IOException if a file cannot be read
+     * @throws FileFormatException naming {@code config.json} if it is not one JSON value
      */
     public static OptionalInt headDimOf(Path model) throws IOException {
         if (Files.isDirectory(model)) {
@@ -511,7 +515,12 @@ public final class LlamaCppAdapters {
             if (!Files.isRegularFile(cfg)) {
                 return OptionalInt.empty();
             }
-            JsonNode n = new ObjectMapper().readTree(cfg.toFile());
+            JsonNode n;
+            try {
+                n = StrictJson.read(new ObjectMapper(), cfg);
+            } catch (JsonProcessingException e) {
+                throw new FileFormatException(cfg, "not valid JSON: " + e.getOriginalMessage(), e);
+            }
             if (n.path("head_dim").canConvertToInt() && n.path("head_dim").asInt() > 0) {
                 return OptionalInt.of(n.path("head_dim").asInt());
             }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.io.DType;
 import dev.lorahub.io.FileFormatException;
@@ -153,12 +152,7 @@ public final class Checkpoint implements AutoCloseable {
     private static void openShards(
             Path dir, Path index, List<TensorFile> readers, Map<String, TensorFile> map)
             throws IOException {
-        JsonNode weightMap;
-        try {
-            weightMap = new ObjectMapper().readTree(index.toFile()).get("weight_map");
-        } catch (IOException e) {
-            throw new ModelFormatException(index, "not valid JSON: " + e.getMessage(), e);
-        }
+        JsonNode weightMap = ConfigJson.read(index).get("weight_map");
         if (weightMap == null || !weightMap.isObject()) {
             throw new ModelFormatException(index, "no \"weight_map\" object");
         }

@@ -4,13 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.djl.ModelFormatException;
+import dev.lorahub.internal.StrictJson;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
  * Reading a model folder's JSON files ({@code config.json}, {@code
- * model.safetensors.index.json}) the one way every model family does: a file that is not a JSON
- * object is a {@link ModelFormatException} naming it; values are read strictly, a value of the
+ * model.safetensors.index.json}) the one way every model family does: a file that is not one JSON
+ * object (content after it included, see {@link StrictJson}) is a {@link ModelFormatException}
+ * naming it; values are read strictly, a value of the
  * wrong type refused instead of coerced (Jackson's {@code asDouble} reads {@code "abc"} as the
  * default and {@code true} as 1.0, {@code asInt} truncates 64.5); absent or {@code null} keys take
  * the default; token ids may be a number or a list (HF writes {@code eos_token_id: [1, 2]} for
@@ -33,7 +35,7 @@ public final class ConfigJson {
     public static JsonNode read(Path file) throws IOException {
         JsonNode root;
         try {
-            root = JSON.readTree(file.toFile());
+            root = StrictJson.read(JSON, file);
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(
                     file, "not valid JSON: " + shorten(String.valueOf(e.getOriginalMessage()), 200), e);

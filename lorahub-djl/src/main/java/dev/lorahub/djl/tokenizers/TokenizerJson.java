@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.djl.ModelFormatException;
 import dev.lorahub.djl.internal.ConfigJson;
+import dev.lorahub.internal.StrictJson;
 import dev.lorahub.io.StrictUtf8;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -106,10 +107,10 @@ final class TokenizerJson {
         try (JsonParser p = JSON.createParser(text)) {
             try {
                 root = JSON.readTree(p);
-                if (p.nextToken() != null) {
-                    throw new ModelFormatException(
-                            file, "not strict JSON: content after the root value" + at(p));
-                }
+                StrictJson.requireEnd(p, text);
+            } catch (StrictJson.TrailingContentException e) {
+                throw new ModelFormatException(
+                        file, "not strict JSON: " + e.getOriginalMessage(), e);
             } catch (JsonProcessingException e) {
                 String why = String.valueOf(e.getOriginalMessage()).replaceAll("\\s+", " ");
                 throw new ModelFormatException(

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * encode and decode, or refused with a one-line {@link ModelFormatException} naming the file,
  * within 20 s. The native library runs in this JVM: an abort (exit 134, which it did on seeds 42,
  * 497 and 688 of the word-level file before {@link TokenizerJson} was added) kills the test run.
+ * Trailing garbage must be refused, saying where the content after the JSON value starts.
  */
 class TokenizerJsonFuzzTest {
     /** 3 files x 3,400 = 10,200 mutants. */
