@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.lorahub.internal.Logs;
 import dev.lorahub.internal.PythonRandom;
-import dev.lorahub.internal.StrictJson;
+import dev.lorahub.io.StrictJson;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.HfCache;
 import dev.lorahub.io.NotInCacheException;

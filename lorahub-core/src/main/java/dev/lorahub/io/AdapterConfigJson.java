@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorahub.internal.Logs;
-import dev.lorahub.internal.StrictJson;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;

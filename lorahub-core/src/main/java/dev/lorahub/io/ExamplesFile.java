@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.FewShotExample;
-import dev.lorahub.internal.StrictJson;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.EncodedBatch;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.lorahub.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lorahub.internal.StrictJson;
+import dev.lorahub.io.StrictJson;
 import dev.lorahub.spi.ModelBackend;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.lorahub.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.lorahub.internal.StrictJson;
+import dev.lorahub.io.StrictJson;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.spi.ModelBackend;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.internal.AtomicFiles;
-import dev.lorahub.internal.StrictJson;
+import dev.lorahub.io.StrictJson;
 import dev.lorahub.model.GenerationConfig;
 import dev.lorahub.spi.DifferentiableModel;
 import dev.lorahub.spi.EncodedBatch;

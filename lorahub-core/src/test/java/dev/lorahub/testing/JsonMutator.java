@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Assertions;
  * with the file and stays short. Anything else (another exception, an {@link Error}, a hang) fails
  * with the seed and the kind of mutation. A trailing-garbage variant (the valid document, optional
  * whitespace, then anything else: a second document, a stray bracket, a NUL) must be refused, and
- * its message must say {@value #TRAILING_MESSAGE} ({@code dev.lorahub.internal.StrictJson}), as
+ * its message must say {@value #TRAILING_MESSAGE} ({@code dev.lorahub.io.StrictJson}), as
  * Python's {@code json.load} ("Extra data") and serde_json refuse it.
  */
 public final class JsonMutator {

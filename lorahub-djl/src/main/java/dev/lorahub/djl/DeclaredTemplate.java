@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.ExampleTemplate;
 import dev.lorahub.djl.tokenizers.ChatTemplate;
-import dev.lorahub.internal.StrictJson;
+import dev.lorahub.io.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

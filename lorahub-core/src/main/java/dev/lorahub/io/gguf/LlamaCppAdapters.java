@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.LoraLayer;
-import dev.lorahub.internal.StrictJson;
+import dev.lorahub.io.StrictJson;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.AdapterFormatException;
 import dev.lorahub.io.FileFormatException;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.djl.ModelFormatException;
-import dev.lorahub.internal.StrictJson;
+import dev.lorahub.io.StrictJson;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package dev.lorahub.internal;
+package dev.lorahub.io;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;

@@ -1,4 +1,4 @@
-package dev.lorahub.internal;
+package dev.lorahub.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
