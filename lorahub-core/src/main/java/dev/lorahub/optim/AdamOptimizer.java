@@ -8,7 +8,6 @@ import dev.lorahub.SearchSpace;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Adam (Kingma and Ba 2015) projected onto the box: {@code m = b1 m + (1 - b1) g}, {@code v = b2 v
@@ -64,15 +63,7 @@ public final class AdamOptimizer implements GradientOptimizer {
     @Override
     public OptimizationResult minimize(
             GradientObjective objective, SearchSpace space, int budget, long seed) {
-        Objects.requireNonNull(objective, "objective");
-        Objects.requireNonNull(space, "space");
-        if (budget < COST_PER_STEP) {
-            throw new IllegalArgumentException(
-                    "adam needs a budget of at least "
-                            + COST_PER_STEP
-                            + " forward-equivalents (one step: forward + backward), got "
-                            + budget);
-        }
+        GradientBudget.requireOneStep("adam", objective, space, budget);
         int steps = budget / COST_PER_STEP;
         int n = space.dimension();
         double[] lower = space.lower();

@@ -8,7 +8,6 @@ import dev.lorahub.SearchSpace;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Steepest descent with a line search along {@code -g}, projected onto the box: a gradient
@@ -92,15 +91,7 @@ public final class DescentOptimizer implements GradientOptimizer {
     @Override
     public OptimizationResult minimize(
             GradientObjective objective, SearchSpace space, int budget, long seed) {
-        Objects.requireNonNull(objective, "objective");
-        Objects.requireNonNull(space, "space");
-        if (budget < COST_PER_STEP) {
-            throw new IllegalArgumentException(
-                    "descent needs a budget of at least "
-                            + COST_PER_STEP
-                            + " forward-equivalents (one step: forward + backward), got "
-                            + budget);
-        }
+        GradientBudget.requireOneStep("descent", objective, space, budget);
         Run run = new Run(objective, space);
         double[] x = space.start();
         double t = initialStep;
