@@ -8,7 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -124,5 +130,45 @@ class AtomicFolderTest {
         assertThat(read(out)).isEqualTo("old");
         assertThat(Files.readString(out.resolve("notes.md"))).isEqualTo("mine");
         assertThat(names()).containsExactly("out");
+    }
+
+    /**
+     * The shutdown hook deletes a staging folder while the writer's own cleanup deletes it too (CI
+     * saw the writer's walk fail on a file the hook had just removed, "trace.csv: no such file",
+     * which hid the "shutting down" refusal). Two deleters of one tree must both succeed.
+     */
+    @Test
+    void two_threads_deleting_one_tree_at_once_both_succeed() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 40; round++) {
+                Path tree = tmp.resolve("tree-" + round);
+                for (int d = 0; d < 4; d++) {
+                    for (int f = 0; f < 50; f++) {
+                        Path file = tree.resolve("d" + d).resolve("f" + f + ".txt");
+                        Files.createDirectories(file.getParent());
+                        Files.writeString(file, "x");
+                    }
+                }
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Void>> deleters = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    deleters.add(
+                            pool.submit(
+                                    () -> {
+                                        go.await();
+                                        AtomicFolder.deleteTree(tree);
+                                        return null;
+                                    }));
+                }
+                go.countDown();
+                for (Future<Void> d : deleters) {
+                    d.get(1, TimeUnit.MINUTES); // rethrows a deleter's failure (round in the trace)
+                }
+                assertThat(tree).as("round %d", round).doesNotExist();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
