@@ -21,10 +21,20 @@ public enum AdapterMode {
      * Each targeted linear adds a side branch, {@code y = x W^T + (x A^T)(s B)^T} ({@link
      * CandidateBranches}): the base weights are never written and no copies are kept.
      */
-    BRANCH;
+    BRANCH,
+    /**
+     * Per loss, whichever of the two costs fewer operations for that adapter and batch: {@link
+     * #BRANCH} when {@code tokens x (in + out)}, summed over the adapter's layers, is at most {@code
+     * in x out} summed likewise (a branch's two rank-r products against building and undoing
+     * {@code s B A}), else {@link #IN_PLACE}; {@code tokens} is the most rows a targeted linear sees
+     * in the batch. So few-shot batches on large models (flan-t5-large: 325 tokens against d 1024)
+     * take side branches and keep no copies, and small models or long batches are patched in
+     * place. Measured on both in docs/scale.md.
+     */
+    AUTO;
 
     /**
-     * @param text {@code in-place} or {@code branch}, any case ({@code in_place} too)
+     * @param text {@code in-place}, {@code branch} or {@code auto}, any case ({@code in_place} too)
      * @return the mode
      * @throws IllegalArgumentException naming the value and the accepted ones
      */
@@ -35,17 +45,19 @@ public enum AdapterMode {
                 return IN_PLACE;
             case "branch":
                 return BRANCH;
+            case "auto":
+                return AUTO;
             default:
                 throw new IllegalArgumentException(
-                        "unknown adapter mode '" + text + "', expected in-place or branch");
+                        "unknown adapter mode '" + text + "', expected in-place, branch or auto");
         }
     }
 
     /**
-     * @return {@code in-place} or {@code branch}, as the CLI spells it
+     * @return {@code in-place}, {@code branch} or {@code auto}, as the CLI spells it
      */
     @Override
     public String toString() {
-        return this == IN_PLACE ? "in-place" : "branch";
+        return this == IN_PLACE ? "in-place" : name().toLowerCase(Locale.ROOT);
     }
 }

@@ -4,10 +4,13 @@ import ai.djl.ndarray.NDManager;
 import dev.lorahub.LoraModule;
 import dev.lorahub.djl.train.SideBranch;
 import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.spi.LinearShape;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToIntFunction;
 
 /**
  * The candidate plumbing the DJL models share ({@code LlamaBaseModel}, {@code T5Model}): one
@@ -25,18 +28,27 @@ import java.util.function.ToDoubleFunction;
  */
 public final class CandidateEvaluator<B extends EncodedBatch> {
     /**
-     * {@link #candidatesPerForward()} by default: 1, one in-place forward per candidate, because
-     * the batched forward measured no faster on CPU (docs/scale.md, "Candidates in batches").
+     * {@link #candidatesPerForward()} by default: 0, automatic. {@link #losses} then puts up to
+     * {@link #AUTO_CANDIDATES_PER_FORWARD} candidates in one forward when the mode is {@link
+     * AdapterMode#AUTO} and it takes side branches for the first candidate, else one per forward.
      */
-    public static final int DEFAULT_CANDIDATES_PER_FORWARD = 1;
+    public static final int DEFAULT_CANDIDATES_PER_FORWARD = 0;
 
     /**
-     * {@link #adapterMode()} by default: {@link AdapterMode#IN_PLACE}, as before the branch mode
-     * existed. {@link AdapterMode#BRANCH} keeps no copies of the targeted weights (0.41 GB less peak
-     * resident memory on flan-t5-large) and measured no slower under load (docs/scale.md, "Peak
-     * resident memory"); it becomes the default once the CLI's tests have run with it.
+     * The group size of the automatic setting: 8. On flan-t5-large (2 threads, quiet machine) a
+     * candidate in a forward of 4 took 0.80x, of 8 0.78x and of 16 1.05x the in-place time per
+     * candidate; on the embedded hub's 96-wide model grouping lost at every size (docs/scale.md,
+     * "Candidates in batches"), and there AUTO patches in place, so nothing is grouped.
      */
-    public static final AdapterMode DEFAULT_ADAPTER_MODE = AdapterMode.IN_PLACE;
+    public static final int AUTO_CANDIDATES_PER_FORWARD = 8;
+
+    /**
+     * {@link #adapterMode()} by default: {@link AdapterMode#AUTO}. On flan-t5-large side branches
+     * took 0.93x the in-place time per candidate and 0.41 GB less peak resident memory; on the
+     * embedded hub's 96-wide model they cost more than patching (docs/scale.md), and AUTO picks
+     * each.
+     */
+    public static final AdapterMode DEFAULT_ADAPTER_MODE = AdapterMode.AUTO;
 
     /** The loss of a batch under whatever adapter is applied in place, in its own sub-manager. */
     @FunctionalInterface
@@ -66,6 +78,7 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
     private final NDManager manager;
     private final PlainForward<B> plain;
     private final BranchedForward<B> branched;
+    private final ToIntFunction<B> tokens;
     private volatile int candidatesPerForward = DEFAULT_CANDIDATES_PER_FORWARD;
     private volatile AdapterMode adapterMode = DEFAULT_ADAPTER_MODE;
 
@@ -74,16 +87,20 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
      * @param manager the model's manager; each batched forward runs in a sub-manager of it
      * @param plain the model's forward under whatever is applied
      * @param branched the model's forward over repeated copies with side branches
+     * @param tokens the most rows a targeted linear sees in a batch (rows x padded length; for an
+     *     encoder-decoder the larger side), for {@link AdapterMode#AUTO}
      */
     public CandidateEvaluator(
             InPlaceLora lora,
             NDManager manager,
             PlainForward<B> plain,
-            BranchedForward<B> branched) {
+            BranchedForward<B> branched,
+            ToIntFunction<B> tokens) {
         this.lora = Objects.requireNonNull(lora, "lora");
         this.manager = Objects.requireNonNull(manager, "manager");
         this.plain = Objects.requireNonNull(plain, "plain");
         this.branched = Objects.requireNonNull(branched, "branched");
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
     }
 
     /**
@@ -91,13 +108,56 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
      * @param batch the encoded batch
      * @return its loss: in {@link AdapterMode#IN_PLACE} with the adapter applied in place and
      *     restored afterwards, in {@link AdapterMode#BRANCH} with side branches (a forward of one
-     *     candidate, {@link #inOneForward})
+     *     candidate, {@link #inOneForward}), in {@link AdapterMode#AUTO} as {@link #modeFor} says
      */
     public double loss(LoraModule adapter, B batch) {
-        if (adapterMode == AdapterMode.BRANCH) {
+        if (modeFor(adapter, batch) == AdapterMode.BRANCH) {
             return inOneForward(List.of(adapter), batch)[0];
         }
         return lora.with(adapter, () -> plain.loss(batch));
+    }
+
+    /**
+     * @param adapter a candidate
+     * @param batch the encoded batch
+     * @return the mode {@link #loss} uses for them: {@link #adapterMode()} unless that is {@link
+     *     AdapterMode#AUTO}, which takes {@link AdapterMode#BRANCH} when {@code tokens x (in +
+     *     out)} summed over the adapter's layers is at most {@code in x out} summed likewise, else
+     *     {@link AdapterMode#IN_PLACE} (a module without layers: in place, which is then a no-op)
+     */
+    public AdapterMode modeFor(LoraModule adapter, B batch) {
+        AdapterMode mode = adapterMode;
+        if (mode != AdapterMode.AUTO) {
+            return mode;
+        }
+        List<LinearShape> shapes = new ArrayList<>();
+        for (String path : adapter.layers().keySet()) {
+            LinearShape shape = lora.shapes().get(path);
+            if (shape == null) {
+                return AdapterMode.IN_PLACE; // lora.with names the unknown module
+            }
+            shapes.add(shape);
+        }
+        return cheaper(tokens.applyAsInt(batch), shapes);
+    }
+
+    /**
+     * {@link AdapterMode#AUTO}'s rule.
+     *
+     * @param tokens the most rows a targeted linear sees
+     * @param shapes the targeted linears' shapes
+     * @return {@link AdapterMode#BRANCH} when {@code tokens x (in + out)} summed over the shapes
+     *     is at most {@code in x out} summed likewise, else {@link AdapterMode#IN_PLACE} (also for
+     *     no shapes)
+     */
+    static AdapterMode cheaper(long tokens, List<LinearShape> shapes) {
+        long branch = 0;
+        long inPlace = 0;
+        for (LinearShape shape : shapes) {
+            branch += tokens * (shape.inFeatures() + (long) shape.outFeatures());
+            inPlace += (long) shape.inFeatures() * shape.outFeatures();
+        }
+        return inPlace > 0 && branch <= inPlace ? AdapterMode.BRANCH : AdapterMode.IN_PLACE;
     }
 
     /**
@@ -109,9 +169,18 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
      * @return one loss per candidate, in order
      */
     public double[] losses(List<LoraModule> adapters, B batch) {
+        int perForward = candidatesPerForward;
+        if (perForward == 0) {
+            perForward =
+                    adapterMode == AdapterMode.AUTO
+                                    && !adapters.isEmpty()
+                                    && modeFor(adapters.get(0), batch) == AdapterMode.BRANCH
+                            ? AUTO_CANDIDATES_PER_FORWARD
+                            : 1;
+        }
         return CandidateBranches.losses(
                 adapters,
-                candidatesPerForward,
+                perForward,
                 group -> inOneForward(group, batch),
                 (ToDoubleFunction<LoraModule>) adapter -> loss(adapter, batch));
     }
@@ -151,22 +220,24 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
 
     /**
      * @return the most candidates {@link #losses} puts in one forward (1: one forward each, as
-     *     {@link #loss})
+     *     {@link #loss}), or 0: automatic (see {@link #DEFAULT_CANDIDATES_PER_FORWARD})
      */
     public int candidatesPerForward() {
         return candidatesPerForward;
     }
 
     /**
-     * @param n at least 1; 1 evaluates one candidate per forward, as {@link #loss}
-     * @throws IllegalArgumentException if {@code n < 1}
+     * @param n 0 for automatic ({@link #DEFAULT_CANDIDATES_PER_FORWARD}), or the most candidates
+     *     per forward: 1 evaluates one candidate per forward, as {@link #loss}
+     * @throws IllegalArgumentException if {@code n < 0}
      */
     public void candidatesPerForward(int n) {
-        candidatesPerForward = CandidateBranches.requirePerForward(n);
+        candidatesPerForward = n == 0 ? 0 : CandidateBranches.requirePerForward(n);
     }
 
     /**
      * @return how {@link #loss} (and {@link #losses} for a group of one) applies an adapter
+     *     ({@link #DEFAULT_ADAPTER_MODE} unless set)
      */
     public AdapterMode adapterMode() {
         return adapterMode;

@@ -22,14 +22,17 @@ public interface DjlBaseModel extends DifferentiableModel {
      * safe to call from any thread, seen by calls that start afterwards. {@code generate}, {@code
      * logits} and {@code lossGradient} always apply it in place.
      *
-     * @param mode {@link AdapterMode#IN_PLACE} or {@link AdapterMode#BRANCH}
+     * @param mode {@link AdapterMode#AUTO} (the default), {@link AdapterMode#IN_PLACE} or {@link
+     *     AdapterMode#BRANCH}
      * @return this model
      */
     DjlBaseModel adapterMode(AdapterMode mode);
 
     /**
-     * @return the most candidates {@code losses} puts in one forward (default {@link
-     *     CandidateEvaluator#DEFAULT_CANDIDATES_PER_FORWARD})
+     * @return the most candidates {@code losses} puts in one forward, or 0 (the default, {@link
+     *     CandidateEvaluator#DEFAULT_CANDIDATES_PER_FORWARD}): up to {@link
+     *     CandidateEvaluator#AUTO_CANDIDATES_PER_FORWARD} where {@link AdapterMode#AUTO} takes side
+     *     branches, else one
      */
     int candidatesPerForward();
 
@@ -37,9 +40,10 @@ public interface DjlBaseModel extends DifferentiableModel {
      * Sets how many candidates {@code losses} evaluates in one forward; safe to call from any
      * thread, seen by calls that start afterwards.
      *
-     * @param n at least 1; 1 evaluates one candidate per forward, as {@code loss}
+     * @param n 0 for automatic (the default), or the most candidates per forward: 1 evaluates
+     *     one candidate per forward, as {@code loss}
      * @return this model
-     * @throws IllegalArgumentException if {@code n < 1}
+     * @throws IllegalArgumentException if {@code n < 0}
      */
     DjlBaseModel candidatesPerForward(int n);
 

@@ -10,7 +10,9 @@ import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.model.ModelBackends;
+import dev.lorahub.FewShotExample;
 import dev.lorahub.spi.EncodedBatch;
+import dev.lorahub.spi.LinearShape;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,7 +58,7 @@ class AdapterModeTest {
         List<LoraModule> candidates = candidates(fx, strategy, seed);
         try (DjlBaseModel model = (DjlBaseModel) ModelBackends.load(fx.model());
                 EncodedBatch batch = model.encode(fx.examples(fixture.endsWith("llama")))) {
-            assertThat(model.adapterMode()).isEqualTo(AdapterMode.IN_PLACE); // the default
+            assertThat(model.adapterMode()).isEqualTo(AdapterMode.AUTO); // the default
             model.adapterMode(AdapterMode.BRANCH);
             Map<String, float[]> before = weights(model);
             // WHEN every candidate is evaluated through side branches, alone and as losses()
@@ -97,10 +99,114 @@ class AdapterModeTest {
         assertThat(AdapterMode.parse("in-place")).isEqualTo(AdapterMode.IN_PLACE);
         assertThat(AdapterMode.parse(" IN_PLACE ")).isEqualTo(AdapterMode.IN_PLACE);
         assertThat(AdapterMode.parse("Branch")).isEqualTo(AdapterMode.BRANCH);
+        assertThat(AdapterMode.parse("AUTO")).isEqualTo(AdapterMode.AUTO);
         assertThat(AdapterMode.IN_PLACE).hasToString("in-place");
+        assertThat(AdapterMode.AUTO).hasToString("auto");
         assertThatThrownBy(() -> AdapterMode.parse("patch"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown adapter mode 'patch', expected in-place or branch");
+                .hasMessage("unknown adapter mode 'patch', expected in-place, branch or auto");
+    }
+
+    @Test
+    void auto_takes_branches_while_tokens_times_in_plus_out_is_at_most_in_times_out() {
+        // flan-t5-large's q and v ([1024, 1024]) with 5 examples of 65 tokens: 325 x 2048 < 1024^2
+        List<LinearShape> t5Large = List.of(new LinearShape(1024, 1024), new LinearShape(1024, 1024));
+        assertThat(CandidateEvaluator.cheaper(325, t5Large)).isEqualTo(AdapterMode.BRANCH);
+        assertThat(CandidateEvaluator.cheaper(512, t5Large)).isEqualTo(AdapterMode.BRANCH); // equal
+        assertThat(CandidateEvaluator.cheaper(513, t5Large)).isEqualTo(AdapterMode.IN_PLACE);
+        // the embedded hub's [96, 96] with 100 tokens: 100 x 192 > 96^2
+        assertThat(CandidateEvaluator.cheaper(100, List.of(new LinearShape(96, 96))))
+                .isEqualTo(AdapterMode.IN_PLACE);
+        // q [64, 64] and v [32, 64]: 6144 against 224 per token, so up to 27 tokens
+        List<LinearShape> tiny = List.of(new LinearShape(64, 64), new LinearShape(32, 64));
+        assertThat(CandidateEvaluator.cheaper(27, tiny)).isEqualTo(AdapterMode.BRANCH);
+        assertThat(CandidateEvaluator.cheaper(28, tiny)).isEqualTo(AdapterMode.IN_PLACE);
+        assertThat(CandidateEvaluator.cheaper(1, List.of())).isEqualTo(AdapterMode.IN_PLACE);
+    }
+
+    /**
+     * AUTO on the real models: a one-example batch is cheaper through branches (nothing kept), the
+     * examples repeated 8 times are patched in place (copies kept), and each loss is bit-identical
+     * to the mode chosen by hand.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void auto_chooses_per_batch_and_gives_the_chosen_modes_loss(String fixture) throws IOException {
+        HfTinyReference fx = new HfTinyReference(fixture) {};
+        boolean causal = fixture.endsWith("llama");
+        LoraModule adapter = fx.adapter("adapter_0");
+        List<FewShotExample> all = fx.examples(causal);
+        List<FewShotExample> many = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            many.addAll(all);
+        }
+        try (DjlBaseModel model = (DjlBaseModel) ModelBackends.load(fx.model());
+                EncodedBatch one = model.encode(all.subList(0, 1));
+                EncodedBatch eight = model.encode(many)) {
+            model.adapterMode(AdapterMode.AUTO);
+            double autoOne = model.loss(adapter, one);
+            assertThat(model.keptBytes()).as("%s, one example: branches, no copies", fixture).isZero();
+            double autoEight = model.loss(adapter, eight);
+            assertThat(model.keptBytes()).as("%s, 8 x %d examples: in place", fixture, all.size())
+                    .isPositive();
+            model.adapterMode(AdapterMode.BRANCH);
+            assertThat(autoOne).isEqualTo(model.loss(adapter, one));
+            model.adapterMode(AdapterMode.IN_PLACE);
+            assertThat(autoEight).isEqualTo(model.loss(adapter, eight));
+        }
+    }
+
+    /**
+     * AUTO's grouping: where branches are cheaper (one example), {@code losses} evaluates the
+     * candidates in one forward, as {@code lossesInOneForward} (bit-identical); where patching is
+     * (the examples 8 times), one in-place forward each, as {@code loss}; an explicit 1 loops. On
+     * the T5 fixture, where a group of 3 rounds differently from 3 forwards of 1 (the check below),
+     * so the path taken shows in the bits; on the LLaMA fixture the two round alike. The grouping
+     * is the models' shared {@link CandidateEvaluator}.
+     */
+    @Test
+    void auto_groups_candidates_only_where_it_takes_branches() throws IOException {
+        String fixture = "hf-tiny/t5";
+        HfTinyReference fx = new HfTinyReference(fixture) {};
+        List<LoraModule> three = candidates(fx, MergeStrategy.LORAHUB, 77L);
+        List<FewShotExample> all = fx.examples(false);
+        List<FewShotExample> many = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            many.addAll(all);
+        }
+        try (DjlBaseModel model = (DjlBaseModel) ModelBackends.load(fx.model());
+                EncodedBatch one = model.encode(all.subList(0, 1));
+                EncodedBatch eight = model.encode(many)) {
+            assertThat(model.candidatesPerForward()).as("automatic by default").isZero();
+            double[] grouped = model.lossesInOneForward(three, one);
+            double[] single = new double[3];
+            model.adapterMode(AdapterMode.BRANCH);
+            for (int i = 0; i < 3; i++) {
+                single[i] = model.loss(three.get(i), one);
+            }
+            System.out.printf(
+                    "%s one example: grouped %s, one per forward %s%n",
+                    fixture, java.util.Arrays.toString(grouped), java.util.Arrays.toString(single));
+            assertThat(grouped).as("a group of 3 rounds unlike 3 forwards of 1").isNotEqualTo(single);
+            model.adapterMode(AdapterMode.AUTO);
+            assertThat(model.losses(three, one)).as("AUTO, one example").isEqualTo(grouped);
+            model.candidatesPerForward(1);
+            assertThat(model.losses(three, one)).as("an explicit 1").isEqualTo(single);
+            model.candidatesPerForward(0);
+            assertThat(model.keptBytes()).isZero();
+            double[] patched = new double[3];
+            for (int i = 0; i < 3; i++) {
+                patched[i] = model.loss(three.get(i), eight);
+            }
+            assertThat(model.keptBytes()).as("8 x the examples: in place").isPositive();
+            assertThat(model.losses(three, eight)).as("AUTO, 8 x the examples").isEqualTo(patched);
+        }
+        assertThatThrownBy(() -> CandidateBranches.requirePerForward(0))
+                .hasMessage("candidates per forward must be at least 1, got 0");
+    }
+
+    static Stream<String> fixtures() {
+        return Stream.of("hf-tiny/llama", "hf-tiny/t5");
     }
 
     /** Three candidates of one strategy, weights uniform in [-1.5, 1.5]. */

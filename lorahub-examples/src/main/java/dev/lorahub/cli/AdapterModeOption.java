@@ -8,7 +8,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --adapter-mode in-place|branch}: how {@code learn} and {@code score} apply an adapter to
+ * {@code --adapter-mode auto|in-place|branch}: how {@code learn} and {@code score} apply an adapter to
  * the base model while computing a loss ({@link AdapterMode}), as a picocli mixin.
  */
 final class AdapterModeOption {
@@ -18,9 +18,11 @@ final class AdapterModeOption {
             converter = Converter.class,
             description =
                     "How a loss applies the adapter: branch (y = x W^T + (x A^T)(s B)^T, the base"
-                            + " weights untouched, no copies kept) or in-place (W + s B A, restored"
-                            + " from kept copies of every targeted weight: more memory) (default:"
-                            + " in-place).")
+                            + " weights untouched, no copies kept), in-place (W + s B A, restored"
+                            + " from kept copies of every targeted weight: more memory) or auto"
+                            + " (per loss, branch when tokens x (in + out) <= in x out summed over"
+                            + " the adapter's layers: few-shot batches on large models) (default:"
+                            + " auto).")
     @Nullable AdapterMode mode;
 
     /**

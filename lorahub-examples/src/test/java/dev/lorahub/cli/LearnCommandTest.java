@@ -410,17 +410,17 @@ class LearnCommandTest {
     }
 
     @Test
-    void adapter_mode_branch_gives_the_in_place_losses_in_learn_and_score() throws Exception {
+    void adapter_modes_branch_and_auto_give_the_in_place_losses_in_learn_and_score() throws Exception {
         Path llama = TestData.require("hf-tiny/llama");
         Path examples = dir.resolve("mode.jsonl");
         Files.writeString(
                 examples,
                 "{\"input_ids\": [1, 17, 42, 99, 7, 150, 3], \"labels\": [-100, -100, -100, 99, 7,"
                         + " 150, 3]}\n");
-        double[] firstLoss = new double[2];
-        double[] scored = new double[2];
-        String[] modes = {"in-place", "branch"};
-        for (int i = 0; i < 2; i++) {
+        String[] modes = {"in-place", "branch", "auto"};
+        double[] firstLoss = new double[modes.length];
+        double[] scored = new double[modes.length];
+        for (int i = 0; i < modes.length; i++) {
             Path out = dir.resolve("mode-" + modes[i]);
             CliRun run =
                     learn(
@@ -453,9 +453,13 @@ class LearnCommandTest {
         }
         // the same first candidate and the same adapter: the side branch and the patched weight
         // differ by float rounding only (AdapterModeTest: at most 2.2e-7 relative seen)
-        assertThat(firstLoss[1]).isCloseTo(firstLoss[0], within(1e-5 * Math.abs(firstLoss[0])));
-        assertThat(scored[1]).isCloseTo(scored[0], within(1e-5 * Math.abs(scored[0])));
-        assertThat(scored[1]).isNotEqualTo(0.0);
+        for (int i = 1; i < modes.length; i++) {
+            assertThat(firstLoss[i])
+                    .as(modes[i])
+                    .isCloseTo(firstLoss[0], within(1e-5 * Math.abs(firstLoss[0])));
+            assertThat(scored[i]).as(modes[i]).isCloseTo(scored[0], within(1e-5 * Math.abs(scored[0])));
+        }
+        assertThat(scored[0]).isNotEqualTo(0.0);
     }
 
     @Test

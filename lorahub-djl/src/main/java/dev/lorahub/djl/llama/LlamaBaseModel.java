@@ -29,11 +29,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A LLaMA-family causal LM serving the LoraHub objective and generation, every evaluation in a
- * sub-manager that is closed. {@link #loss} applies the adapter in place by default ({@link
+ * sub-manager that is closed. {@link #loss} applies the adapter in place ({@link
  * AdapterMode#IN_PLACE}), as {@link #generate} and {@link #lossGradient} always do, through {@link
  * InPlaceLora} (extra memory: one copy of each matrix an adapter has targeted, kept from its first
- * use until {@link #close()}); with {@link AdapterMode#BRANCH} it adds each targeted linear's
- * adapter as a side branch instead, and the base weights are never written.
+ * use until {@link #close()}), or adds each targeted linear's adapter as a side branch ({@link
+ * AdapterMode#BRANCH}), the base weights never written; by default ({@link AdapterMode#AUTO}) per
+ * loss, whichever costs fewer operations for the batch.
  *
  * <p>Encoding of a text example {@code (input, output)}, already laid out by a template ({@link
  * #template()}; {@link #encode(List)} does not apply it): {@code ids = encode(input, BOS) +
@@ -101,7 +102,11 @@ public final class LlamaBaseModel implements DjlBaseModel {
                 new InPlaceLora(model.linearWeights(), root, model.config().modelType() + " model");
         this.candidates =
                 new CandidateEvaluator<>(
-                        lora, model.manager(), this::forwardLoss, this::branchedLosses);
+                        lora,
+                        model.manager(),
+                        this::forwardLoss,
+                        this::branchedLosses,
+                        b -> b.size() * b.length());
     }
 
     /**
@@ -208,8 +213,9 @@ public final class LlamaBaseModel implements DjlBaseModel {
     }
 
     /**
-     * Evaluates the candidates in forwards of up to {@link #candidatesPerForward()} each (default
-     * 1: one forward per candidate, as {@link #loss}); with more, the batch is repeated once per
+     * Evaluates the candidates in forwards of up to {@link #candidatesPerForward()} each (by
+     * default up to 8 where {@link AdapterMode#AUTO} takes side branches, else one forward per
+     * candidate, as {@link #loss}); with more than one, the batch is repeated once per
      * candidate, each copy with its own side branch ({@link CandidateBranches}), and the base
      * weights are not patched. Each loss equals {@link #loss} of that candidate within float
      * rounding (docs/scale.md, "Candidates in batches").

@@ -46,10 +46,10 @@ import org.jspecify.annotations.Nullable;
  * {@code -100} is ignored, and the cross-entropy is the mean over all labelled tokens of the batch.
  * The adapter's {@code deltaW = scaling * B @ A} acts on every targeted linear ({@code q, k, v, o} of
  * SelfAttention and EncDecAttention, {@code wi_0, wi_1, wo} or {@code wi, wo} of DenseReluDense):
- * by default ({@link AdapterMode#IN_PLACE}), and always for {@link #generate} and {@link
+ * with {@link AdapterMode#IN_PLACE}, and always for {@link #generate} and {@link
  * #lossGradient}, added in place through {@link InPlaceLora} and restored bit-exactly afterwards;
  * with {@link AdapterMode#BRANCH} as a side branch {@code x A^T (s B)^T} beside the untouched
- * weight. Every evaluation runs in a sub-manager that is closed before it returns.
+ * weight; by default ({@link AdapterMode#AUTO}) per loss, whichever costs fewer operations. Every evaluation runs in a sub-manager that is closed before it returns.
  *
  * <p>{@link #lossGradient} adds one backward pass (DJL autograd) for gradient-based weight
  * learning.
@@ -113,7 +113,12 @@ public final class T5Model implements DjlBaseModel {
         this.targets = targets;
         this.lora = new InPlaceLora(targets, manager, weights.config().modelType() + " model");
         this.candidates =
-                new CandidateEvaluator<>(lora, manager, this::baseLoss, this::branchedLosses);
+                new CandidateEvaluator<>(
+                        lora,
+                        manager,
+                        this::baseLoss,
+                        this::branchedLosses,
+                        b -> b.size() * Math.max(b.sourceLength(), b.targetLength()));
         this.tokenizer = tokenizer;
     }
 
@@ -245,8 +250,9 @@ public final class T5Model implements DjlBaseModel {
     }
 
     /**
-     * Evaluates the candidates in forwards of up to {@link #candidatesPerForward()} each (default
-     * 1: one forward per candidate, as {@link #loss}); with more, the batch is repeated once per
+     * Evaluates the candidates in forwards of up to {@link #candidatesPerForward()} each (by
+     * default up to 8 where {@link AdapterMode#AUTO} takes side branches, else one forward per
+     * candidate, as {@link #loss}); with more than one, the batch is repeated once per
      * candidate, each copy with its own side branch ({@link CandidateBranches}), and the base
      * weights are not patched. Each loss equals {@link #loss} of that candidate within float
      * rounding (docs/scale.md, "Candidates in batches").
