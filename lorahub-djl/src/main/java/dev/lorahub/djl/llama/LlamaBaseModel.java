@@ -206,7 +206,7 @@ public final class LlamaBaseModel implements DjlBaseModel {
         return new CausalBatch(b, len, ids, mask, labels);
     }
 
-    /** As {@link #adapterMode()} says: in place (default) or side branches. */
+    /** As {@link #adapterMode()} says: in place, side branches, or (default) the cheaper per batch. */
     @Override
     public double loss(LoraModule adapter, EncodedBatch batch) {
         return candidates.loss(adapter, causal(batch));

@@ -243,7 +243,7 @@ public final class T5Model implements DjlBaseModel {
         return new T5Batch(inputs, labels, weights.config());
     }
 
-    /** As {@link #adapterMode()} says: in place (default) or side branches. */
+    /** As {@link #adapterMode()} says: in place, side branches, or (default) the cheaper per batch. */
     @Override
     public double loss(LoraModule adapter, EncodedBatch batch) {
         return candidates.loss(adapter, asT5(batch));
