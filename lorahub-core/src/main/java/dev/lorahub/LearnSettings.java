@@ -28,7 +28,8 @@ record LearnSettings(
         @Nullable Duration timeLimit,
         WeightDtype dtype,
         boolean perLayerWeights,
-        boolean earlyStopping) {
+        boolean earlyStopping,
+        int miniBatch) {
 
     static LearnSettings defaults() {
         return new LearnSettings(
@@ -51,7 +52,8 @@ record LearnSettings(
                 null,
                 WeightDtype.F32,
                 false,
-                false);
+                false,
+                0);
     }
 
     LearnSettings withModel(BaseModel v) {
@@ -136,6 +138,10 @@ record LearnSettings(
         return with(b -> b.earlyStopping = v);
     }
 
+    LearnSettings withMiniBatch(int v) {
+        return with(b -> b.miniBatch = v);
+    }
+
     LearnSettings withBounds(double lo, double hi) {
         return with(
                 b -> {
@@ -168,7 +174,8 @@ record LearnSettings(
                 b.timeLimit,
                 b.dtype,
                 b.perLayerWeights,
-                b.earlyStopping);
+                b.earlyStopping,
+                b.miniBatch);
     }
 
     /** The fields of a settings object, mutable for the length of one {@link #with} call. */
@@ -213,6 +220,8 @@ record LearnSettings(
 
         boolean earlyStopping;
 
+        int miniBatch;
+
         Copy(LearnSettings s) {
 
             model = s.model;
@@ -253,6 +262,8 @@ record LearnSettings(
             perLayerWeights = s.perLayerWeights;
 
             earlyStopping = s.earlyStopping;
+
+            miniBatch = s.miniBatch;
         }
     }
 }

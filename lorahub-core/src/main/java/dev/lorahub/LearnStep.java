@@ -242,6 +242,35 @@ public final class LearnStep {
     }
 
     /**
+     * Stochastic mini-batches for a gradient optimizer (beyond the paper): each value-and-gradient
+     * evaluation sees {@code m} of the {@code k} examples instead of all of them. Every epoch is a
+     * fresh shuffle of the examples (seeded by {@link #seed(long)}) cut into {@code ceil(k / m)}
+     * mini-batches, so each example is seen once per epoch: an epoch's forwards and backwards cover
+     * the same examples as one full-batch step, and it is counted as one: {@value
+     * GradientOptimizer#COST_PER_STEP} forward-equivalents. A budget {@code B} runs {@code
+     * floor((B - 1) / 3)} epochs of {@code ceil(k / m)} steps, then one forward on all {@code k}
+     * examples at the last point, which is the result (mini-batch values are not comparable with
+     * each other, so no "best" is picked among them). A mini-batch's loss is scaled by its share
+     * of the labelled tokens, so that the mean over an epoch of the mini-batch scores and
+     * gradients is the full-batch score and gradient. The optimizer must only take steps (Adam
+     * does; {@code descent}'s line search, which evaluates values alone, is refused when it
+     * tries). Cannot be combined with {@link #batchSize(int)} or {@link #earlyStopping(boolean)}.
+     * On the embedded hub Adam at learning rate 0.02 with {@code miniBatch(1)} scores more than
+     * full-batch Adam at 20 to 90 forward-equivalents (docs/hub-and-demo.md, "Short budgets"),
+     * though each forward-equivalent takes more time on that tiny model.
+     *
+     * @param m examples per mini-batch, at least 1 and at most the number of examples (checked by
+     *     {@link #run()})
+     * @return a new step
+     */
+    public LearnStep miniBatch(int m) {
+        if (m < 1) {
+            throw new IllegalArgumentException("miniBatch must be >= 1, got " + m);
+        }
+        return with(settings.withMiniBatch(m));
+    }
+
+    /**
      * Sets the selection, the merge strategy, the optimizer and the budget to a named recipe;
      * options set afterwards override it. Without a recipe a run is {@link Recipe#PAPER}'s.
      *

@@ -110,6 +110,9 @@ final class LoraHubRun {
                 if (c instanceof ModelClosedException closed) {
                     throw closed;
                 }
+                if (c instanceof ValueProbed probed) {
+                    throw probed; // misuse too: the optimizer cannot run on mini-batches
+                }
             }
             throw e;
         } finally {
@@ -169,6 +172,7 @@ final class LoraHubRun {
                                     : LoraHub.DEFAULT_OPTIMIZER)
                             + "'");
         }
+        checkMiniBatch(gradient);
         if (settings.earlyStopping() && examples.size() < 2) {
             throw new IllegalArgumentException(
                     "earlyStopping holds out one example at a time and needs at least 2 examples,"
@@ -187,6 +191,61 @@ final class LoraHubRun {
         MergeChecks.check(composer.strategy(), pool, new double[pool.size()]);
         if (composer.strategy().needsDensity()) {
             composer.merge(MERGED_NAME, pool, new double[pool.size()]); // throws without a density
+        }
+    }
+
+    private static final String STEPS_ONLY = "a gradient optimizer that only takes steps (adam)";
+
+    /**
+     * A gradient optimizer asked a mini-batch run for the value alone: refused, since the budget
+     * of a mini-batch run pays for steps only.
+     */
+    private static final class ValueProbed extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        ValueProbed(int m, String optimizer) {
+            super(
+                    "miniBatch "
+                            + m
+                            + " needs "
+                            + STEPS_ONLY
+                            + ": '"
+                            + optimizer
+                            + "' evaluates the value alone, which a mini-batch run cannot price");
+        }
+    }
+
+    /** What {@link LearnStep#miniBatch(int)} needs: steps, the examples, no other batching. */
+    private void checkMiniBatch(@Nullable GradientOptimizer gradient) {
+        int m = settings.miniBatch();
+        if (m == 0) {
+            return;
+        }
+        String why = null;
+        if (gradient == null) {
+            why =
+                    "needs "
+                            + STEPS_ONLY
+                            + ", got '"
+                            + (settings.optimizer() != null
+                                    ? settings.optimizer().name()
+                                    : LoraHub.DEFAULT_OPTIMIZER)
+                            + "'";
+        } else if (m > examples.size()) {
+            why = "exceeds the " + examples.size() + " examples";
+        } else if (settings.batchSize() != 0) {
+            why = "cannot be combined with batchSize " + settings.batchSize();
+        } else if (settings.earlyStopping()) {
+            why = "cannot be combined with earlyStopping";
+        } else if (settings.budget() < GradientOptimizer.COST_PER_STEP + 1) {
+            why =
+                    "needs a budget of at least "
+                            + (GradientOptimizer.COST_PER_STEP + 1)
+                            + " forward-equivalents (one epoch and the final forward), got "
+                            + settings.budget();
+        }
+        if (why != null) {
+            throw new IllegalArgumentException("miniBatch " + m + " " + why);
         }
     }
 
@@ -389,10 +448,23 @@ final class LoraHubRun {
                     budget = stop.steps() * GradientOptimizer.COST_PER_STEP;
                     earlyStoppingCost = stop.cost();
                 }
+                MiniBatches minis =
+                        settings.miniBatch() > 0
+                                ? new MiniBatches(
+                                        laidOut.size(), settings.miniBatch(), settings.seed())
+                                : null;
+                if (minis != null) {
+                    // whole epochs, each costing one full-batch step, and the final forward
+                    budget =
+                            minis.stepBudget(
+                                    (settings.budget() - 1) / GradientOptimizer.COST_PER_STEP);
+                }
                 opt =
                         gradient != null
                                 ? gradient.minimize(
-                                        search.gradientObjective(),
+                                        minis != null
+                                                ? search.miniBatchObjective(minis)
+                                                : search.gradientObjective(),
                                         space,
                                         budget,
                                         settings.seed())
@@ -418,6 +490,19 @@ final class LoraHubRun {
         }
         // stopped: the lowest finite score evaluated, whatever the optimizer would have reported
         TracePoint bestPoint = bestOf(search.trace, opt == null ? null : opt.bestPoint());
+        if (settings.miniBatch() > 0) {
+            // mini-batch values are not comparable: the final point, scored on every example
+            // unless the run was stopped (then unscored)
+            try {
+                bestPoint =
+                        stopped == null && opt != null ? search.scoreFinalPoint() : search.last();
+            } catch (Stopped s) {
+                stopped = s.state;
+                bestPoint = search.last();
+            } finally {
+                search.miniBatchCache.values().forEach(EncodedBatch::close);
+            }
+        }
         LoraHubResult.State state;
         double[] weights = bestPoint == null ? new double[space.dimension()] : bestPoint.weights();
         if (stopped != null) {
@@ -450,7 +535,7 @@ final class LoraHubRun {
                         provenance(
                                 model, gradient != null ? gradient.name() : optimizer.name(), refs),
                         singleLosses,
-                        selectionCost + earlyStoppingCost + search.cost);
+                        selectionCost + earlyStoppingCost + search.forwardEquivalents());
         LOG.info(
                 "LoraHub: {} modules, {} examples, {} evaluations, best score {} (loss {}), {}, {}"
                         + " ms",
@@ -541,6 +626,15 @@ final class LoraHubRun {
         /** Forward-equivalents: 1 per evaluation, 3 per value-and-gradient evaluation. */
         long cost;
 
+        /** Examples seen by mini-batch value-and-gradient evaluations (cost: 3 per k). */
+        long miniBatchExamples;
+
+        /**
+         * Mini-batches encoded once, by their example indices in order (the run closes them): with
+         * 5 examples there are at most 5 of 1 example and 20 of 2.
+         */
+        final Map<String, EncodedBatch> miniBatchCache = new LinkedHashMap<>();
+
         double best = Double.POSITIVE_INFINITY;
 
         /** The layers of the selected modules: where weight gradients are needed. */
@@ -596,13 +690,93 @@ final class LoraHubRun {
          */
         double evaluateWithGradient(double[] w, double[] gradient) {
             throwIfStopped();
+            double score =
+                    scoreWithGradient(w, gradient, searchBatches, exampleCount);
+            cost += GradientOptimizer.COST_PER_STEP;
+            return score;
+        }
+
+        /**
+         * Value and gradient on the next mini-batch {@code M} of {@code minis}: the loss {@code
+         * nb * (T_M / T) * tokenMean(M) / k} ({@code nb} mini-batches per epoch, {@code T_M} and
+         * {@code T} the labelled tokens of {@code M} and of all {@code k} examples), whose mean
+         * over an epoch is the full-batch loss {@code tokenMean(all) / k}; plus the L1 term.
+         */
+        GradientObjective miniBatchObjective(MiniBatches minis) {
+            int allTokens = searchBatches.get(0).labelledTokens();
+            return new GradientObjective() {
+                @Override
+                public double value(double[] x) {
+                    throw new ValueProbed(minis.size(), settings.gradientOptimizer().name());
+                }
+
+                @Override
+                public double valueAndGradient(double[] x, double[] gradient) {
+                    return miniBatchStep(minis, allTokens, x, gradient);
+                }
+            };
+        }
+
+        private double miniBatchStep(
+                MiniBatches minis, int allTokens, double[] x, double[] gradient) {
+            throwIfStopped();
+            int[] picked = minis.next();
+            EncodedBatch b =
+                    miniBatchCache.computeIfAbsent(
+                            Arrays.toString(picked),
+                            key -> {
+                                List<FewShotExample> chunk = new ArrayList<>(picked.length);
+                                for (int i : picked) {
+                                    chunk.add(laidOut.get(i));
+                                }
+                                return model.encode(chunk);
+                            });
+            double divisor =
+                    (double) allTokens
+                            * exampleCount
+                            / ((double) minis.perEpoch() * b.labelledTokens());
+            double score = scoreWithGradient(x, gradient, List.of(b), divisor);
+            miniBatchExamples += picked.length;
+            return score;
+        }
+
+        /**
+         * The last point evaluated, scored again on every example (one forward): what a mini-batch
+         * run returns. Null if nothing was evaluated or the score is not finite.
+         */
+        @Nullable TracePoint scoreFinalPoint() {
+            if (trace.isEmpty()) {
+                return null;
+            }
+            evaluate(List.of(trace.get(trace.size() - 1).weights()));
+            return last();
+        }
+
+        /** The last point evaluated, null if none or its score is not finite. */
+        @Nullable TracePoint last() {
+            TracePoint p = trace.isEmpty() ? null : trace.get(trace.size() - 1);
+            return p != null && Double.isFinite(p.score()) ? p : null;
+        }
+
+        /** Forward-equivalents spent: mini-batch steps cost their share of a full step. */
+        long forwardEquivalents() {
+            long share = GradientOptimizer.COST_PER_STEP * miniBatchExamples;
+            return cost + (share + exampleCount - 1) / exampleCount;
+        }
+
+        /**
+         * The score {@code sum_b loss_b / divisor + lambda mean|w|} over {@code batches} and its
+         * gradient.
+         */
+        private double scoreWithGradient(
+                double[] w, double[] gradient, List<EncodedBatch> batches, double divisor) {
             DifferentiableModel dm = (DifferentiableModel) model;
             LoraModule adapter = compose(w);
             long t0 = System.nanoTime();
             double lossSum = 0.0;
             double[] g = new double[w.length];
             boolean perLayer = settings.perLayerWeights();
-            for (EncodedBatch b : searchBatches) {
+            for (EncodedBatch b : batches) {
                 LossGradient lg = dm.lossGradient(adapter, b, paths);
                 lossSum += lg.loss();
                 for (int i = 0; i < selected.size(); i++) {
@@ -623,12 +797,10 @@ final class LoraHubRun {
                 }
             }
             forwardNanos += System.nanoTime() - t0;
-            cost += GradientOptimizer.COST_PER_STEP;
-            int n = exampleCount;
-            double loss = lossSum / n;
+            double loss = lossSum / divisor;
             double lambda = settings.regularization();
             for (int i = 0; i < g.length; i++) {
-                gradient[i] = g[i] / n + lambda * Math.signum(w[i]) / w.length;
+                gradient[i] = g[i] / divisor + lambda * Math.signum(w[i]) / w.length;
             }
             return record(w, loss, loss + lambda * meanAbs(w));
         }

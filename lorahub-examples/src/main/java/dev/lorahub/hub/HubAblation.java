@@ -29,8 +29,10 @@ import java.util.regex.Pattern;
 /**
  * Which ingredient matters: runs LoraHub on the committed hub's held-out tasks with one ingredient
  * changed at a time (merge strategy, module selection, optimizer, budget, gradient options) and the
- * two oracles, and prints per variant the mean exact match per seed, over the seeds, and the mean
- * cost in forward-equivalents per task (selection included, a backward counted as two forwards).
+ * two oracles, and prints per variant the mean exact match per seed, over the seeds, the mean
+ * cost in forward-equivalents per task (selection included, a backward counted as two forwards),
+ * the wall and process CPU time of {@code run()} per task, and the mean loss on the examples at
+ * the returned weights ({@link LoraHubResult#bestLoss()}).
  *
  * <pre>{@code
  * java -cp "lorahub-examples/target/lorahub.jar:lorahub-examples/target/lib/*" \
@@ -80,10 +82,34 @@ public final class HubAblation {
                 s -> s.strategy(MergeStrategy.CAT).optimizer(optimizer).budget(budget));
     }
 
+    private static Variant miniBatch(int m, double lr, int budget) {
+        return new Variant(
+                "all 30, CAT, adam lr " + lr + ", mini-batch " + m + ", budget " + budget,
+                false,
+                s ->
+                        s.strategy(MergeStrategy.CAT)
+                                .optimizer(new AdamOptimizer(lr))
+                                .miniBatch(m)
+                                .budget(budget));
+    }
+
     /** Every variant, in table order. */
     static List<Variant> variants() {
         ModuleSelection low10 = ModuleSelection.lowestLoss(10);
-        return List.of(
+        List<Variant> miniBatches = new ArrayList<>();
+        for (int budget : new int[] {20, 30, 45}) {
+            for (int m : new int[] {1, 2}) {
+                for (double lr : new double[] {0.01, 0.02, 0.03, 0.05}) {
+                    miniBatches.add(miniBatch(m, lr, budget));
+                }
+            }
+        }
+        miniBatches.add(miniBatch(1, 0.02, 225));
+        for (int budget : new int[] {60, 90}) {
+            miniBatches.add(miniBatch(1, 0.02, budget));
+            miniBatches.add(miniBatch(2, 0.05, budget));
+        }
+        List<Variant> all = new ArrayList<>(List.of(
                 variant(
                         "reference: LORAHUB, random 20, cobyla 40",
                         MergeStrategy.LORAHUB,
@@ -207,7 +233,9 @@ public final class HubAblation {
                         s ->
                                 s.strategy(MergeStrategy.CAT)
                                         .optimizer(Optimizers.byName("quadratic"))
-                                        .budget(Demo.ORACLE_BUDGET)));
+                                        .budget(Demo.ORACLE_BUDGET))));
+        all.addAll(miniBatches);
+        return all;
     }
 
     /**
@@ -230,6 +258,12 @@ public final class HubAblation {
         List<Task> tasks = TaskSuite.heldOutTasks();
         double[][] em = new double[variants.size()][seeds];
         double[] cost = new double[variants.size()];
+        double[] wall = new double[variants.size()];
+        double[] cpu = new double[variants.size()];
+        double[] loss = new double[variants.size()];
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double[][] perTask = new double[variants.size()][tasks.size()];
         long start = System.nanoTime();
         DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
@@ -257,6 +291,8 @@ public final class HubAblation {
                             Arrays.fill(ones, 1.0);
                             merged = Composer.of(MergeStrategy.CAT).merge("oracle", own, ones);
                         } else {
+                            long cpu0 = os.getProcessCpuTime();
+                            long wall0 = System.nanoTime();
                             LoraHubResult r =
                                     x.recipe()
                                             .apply(
@@ -266,8 +302,11 @@ public final class HubAblation {
                                                             .template(template)
                                                             .seed(seed))
                                             .run();
+                            wall[v] += (System.nanoTime() - wall0) / 1e9;
+                            cpu[v] += (os.getProcessCpuTime() - cpu0) / 1e9;
                             merged = r.merged();
                             cost[v] += r.forwardEquivalents();
+                            loss[v] += r.bestLoss();
                         }
                         double score = Demo.answers(base, merged, queries, gold).exactMatch();
                         em[v][s] += score / tasks.size();
@@ -286,8 +325,8 @@ public final class HubAblation {
         for (int s = 0; s < seeds; s++) {
             head.append(" seed ").append(s == 0 ? 42 : s).append(" |");
         }
-        System.out.println(head + " mean | fwd-eq / task |");
-        System.out.println("|---|" + "---:|".repeat(seeds + 2));
+        System.out.println(head + " mean | fwd-eq / task | wall s / task | CPU s / task | loss |");
+        System.out.println("|---|" + "---:|".repeat(seeds + 5));
         for (int v = 0; v < variants.size(); v++) {
             StringBuilder row = new StringBuilder("| " + variants.get(v).name() + " |");
             for (int s = 0; s < seeds; s++) {
@@ -296,9 +335,12 @@ public final class HubAblation {
             row.append(
                     String.format(
                             Locale.ROOT,
-                            " %.1f | %.0f |",
+                            " %.1f | %.1f | %.2f | %.2f | %.3f |",
                             Arrays.stream(em[v]).average().orElse(Double.NaN),
-                            cost[v] / (tasks.size() * seeds)));
+                            cost[v] / (tasks.size() * seeds),
+                            wall[v] / (tasks.size() * seeds),
+                            cpu[v] / (tasks.size() * seeds),
+                            loss[v] / (tasks.size() * seeds)));
             System.out.println(row);
         }
         System.out.print("\n| task |");
