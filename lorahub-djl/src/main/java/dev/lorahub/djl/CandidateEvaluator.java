@@ -28,19 +28,12 @@ import java.util.function.ToIntFunction;
  */
 public final class CandidateEvaluator<B extends EncodedBatch> {
     /**
-     * {@link #candidatesPerForward()} by default: 0, automatic. {@link #losses} then puts up to
-     * {@link #AUTO_CANDIDATES_PER_FORWARD} candidates in one forward when the mode is {@link
-     * AdapterMode#AUTO} and it takes side branches for the first candidate, else one per forward.
+     * {@link #candidatesPerForward()} by default: 0, automatic. {@link #losses} then puts up to the
+     * model family's automatic group size (a constructor argument) in one forward when the mode is
+     * {@link AdapterMode#AUTO} and it takes side branches for the first candidate, else one per
+     * forward.
      */
     public static final int DEFAULT_CANDIDATES_PER_FORWARD = 0;
-
-    /**
-     * The group size of the automatic setting: 8. On flan-t5-large (2 threads, quiet machine) a
-     * candidate in a forward of 4 took 0.80x, of 8 0.78x and of 16 1.05x the in-place time per
-     * candidate; on the embedded hub's 96-wide model grouping lost at every size (docs/scale.md,
-     * "Candidates in batches"), and there AUTO patches in place, so nothing is grouped.
-     */
-    public static final int AUTO_CANDIDATES_PER_FORWARD = 8;
 
     /**
      * {@link #adapterMode()} by default: {@link AdapterMode#AUTO}. On flan-t5-large side branches
@@ -79,6 +72,7 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
     private final PlainForward<B> plain;
     private final BranchedForward<B> branched;
     private final ToIntFunction<B> tokens;
+    private final int autoPerForward;
     private volatile int candidatesPerForward = DEFAULT_CANDIDATES_PER_FORWARD;
     private volatile AdapterMode adapterMode = DEFAULT_ADAPTER_MODE;
 
@@ -89,18 +83,22 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
      * @param branched the model's forward over repeated copies with side branches
      * @param tokens the most rows a targeted linear sees in a batch (rows x padded length; for an
      *     encoder-decoder the larger side), for {@link AdapterMode#AUTO}
+     * @param autoPerForward the group size of the automatic setting where AUTO takes branches, as
+     *     measured for the model family (docs/scale.md, "Candidates in batches")
      */
     public CandidateEvaluator(
             InPlaceLora lora,
             NDManager manager,
             PlainForward<B> plain,
             BranchedForward<B> branched,
-            ToIntFunction<B> tokens) {
+            ToIntFunction<B> tokens,
+            int autoPerForward) {
         this.lora = Objects.requireNonNull(lora, "lora");
         this.manager = Objects.requireNonNull(manager, "manager");
         this.plain = Objects.requireNonNull(plain, "plain");
         this.branched = Objects.requireNonNull(branched, "branched");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.autoPerForward = CandidateBranches.requirePerForward(autoPerForward);
     }
 
     /**
@@ -175,7 +173,7 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
                     adapterMode == AdapterMode.AUTO
                                     && !adapters.isEmpty()
                                     && modeFor(adapters.get(0), batch) == AdapterMode.BRANCH
-                            ? AUTO_CANDIDATES_PER_FORWARD
+                            ? autoPerForward
                             : 1;
         }
         return CandidateBranches.losses(

@@ -30,9 +30,8 @@ public interface DjlBaseModel extends DifferentiableModel {
 
     /**
      * @return the most candidates {@code losses} puts in one forward, or 0 (the default, {@link
-     *     CandidateEvaluator#DEFAULT_CANDIDATES_PER_FORWARD}): up to {@link
-     *     CandidateEvaluator#AUTO_CANDIDATES_PER_FORWARD} where {@link AdapterMode#AUTO} takes side
-     *     branches, else one
+     *     CandidateEvaluator#DEFAULT_CANDIDATES_PER_FORWARD}): the model family's automatic group
+     *     size where {@link AdapterMode#AUTO} takes side branches (8 for T5, 1 for LLaMA), else one
      */
     int candidatesPerForward();
 

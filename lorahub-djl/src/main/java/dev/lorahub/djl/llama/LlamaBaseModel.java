@@ -62,6 +62,13 @@ public final class LlamaBaseModel implements DjlBaseModel {
     public static final int DEFAULT_CANDIDATES_PER_FORWARD =
             CandidateEvaluator.DEFAULT_CANDIDATES_PER_FORWARD;
 
+    /**
+     * The automatic group size where AUTO takes side branches: 1, one forward per candidate. On
+     * llama-1b (2 threads, quiet machine) a forward of 4 candidates took 1.27x the in-place time
+     * per candidate (docs/scale.md, "Candidates in batches").
+     */
+    public static final int AUTO_CANDIDATES_PER_FORWARD = 1;
+
     private final NDManager root;
     private final LlamaModel model;
     private final InPlaceLora lora;
@@ -106,7 +113,8 @@ public final class LlamaBaseModel implements DjlBaseModel {
                         model.manager(),
                         this::forwardLoss,
                         this::branchedLosses,
-                        b -> b.size() * b.length());
+                        b -> b.size() * b.length(),
+                        AUTO_CANDIDATES_PER_FORWARD);
     }
 
     /**
@@ -214,8 +222,8 @@ public final class LlamaBaseModel implements DjlBaseModel {
 
     /**
      * Evaluates the candidates in forwards of up to {@link #candidatesPerForward()} each (by
-     * default up to 8 where {@link AdapterMode#AUTO} takes side branches, else one forward per
-     * candidate, as {@link #loss}); with more than one, the batch is repeated once per
+     * default one forward per candidate, as {@link #loss}: {@link #AUTO_CANDIDATES_PER_FORWARD});
+     * with more than one, the batch is repeated once per
      * candidate, each copy with its own side branch ({@link CandidateBranches}), and the base
      * weights are not patched. Each loss equals {@link #loss} of that candidate within float
      * rounding (docs/scale.md, "Candidates in batches").
