@@ -230,7 +230,11 @@ public final class CandidateEvaluator<B extends EncodedBatch> {
      * @throws IllegalArgumentException if {@code n < 0}
      */
     public void candidatesPerForward(int n) {
-        candidatesPerForward = n == 0 ? 0 : CandidateBranches.requirePerForward(n);
+        if (n < 0) {
+            throw new IllegalArgumentException(
+                    "candidates per forward must be 0 (automatic) or at least 1, got " + n);
+        }
+        candidatesPerForward = n;
     }
 
     /**

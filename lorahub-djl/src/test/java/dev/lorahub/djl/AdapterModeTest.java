@@ -203,6 +203,12 @@ class AdapterModeTest {
         }
         assertThatThrownBy(() -> CandidateBranches.requirePerForward(0))
                 .hasMessage("candidates per forward must be at least 1, got 0");
+        try (DjlBaseModel model = (DjlBaseModel) ModelBackends.load(fx.model())) {
+            assertThatThrownBy(() -> model.candidatesPerForward(-1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("candidates per forward must be 0 (automatic) or at least 1, got -1");
+            assertThat(model.candidatesPerForward()).as("unchanged by the refusal").isZero();
+        }
     }
 
     static Stream<String> fixtures() {
