@@ -136,10 +136,7 @@ class AdapterModeTest {
         boolean causal = fixture.endsWith("llama");
         LoraModule adapter = fx.adapter("adapter_0");
         List<FewShotExample> all = fx.examples(causal);
-        List<FewShotExample> many = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            many.addAll(all);
-        }
+        List<FewShotExample> many = eightTimes(all);
         try (DjlBaseModel model = (DjlBaseModel) ModelBackends.load(fx.model());
                 EncodedBatch one = model.encode(all.subList(0, 1));
                 EncodedBatch eight = model.encode(many)) {
@@ -170,10 +167,7 @@ class AdapterModeTest {
         HfTinyReference fx = new HfTinyReference(fixture) {};
         List<LoraModule> three = candidates(fx, MergeStrategy.LORAHUB, 77L);
         List<FewShotExample> all = fx.examples(false);
-        List<FewShotExample> many = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            many.addAll(all);
-        }
+        List<FewShotExample> many = eightTimes(all);
         try (DjlBaseModel model = (DjlBaseModel) ModelBackends.load(fx.model());
                 EncodedBatch one = model.encode(all.subList(0, 1));
                 EncodedBatch eight = model.encode(many)) {
@@ -209,6 +203,15 @@ class AdapterModeTest {
                     .hasMessage("candidates per forward must be 0 (automatic) or at least 1, got -1");
             assertThat(model.candidatesPerForward()).as("unchanged by the refusal").isZero();
         }
+    }
+
+    /** The examples 8 times over: a batch long enough for AUTO to patch in place. */
+    private static List<FewShotExample> eightTimes(List<FewShotExample> examples) {
+        List<FewShotExample> out = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            out.addAll(examples);
+        }
+        return out;
     }
 
     static Stream<String> fixtures() {
