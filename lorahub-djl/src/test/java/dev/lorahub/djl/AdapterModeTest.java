@@ -3,19 +3,15 @@ package dev.lorahub.djl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.ndarray.NDArray;
 import dev.lorahub.Composer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
-import dev.lorahub.djl.llama.LlamaBaseModel;
-import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.model.ModelBackends;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.spi.LinearShape;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -60,7 +56,7 @@ class AdapterModeTest {
                 EncodedBatch batch = model.encode(fx.examples(fixture.endsWith("llama")))) {
             assertThat(model.adapterMode()).isEqualTo(AdapterMode.AUTO); // the default
             model.adapterMode(AdapterMode.BRANCH);
-            Map<String, float[]> before = weights(model);
+            Map<String, float[]> before = HfTinyReference.baseWeights(model);
             // WHEN every candidate is evaluated through side branches, alone and as losses()
             double[] branch = new double[candidates.size()];
             for (int i = 0; i < branch.length; i++) {
@@ -69,7 +65,7 @@ class AdapterModeTest {
             double[] branchLosses = model.losses(candidates, batch);
             // THEN nothing was written or kept
             assertThat(model.keptBytes()).as("kept copies after branch losses").isZero();
-            Map<String, float[]> after = weights(model);
+            Map<String, float[]> after = HfTinyReference.baseWeights(model);
             assertThat(after.keySet()).isEqualTo(before.keySet());
             before.forEach(
                     (k, v) -> assertThat(after.get(k)).as("%s after branch losses", k).isEqualTo(v));
@@ -241,13 +237,4 @@ class AdapterModeTest {
         return out;
     }
 
-    private static Map<String, float[]> weights(DjlBaseModel model) {
-        Map<String, NDArray> arrays =
-                model instanceof LlamaBaseModel l
-                        ? l.model().weights()
-                        : ((T5Model) model).weights().all();
-        Map<String, float[]> out = new LinkedHashMap<>();
-        arrays.forEach((k, v) -> out.put(k, v.toFloatArray()));
-        return out;
-    }
 }

@@ -1,17 +1,23 @@
 package dev.lorahub.djl;
 
+import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.llama.LlamaBaseModel;
+import dev.lorahub.djl.t5.T5Model;
 import dev.lorahub.io.AdapterConfig;
 import dev.lorahub.io.SafetensorsReader;
+import dev.lorahub.model.BaseModel;
 import dev.lorahub.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One hf-tiny reference fixture (transformers + PEFT, see the fixtures' README): {@code model/},
@@ -174,5 +180,19 @@ public class HfTinyReference {
                     .as("count of token %d in %d draws, T %s", i, n, temperature)
                     .isBetween(expected - slack, expected + slack);
         }
+    }
+
+    /**
+     * @param model a LLaMA-family or T5 model of lorahub-djl
+     * @return every base weight, copied to Java, by HF name (to check weights bit-identical)
+     */
+    public static Map<String, float[]> baseWeights(BaseModel model) {
+        Map<String, NDArray> arrays =
+                model instanceof LlamaBaseModel l
+                        ? l.model().weights()
+                        : ((T5Model) model).weights().all();
+        Map<String, float[]> out = new LinkedHashMap<>();
+        arrays.forEach((k, v) -> out.put(k, v.toFloatArray()));
+        return out;
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.lorahub.djl.HfTinyReference;
 import dev.lorahub.djl.InPlaceLora;
 import dev.lorahub.djl.llama.LlamaBaseModel;
 import dev.lorahub.model.BaseModel;
@@ -93,7 +94,7 @@ class MemoryFlatTest {
         MixedAdapters s = MixedAdapters.of(name);
         try (BaseModel model = ModelBackends.load(s.fx().model());
                 EncodedBatch batch = model.encode(s.examples())) {
-            Map<String, float[]> before = MixedAdapters.baseWeights(model);
+            Map<String, float[]> before = HfTinyReference.baseWeights(model);
             double[] first = new double[ADAPTERS];
             // warm-up: every adapter applied (kept copies made), JIT and allocator settled
             for (int i = 0; i < WARM_UP; i++) {
@@ -120,7 +121,7 @@ class MemoryFlatTest {
                     .as("live native arrays after %d evaluations", evaluations)
                     .isEqualTo(arrays);
             assertFlat(rss, evaluations / 2 + " evaluations");
-            assertBitIdentical(before, MixedAdapters.baseWeights(model));
+            assertBitIdentical(before, HfTinyReference.baseWeights(model));
         }
     }
 
@@ -164,7 +165,7 @@ class MemoryFlatTest {
         MixedAdapters s = MixedAdapters.of("hf-tiny/llama");
         try (BaseModel model = ModelBackends.load(s.fx().model())) {
             Map<String, NDArray> targets = ((LlamaBaseModel) model).model().linearWeights();
-            Map<String, float[]> before = MixedAdapters.baseWeights(model);
+            Map<String, float[]> before = HfTinyReference.baseWeights(model);
             String probe = s.adapters().get(0).layers().keySet().iterator().next();
             try (NDManager m = NDManager.newBaseManager();
                     InPlaceLora lora = new InPlaceLora(targets, m)) {
@@ -179,7 +180,7 @@ class MemoryFlatTest {
                     lora.restore();
                 }
             }
-            assertBitIdentical(before, MixedAdapters.baseWeights(model));
+            assertBitIdentical(before, HfTinyReference.baseWeights(model));
         }
     }
 }

@@ -1,19 +1,13 @@
 package dev.lorahub.djl.internal;
 
-import ai.djl.ndarray.NDArray;
 import dev.lorahub.Composer;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraModule;
 import dev.lorahub.MergeStrategy;
 import dev.lorahub.djl.HfTinyReference;
-import dev.lorahub.djl.llama.LlamaBaseModel;
-import dev.lorahub.djl.t5.T5Model;
-import dev.lorahub.model.BaseModel;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * An hf-tiny fixture with 8 distinct CAT mixes of its three PEFT adapters and the examples of its
@@ -45,18 +39,5 @@ record MixedAdapters(HfTinyReference fx, List<LoraModule> adapters, List<FewShot
         }
         List<FewShotExample> examples = fx.examples(name.endsWith("llama"));
         return new MixedAdapters(fx, adapters, examples);
-    }
-
-    /**
-     * @return every base weight of a LLaMA or T5 model, copied to Java, by HF name
-     */
-    static Map<String, float[]> baseWeights(BaseModel model) {
-        Map<String, NDArray> arrays =
-                model instanceof LlamaBaseModel l
-                        ? l.model().weights()
-                        : ((T5Model) model).weights().all();
-        Map<String, float[]> out = new LinkedHashMap<>();
-        arrays.forEach((k, v) -> out.put(k, v.toFloatArray()));
-        return out;
     }
 }

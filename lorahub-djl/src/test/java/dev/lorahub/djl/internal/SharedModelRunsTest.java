@@ -2,7 +2,6 @@ package dev.lorahub.djl.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDArray;
 import dev.lorahub.Cancellation;
 import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraHub;
@@ -15,7 +14,6 @@ import dev.lorahub.model.ModelBackends;
 import dev.lorahub.spi.EncodedBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -31,14 +29,6 @@ import org.junit.jupiter.api.Test;
  */
 class SharedModelRunsTest {
     private static final int RUNS = 4;
-
-    private static Map<String, float[]> baseWeights(LlamaBaseModel model) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : model.model().weights().entrySet()) {
-            out.put(e.getKey(), e.getValue().toFloatArray());
-        }
-        return out;
-    }
 
     private static List<FewShotExample> examples(HfTinyReference fx) {
         int[][] ids = HfTinyReference.ints(fx.inputs.get("input_ids"));
@@ -80,7 +70,7 @@ class SharedModelRunsTest {
         }
         List<FewShotExample> ex = examples(fx);
         try (LlamaBaseModel model = (LlamaBaseModel) ModelBackends.load(fx.model())) {
-            Map<String, float[]> before = baseWeights(model);
+            Map<String, float[]> before = HfTinyReference.baseWeights(model);
             List<List<Double>> alone = new ArrayList<>();
             for (int i = 0; i < RUNS; i++) {
                 alone.add(scores(run(model, three, ex, i)));
@@ -101,7 +91,7 @@ class SharedModelRunsTest {
                 pool.shutdownNow();
             }
             assertThat(alone.get(0)).isNotEqualTo(alone.get(1));
-            Map<String, float[]> after = baseWeights(model);
+            Map<String, float[]> after = HfTinyReference.baseWeights(model);
             before.forEach((k, v) -> assertThat(after.get(k)).as(k).isEqualTo(v));
         }
     }
@@ -120,7 +110,7 @@ class SharedModelRunsTest {
         }
         List<FewShotExample> ex = examples(fx);
         try (LlamaBaseModel model = (LlamaBaseModel) ModelBackends.load(fx.model())) {
-            Map<String, float[]> before = baseWeights(model);
+            Map<String, float[]> before = HfTinyReference.baseWeights(model);
             long lossBefore;
             try (EncodedBatch b = model.encode(ex)) {
                 lossBefore = Double.doubleToRawLongBits(model.loss(three.get(0), b));
@@ -161,7 +151,7 @@ class SharedModelRunsTest {
             assertThat(cancelled.trace()).hasSize(3);
             assertThat(interrupted.state()).isEqualTo(LoraHubResult.State.CANCELLED);
             assertThat(interrupted.trace()).hasSize(2);
-            Map<String, float[]> after = baseWeights(model);
+            Map<String, float[]> after = HfTinyReference.baseWeights(model);
             before.forEach((k, v) -> assertThat(after.get(k)).as(k).isEqualTo(v));
             try (EncodedBatch b = model.encode(ex)) {
                 assertThat(Double.doubleToRawLongBits(model.loss(three.get(0), b)))
