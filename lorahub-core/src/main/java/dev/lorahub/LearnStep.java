@@ -270,11 +270,16 @@ public final class LearnStep {
         return with(settings.withMiniBatch(m));
     }
 
+    /** No mini-batches (the default): what a recipe without them sets. */
+    LearnStep fullBatches() {
+        return with(settings.withMiniBatch(0));
+    }
+
     /**
      * Sets the selection, the merge strategy, the optimizer and the budget to a named recipe;
      * options set afterwards override it. Without a recipe a run is {@link Recipe#PAPER}'s.
      *
-     * @param recipe {@link Recipe#PAPER} (the default) or {@link Recipe#BEST}
+     * @param recipe {@link Recipe#PAPER} (the default), {@link Recipe#BEST} or {@link Recipe#SHORT}
      * @return a new step
      */
     public LearnStep recipe(Recipe recipe) {

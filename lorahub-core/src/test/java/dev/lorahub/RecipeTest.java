@@ -52,6 +52,49 @@ class RecipeTest {
     }
 
     @Test
+    void short_is_every_module_cat_and_adam_on_one_example_mini_batches_for_20() {
+        LoraHubResult viaRecipe = step().recipe(Recipe.SHORT).run();
+        LoraHubResult spelledOut =
+                step().select(ModuleSelection.all())
+                        .strategy(MergeStrategy.CAT)
+                        .optimizer(new AdamOptimizer(0.03).withBetas(0.7, 0.99))
+                        .miniBatch(1)
+                        .budget(20)
+                        .run();
+        assertThat(viaRecipe.weightArray()).containsExactly(spelledOut.weightArray());
+        assertThat(viaRecipe.bestScore()).isEqualTo(spelledOut.bestScore());
+        assertThat(viaRecipe.provenance().optimizer()).isEqualTo("adam");
+        assertThat(viaRecipe.provenance().strategy()).isEqualTo("CAT");
+        assertThat(viaRecipe.provenance().budget()).isEqualTo(Recipe.SHORT_BUDGET).isEqualTo(20);
+        // 5 examples: floor((20 - 1) / 3) = 6 epochs of 5 one-example steps (3 fwd-eq each
+        // epoch), then one forward on all 5 at the last point
+        assertThat(TASK.examples()).hasSize(5);
+        assertThat(viaRecipe.trace()).hasSize(6 * 5 + 1);
+        assertThat(viaRecipe.forwardEquivalents()).isEqualTo(6 * 3 + 1);
+        assertThat(viaRecipe.state()).isEqualTo(LoraHubResult.State.COMPLETED);
+        // the Adam of the recipe is not the default one: b1 0.9 moves the weights elsewhere
+        LoraHubResult defaultBetas =
+                step().select(ModuleSelection.all())
+                        .strategy(MergeStrategy.CAT)
+                        .optimizer(new AdamOptimizer(0.03))
+                        .miniBatch(1)
+                        .budget(20)
+                        .run();
+        assertThat(viaRecipe.weightArray()).isNotEqualTo(defaultBetas.weightArray());
+    }
+
+    @Test
+    void a_recipe_after_short_runs_full_batches_again() {
+        LoraHubResult best = step().recipe(Recipe.BEST).budget(30).run();
+        LoraHubResult afterShort = step().recipe(Recipe.SHORT).recipe(Recipe.BEST).budget(30).run();
+        assertThat(afterShort.weightArray()).containsExactly(best.weightArray());
+        assertThat(afterShort.trace()).hasSize(10);
+        LoraHubResult paper = step().recipe(Recipe.SHORT).recipe(Recipe.PAPER).budget(12).run();
+        assertThat(paper.weightArray())
+                .containsExactly(step().recipe(Recipe.PAPER).budget(12).run().weightArray());
+    }
+
+    @Test
     void paper_is_what_a_plain_run_does_even_after_other_settings() {
         LoraHubResult plain = step().run();
         LoraHubResult paper =
@@ -81,9 +124,10 @@ class RecipeTest {
     void parse_takes_the_cli_names_and_refuses_others_listing_them() {
         assertThat(Recipe.parse("best")).isEqualTo(Recipe.BEST);
         assertThat(Recipe.parse("PAPER")).isEqualTo(Recipe.PAPER);
+        assertThat(Recipe.parse("Short")).isEqualTo(Recipe.SHORT);
         assertThatThrownBy(() -> Recipe.parse("fast"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'fast'")
-                .hasMessageContaining("paper, best");
+                .hasMessageContaining("paper, best, short");
     }
 }

@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * {@code lorahub learn} from its options and by the Spark job ({@code dev.lorahub.spark}) from a
  * task row's {@code recipe}, {@code options} and {@code seed}, so both build the same run.
  *
- * @param recipe {@code paper} or {@code best} ({@link Recipe#parse(String)})
+ * @param recipe {@code paper}, {@code best} or {@code short} ({@link Recipe#parse(String)})
  * @param select {@code all}, {@code random:K} or {@code lowest-loss:K}, or null for the recipe's
  * @param strategy the merge strategy, or null for the recipe's
  * @param density {@link Composer#density(double)}, or null
@@ -73,7 +73,7 @@ public record LearnArguments(
      * Reads the options of a task as text, with the names of {@code lorahub learn}'s options in
      * snake_case ({@code batch_size} for {@code --batch-size}).
      *
-     * @param recipe {@code paper} or {@code best}, or null for {@code paper}
+     * @param recipe {@code paper}, {@code best} or {@code short}, or null for {@code paper}
      * @param options option name to value, as text
      * @param seed the seed
      * @return the arguments

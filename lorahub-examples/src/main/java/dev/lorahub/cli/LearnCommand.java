@@ -94,12 +94,16 @@ public final class LearnCommand implements Callable<Integer> {
 
     @Option(
             names = "--recipe",
-            paramLabel = "paper|best",
+            paramLabel = "paper|best|short",
             description =
                     "Named settings: paper (default: every module, lorahub merge, cobyla, 40"
-                            + " evaluations) or best (every module, cat merge, adam, "
+                            + " evaluations), best (every module, cat merge, adam, "
                             + Recipe.BEST_BUDGET
-                            + " forward-equivalents; needs a model that gives gradients)."
+                            + " forward-equivalents) or short (every module, cat merge, adam on"
+                            + " one-example mini-batches, "
+                            + Recipe.SHORT_BUDGET
+                            + " forward-equivalents); best and short need a model that gives"
+                            + " gradients."
                             + " --select, --strategy, --optimizer and --budget override it.")
     String recipe = "paper";
 

@@ -93,6 +93,109 @@ public final class HubAblation {
                                 .budget(budget));
     }
 
+    /**
+     * {@code adam}, described by {@code what}, on mini-batches of {@code m} ({@code m = 0}: full
+     * batch), at {@code budget}.
+     */
+    private static Variant scheduled(String what, AdamOptimizer adam, int m, int budget) {
+        return new Variant(
+                "all 30, CAT, adam "
+                        + what
+                        + (m > 0 ? ", mini-batch " + m : "")
+                        + ", budget "
+                        + budget,
+                false,
+                s -> {
+                    LearnStep t = s.strategy(MergeStrategy.CAT).optimizer(adam).budget(budget);
+                    return m > 0 ? t.miniBatch(m) : t;
+                });
+    }
+
+    private static AdamOptimizer b07(double lr) {
+        return new AdamOptimizer(lr).withBetas(0.7, 0.99);
+    }
+
+    /** The learning-rate schedules and moment rates measured at short budgets. */
+    private static List<Variant> schedules() {
+        List<Variant> out = new ArrayList<>();
+        AdamOptimizer.Decay lin = AdamOptimizer.Decay.LINEAR;
+        AdamOptimizer.Decay cos = AdamOptimizer.Decay.COSINE;
+        for (double lr : new double[] {0.04, 0.06, 0.08}) {
+            out.add(scheduled("linear " + lr, new AdamOptimizer(lr).withSchedule(lin, 0), 1, 20));
+            out.add(scheduled("cosine " + lr, new AdamOptimizer(lr).withSchedule(cos, 0), 1, 20));
+        }
+        out.add(
+                scheduled(
+                        "cosine 0.06 warm-up 2",
+                        new AdamOptimizer(0.06).withSchedule(cos, 2),
+                        1,
+                        20));
+        out.add(
+                scheduled(
+                        "cosine 0.06 betas 0.8/0.99",
+                        new AdamOptimizer(0.06).withSchedule(cos, 0).withBetas(0.8, 0.99),
+                        1,
+                        20));
+        out.add(scheduled("linear 0.08", new AdamOptimizer(0.08).withSchedule(lin, 0), 2, 20));
+        out.add(scheduled("linear 0.12", new AdamOptimizer(0.12).withSchedule(lin, 0), 2, 20));
+        // grid 2: moment rates with constant and linearly decaying rates
+        for (double[] b :
+                new double[][] {{0.5, 0.9}, {0.7, 0.99}, {0.8, 0.99}, {0.8, 0.95}, {0.9, 0.99}}) {
+            String betas = " betas " + b[0] + "/" + b[1];
+            for (double lr : new double[] {0.02, 0.03}) {
+                out.add(
+                        scheduled(
+                                "lr " + lr + betas,
+                                new AdamOptimizer(lr).withBetas(b[0], b[1]),
+                                1,
+                                20));
+            }
+            for (double lr : new double[] {0.03, 0.04, 0.05}) {
+                out.add(
+                        scheduled(
+                                "linear " + lr + betas,
+                                new AdamOptimizer(lr).withSchedule(lin, 0).withBetas(b[0], b[1]),
+                                1,
+                                20));
+            }
+        }
+        for (double lr : new double[] {0.03, 0.05}) {
+            out.add(scheduled("linear " + lr, new AdamOptimizer(lr).withSchedule(lin, 0), 1, 20));
+        }
+        // grid 3: beta1 around 0.7, constant rates, m = 1; then m = 2 and full batch
+        for (double[] b :
+                new double[][] {{0.0, 0.99}, {0.6, 0.99}, {0.7, 0.999}, {0.7, 0.95}, {0.6, 0.9}}) {
+            String betas = " betas " + b[0] + "/" + b[1];
+            for (double lr : new double[] {0.03, 0.04}) {
+                out.add(
+                        scheduled(
+                                "lr " + lr + betas,
+                                new AdamOptimizer(lr).withBetas(b[0], b[1]),
+                                1,
+                                20));
+            }
+        }
+        for (int budget : new int[] {30, 45, 60, 90, 225}) {
+            out.add(
+                    scheduled(
+                            "lr 0.03 betas 0.7/0.99",
+                            new AdamOptimizer(0.03).withBetas(0.7, 0.99),
+                            1,
+                            budget));
+        }
+        out.add(
+                new Variant(
+                        "recipe_short: .recipe(Recipe.SHORT)", false, s -> s.recipe(Recipe.SHORT)));
+        out.add(scheduled("lr 0.04 betas 0.7/0.99", b07(0.04), 1, 20));
+        for (double lr : new double[] {0.05, 0.08}) {
+            out.add(scheduled("lr " + lr + " betas 0.7/0.99", b07(lr), 2, 20));
+        }
+        for (double lr : new double[] {0.05, 0.1}) {
+            out.add(scheduled("lr " + lr + " betas 0.7/0.99", b07(lr), 0, 20));
+        }
+        return out;
+    }
+
     /** Every variant, in table order. */
     static List<Variant> variants() {
         ModuleSelection low10 = ModuleSelection.lowestLoss(10);
@@ -235,6 +338,7 @@ public final class HubAblation {
                                         .optimizer(Optimizers.byName("quadratic"))
                                         .budget(Demo.ORACLE_BUDGET))));
         all.addAll(miniBatches);
+        all.addAll(schedules());
         return all;
     }
 

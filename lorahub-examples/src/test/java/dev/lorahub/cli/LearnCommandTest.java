@@ -11,6 +11,7 @@ import dev.lorahub.FewShotExample;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
 import dev.lorahub.Provenance;
+import dev.lorahub.Recipe;
 import dev.lorahub.spi.EncodedBatch;
 import dev.lorahub.testing.TestData;
 import dev.lorahub.testkit.ToyModel;
@@ -503,7 +504,38 @@ class LearnCommandTest {
 
         CliRun unknown = learnOnPool("examples.jsonl", dir.resolve("x"), "--recipe", "fast");
         assertThat(unknown.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
-        assertThat(unknown.err()).contains("unknown recipe 'fast', known: paper, best");
+        assertThat(unknown.err()).contains("unknown recipe 'fast', known: paper, best, short");
+    }
+
+    @Test
+    void recipe_short_learns_on_one_example_steps_for_19_forward_equivalents() throws Exception {
+        Path out = dir.resolve("short");
+        CliRun run =
+                learnOnPool(
+                        "examples.jsonl", out, "--model", modelDir.toString(), "--recipe", "short");
+
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        // floor((20 - 1) / 3) = 6 epochs at 3 forward-equivalents, then 1 forward on all examples
+        assertThat(run.out()).contains("(19 forward-equivalents)");
+        JsonNode p = JSON.readTree(out.resolve("provenance.json").toFile());
+        assertThat(p.get("optimizer").asText()).isEqualTo("adam");
+        assertThat(p.get("strategy").asText()).isEqualTo("CAT");
+        assertThat(p.get("selection").asText()).isEqualTo("all");
+        assertThat(p.get("budget").asInt()).isEqualTo(Recipe.SHORT_BUDGET).isEqualTo(20);
+
+        // its mini-batches stay when other options override the recipe: a batch size is refused
+        CliRun batched =
+                learnOnPool(
+                        "examples.jsonl",
+                        dir.resolve("short-batched"),
+                        "--model",
+                        modelDir.toString(),
+                        "--recipe",
+                        "short",
+                        "--batch-size",
+                        "2");
+        assertThat(batched.exitCode()).isEqualTo(LoraHubCli.EXIT_BAD_INPUT);
+        assertThat(batched.err()).contains("miniBatch 1 cannot be combined with batchSize 2");
     }
 
     @Test
