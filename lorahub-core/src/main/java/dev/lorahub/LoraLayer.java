@@ -1,5 +1,6 @@
 package dev.lorahub;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -173,6 +174,20 @@ public final class LoraLayer {
      */
     public float[] loraB() {
         return loraB.clone();
+    }
+
+    /**
+     * @return lora_A without a copy, read-only, {@code [rank, inFeatures]} row-major
+     */
+    public FloatBuffer loraAView() {
+        return FloatBuffer.wrap(loraA).asReadOnlyBuffer();
+    }
+
+    /**
+     * @return lora_B without a copy, read-only, {@code [outFeatures, rank]} row-major
+     */
+    public FloatBuffer loraBView() {
+        return FloatBuffer.wrap(loraB).asReadOnlyBuffer();
     }
 
     /**

@@ -42,6 +42,25 @@ class LoraLayerTest {
     }
 
     @Test
+    void views_show_the_factors_without_a_copy_and_refuse_writes() {
+        LoraLayer l = new LoraLayer("q", 2, 3, 2, A, B, 1.0, false);
+        java.nio.FloatBuffer a = l.loraAView();
+        java.nio.FloatBuffer b = l.loraBView();
+        float[] seenA = new float[a.remaining()];
+        float[] seenB = new float[b.remaining()];
+        a.duplicate().get(seenA);
+        b.duplicate().get(seenB);
+        assertThat(seenA).containsExactly(A);
+        assertThat(seenB).containsExactly(B);
+        assertThat(a.isReadOnly()).isTrue();
+        assertThatThrownBy(() -> a.put(0, 1f))
+                .isInstanceOf(java.nio.ReadOnlyBufferException.class);
+        assertThatThrownBy(() -> b.put(0, 1f))
+                .isInstanceOf(java.nio.ReadOnlyBufferException.class);
+        assertThat(l.loraA()).containsExactly(A);
+    }
+
+    @Test
     void copy_into_fills_the_callers_buffer_at_the_offset_and_later_writes_do_not_reach_the_layer() {
         LoraLayer l = new LoraLayer("q", 2, 3, 2, A, B, 1.0, false);
         float[] buf = new float[2 + A.length + B.length];

@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.lorahub.LoraLayer;
 import dev.lorahub.LoraModule;
+import dev.lorahub.djl.internal.CallBuffers;
 import dev.lorahub.djl.train.SideBranch;
 import dev.lorahub.spi.LinearShape;
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,8 +166,10 @@ public final class CandidateBranches {
         int n = candidates.size();
         int in = shape.inFeatures();
         int out = shape.outFeatures();
-        float[] low = new float[Math.multiplyExact(n * rank, in)];
-        float[] up = new float[Math.multiplyExact(n * rank, out)];
+        CallBuffers.Floats low = CallBuffers.floats(manager, Math.multiplyExact(n * rank, in));
+        CallBuffers.Floats up = CallBuffers.floats(manager, Math.multiplyExact(n * rank, out));
+        FloatBuffer lo = low.values();
+        FloatBuffer uo = up.values();
         for (int c = 0; c < n; c++) {
             LoraLayer l = candidates.get(c).layers().get(path);
             if (l == null) {
@@ -173,36 +177,34 @@ public final class CandidateBranches {
             }
             int r = l.rank();
             float s = (float) l.scaling();
-            float[] a = l.loraA(); // [r, l.in]
-            float[] b = l.loraB(); // [l.out, r]
-            int lo = c * in * rank;
-            int uo = c * rank * out;
+            FloatBuffer a = l.loraAView(); // [r, l.in]
+            FloatBuffer b = l.loraBView(); // [l.out, r]
+            int lb = c * in * rank;
+            int ub = c * rank * out;
             if (!l.fanInFanOut()) { // weight [l.out, l.in]: x A^T (s B)^T
                 for (int k = 0; k < r; k++) {
                     for (int i = 0; i < in; i++) {
-                        low[lo + i * rank + k] = a[k * in + i];
+                        lo.put(lb + i * rank + k, a.get(k * in + i));
                     }
                     for (int o = 0; o < out; o++) {
-                        up[uo + k * out + o] = s * b[o * r + k];
+                        uo.put(ub + k * out + o, s * b.get(o * r + k));
                     }
                 }
             } else { // weight [l.in, l.out], input width l.out: x B (s A)
                 for (int i = 0; i < in; i++) {
-                    System.arraycopy(b, i * r, low, lo + i * rank, r);
+                    for (int k = 0; k < r; k++) {
+                        lo.put(lb + i * rank + k, b.get(i * r + k));
+                    }
                 }
                 for (int k = 0; k < r; k++) {
                     for (int o = 0; o < out; o++) {
-                        up[uo + k * out + o] = s * a[k * out + o];
+                        uo.put(ub + k * out + o, s * a.get(k * out + o));
                     }
                 }
             }
         }
         return new Stacked(
-                n,
-                in,
-                out,
-                manager.create(low, new Shape(n, in, rank)),
-                manager.create(up, new Shape(n, rank, out)));
+                n, in, out, low.tensor(new Shape(n, in, rank)), up.tensor(new Shape(n, rank, out)));
     }
 
     private record Stacked(
