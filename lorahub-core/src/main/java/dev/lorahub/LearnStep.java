@@ -257,7 +257,8 @@ public final class LearnStep {
      * tries). Cannot be combined with {@link #batchSize(int)} or {@link #earlyStopping(boolean)}.
      * On the embedded hub Adam at learning rate 0.02 with {@code miniBatch(1)} scores more than
      * full-batch Adam at 20 to 90 forward-equivalents (docs/hub-and-demo.md, "Short budgets"),
-     * though each forward-equivalent takes more time on that tiny model.
+     * though each forward-equivalent takes more time on that tiny model; {@link Recipe#SHORT}
+     * runs it with Adam's moment rates set for such short runs.
      *
      * @param m examples per mini-batch, at least 1 and at most the number of examples (checked by
      *     {@link #run()})

@@ -30,7 +30,9 @@ import java.util.List;
  *
  * <p>On the embedded hub (all 30 modules, three draws) it scores more exact match than {@link
  * AdamOptimizer} at {@link dev.lorahub.Recipe#BEST}'s rate below 60 forward-equivalents (5.4%
- * against 1.0% at 20, 16.1% against 12.8% at 45) and less at 225 (docs/hub-and-demo.md).
+ * against 1.0% at 20, 16.1% against 12.8% at 45) and less at 225 (docs/hub-and-demo.md); at 20 to
+ * 90 it scores less than {@link dev.lorahub.Recipe#SHORT}'s Adam on one-example mini-batches (24.7%
+ * at 20).
  */
 public final class DescentOptimizer implements GradientOptimizer {
     /** The first trial step, as the move of the weight with the largest derivative. */
