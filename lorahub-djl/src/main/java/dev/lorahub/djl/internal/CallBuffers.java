@@ -4,13 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.UUID;
-import org.jspecify.annotations.Nullable;
-import sun.misc.Unsafe;
 
 /**
  * Float arrays filled in Java and handed to libtorch without a copy, whose native memory is freed
@@ -22,12 +19,9 @@ import sun.misc.Unsafe;
  * side-branch factors are 19 MB of such buffers, and with a heap that collects every few
  * evaluations they pile up in native memory (NMT's "Other" at 153 MB in a 40-evaluation {@code
  * learn}). Here the caller writes into the buffer itself, the tensor aliases it, and closing the
- * manager frees it ({@code sun.misc.Unsafe.invokeCleaner}, from the {@code jdk.unsupported}
- * module every JDK 17 exports; where it is missing the buffer is left to the collector).
+ * manager frees it ({@link DirectMemory#free}).
  */
 public final class CallBuffers {
-    private static final @Nullable Unsafe UNSAFE = unsafe();
-
     private CallBuffers() {}
 
     /**
@@ -42,12 +36,9 @@ public final class CallBuffers {
         ByteBuffer bytes =
                 ByteBuffer.allocateDirect(Math.multiplyExact(count, Float.BYTES))
                         .order(ByteOrder.nativeOrder());
-        Unsafe unsafe = UNSAFE;
-        if (unsafe != null) {
-            // closing the manager closes its arrays too, in no set order; that is safe, as
-            // deleting a tensor made over a blob does not touch the blob
-            manager.attachInternal(UUID.randomUUID().toString(), () -> unsafe.invokeCleaner(bytes));
-        }
+        // closing the manager closes its arrays too, in no set order; that is safe, as deleting a
+        // tensor made over a blob does not touch the blob
+        manager.attachInternal(UUID.randomUUID().toString(), () -> DirectMemory.free(bytes));
         return new Floats(manager, bytes, bytes.asFloatBuffer());
     }
 
@@ -65,16 +56,6 @@ public final class CallBuffers {
          */
         public NDArray tensor(Shape shape) {
             return manager.create(bytes, shape, DataType.FLOAT32);
-        }
-    }
-
-    private static @Nullable Unsafe unsafe() {
-        try {
-            Field f = Unsafe.class.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            return (Unsafe) f.get(null);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null;
         }
     }
 }

@@ -78,9 +78,10 @@ public final class Checkpoint implements AutoCloseable {
     static final int STAGING_BYTES = 16 << 20;
 
     /**
-     * The staging buffers, one pair per process, allocated on first use and kept: a direct buffer
-     * per checkpoint was only freed by a GC, so loading a small model 300 times grew the resident
-     * set by 1,010 MB (MemoryFlatTest) before the buffers were shared. {@link #fill}
+     * The staging buffers, one pair per process, allocated on first use and freed ({@link
+     * DirectMemory#free}) when the last open checkpoint closes: a direct buffer per checkpoint left
+     * to the GC grew the resident set by 1,010 MB over 300 loads of a small model (MemoryFlatTest),
+     * and buffers kept for the whole process held 32 MB beside a big model's weights. {@link #fill}
      * holds {@link #STAGING_LOCK} for one tensor, so loads in several threads take turns per tensor.
      */
     private static final Object STAGING_LOCK = new Object();
@@ -89,6 +90,9 @@ public final class Checkpoint implements AutoCloseable {
 
     private static @Nullable ByteBuffer staging;
     private static @Nullable ByteBuffer rawStaging;
+    private static int openCheckpoints; // guarded by STAGING_LOCK
+
+    private boolean closed;
 
     private int stagingBytes = STAGING_BYTES;
 
@@ -101,6 +105,9 @@ public final class Checkpoint implements AutoCloseable {
         this.source = source;
         this.readers = readers;
         this.byName = Collections.unmodifiableMap(map);
+        synchronized (STAGING_LOCK) {
+            openCheckpoints++;
+        }
     }
 
     /**
@@ -391,6 +398,18 @@ public final class Checkpoint implements AutoCloseable {
         return this;
     }
 
+    /** Frees both staging buffers; callers hold {@link #STAGING_LOCK}. */
+    private static void freeStaging() {
+        if (staging != null) {
+            DirectMemory.free(staging);
+            staging = null;
+        }
+        if (rawStaging != null) {
+            DirectMemory.free(rawStaging);
+            rawStaging = null;
+        }
+    }
+
     /** The shared float32 staging buffer; callers hold {@link #STAGING_LOCK}. */
     private static ByteBuffer staging() {
         if (staging == null) {
@@ -488,6 +507,14 @@ public final class Checkpoint implements AutoCloseable {
      */
     @Override
     public void close() throws IOException {
+        synchronized (STAGING_LOCK) {
+            if (!closed) {
+                closed = true;
+                if (--openCheckpoints == 0) {
+                    freeStaging();
+                }
+            }
+        }
         IOException first = closeAll(readers, null);
         for (FileChannel ch : channels.values()) {
             try {

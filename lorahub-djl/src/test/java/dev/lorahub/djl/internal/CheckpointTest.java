@@ -59,6 +59,41 @@ class CheckpointTest {
     }
 
     @Test
+    void the_staging_buffers_are_freed_when_the_last_open_checkpoint_closes_without_a_gc()
+            throws IOException {
+        Path dir = TestData.require("hf-tiny/llama/model");
+        java.lang.management.BufferPoolMXBean direct =
+                java.lang.management.ManagementFactory.getPlatformMXBeans(
+                                java.lang.management.BufferPoolMXBean.class)
+                        .stream()
+                        .filter(p -> p.getName().equals("direct"))
+                        .findFirst()
+                        .orElseThrow();
+        long before = direct.getMemoryUsed();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Checkpoint first = Checkpoint.open(dir);
+            Checkpoint second = Checkpoint.open(dir);
+            first.load("lm_head.weight", m);
+            long loading = direct.getMemoryUsed() - before;
+            assertThat(loading)
+                    .as("staging while loading")
+                    .isGreaterThanOrEqualTo(Checkpoint.STAGING_BYTES);
+            first.close();
+            first.close(); // a second close counts once
+            assertThat(direct.getMemoryUsed() - before)
+                    .as("staging while the second checkpoint is open")
+                    .isEqualTo(loading);
+            assertThat(second.load("lm_head.weight", m).toFloatArray())
+                    .containsExactly(
+                            decodeF32(dir.resolve("model.safetensors")).get("lm_head.weight"));
+            second.close();
+            assertThat(direct.getMemoryUsed() - before)
+                    .as("staging after the last close, no collection")
+                    .isLessThan(Checkpoint.STAGING_BYTES);
+        }
+    }
+
+    @Test
     void reads_the_hf_tiny_llama_weights_as_float32_ndarrays() throws IOException {
         Path dir = TestData.require("hf-tiny/llama/model");
         try (Checkpoint c = Checkpoint.open(dir);
