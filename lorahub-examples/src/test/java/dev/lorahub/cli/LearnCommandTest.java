@@ -473,6 +473,15 @@ class LearnCommandTest {
         assertThat(bad.err()).contains("sideways");
     }
 
+    /** provenance.json of a recipe run: Adam over every module of the pool, CAT, the budget. */
+    private static void assertAdamOverEveryModuleWithCat(Path out, int budget) throws Exception {
+        JsonNode p = JSON.readTree(out.resolve("provenance.json").toFile());
+        assertThat(p.get("optimizer").asText()).isEqualTo("adam");
+        assertThat(p.get("strategy").asText()).isEqualTo("CAT");
+        assertThat(p.get("selection").asText()).isEqualTo("all");
+        assertThat(p.get("budget").asInt()).isEqualTo(budget);
+    }
+
     @Test
     void recipe_best_learns_by_gradient_over_every_module_and_reports_its_cost() throws Exception {
         Path out = dir.resolve("best");
@@ -482,11 +491,7 @@ class LearnCommandTest {
 
         assertThat(run.exitCode()).as("%s", run).isZero();
         assertThat(run.out()).contains("COMPLETED after 75 evaluations (225 forward-equivalents)");
-        JsonNode p = JSON.readTree(out.resolve("provenance.json").toFile());
-        assertThat(p.get("optimizer").asText()).isEqualTo("adam");
-        assertThat(p.get("strategy").asText()).isEqualTo("CAT");
-        assertThat(p.get("selection").asText()).isEqualTo("all");
-        assertThat(p.get("budget").asInt()).isEqualTo(225);
+        assertAdamOverEveryModuleWithCat(out, 225);
 
         // an option given beside the recipe overrides it
         CliRun shorter =
@@ -517,11 +522,8 @@ class LearnCommandTest {
         assertThat(run.exitCode()).as("%s", run).isZero();
         // floor((20 - 1) / 3) = 6 epochs at 3 forward-equivalents, then 1 forward on all examples
         assertThat(run.out()).contains("(19 forward-equivalents)");
-        JsonNode p = JSON.readTree(out.resolve("provenance.json").toFile());
-        assertThat(p.get("optimizer").asText()).isEqualTo("adam");
-        assertThat(p.get("strategy").asText()).isEqualTo("CAT");
-        assertThat(p.get("selection").asText()).isEqualTo("all");
-        assertThat(p.get("budget").asInt()).isEqualTo(Recipe.SHORT_BUDGET).isEqualTo(20);
+        assertThat(Recipe.SHORT_BUDGET).isEqualTo(20);
+        assertAdamOverEveryModuleWithCat(out, Recipe.SHORT_BUDGET);
 
         // its mini-batches stay when other options override the recipe: a batch size is refused
         CliRun batched =
