@@ -473,6 +473,15 @@ class LearnCommandTest {
         assertThat(bad.err()).contains("sideways");
     }
 
+    /** learn on the pool with the model and a recipe; the run must succeed. */
+    private CliRun learnRecipe(Path out, String recipe) {
+        CliRun run =
+                learnOnPool(
+                        "examples.jsonl", out, "--model", modelDir.toString(), "--recipe", recipe);
+        assertThat(run.exitCode()).as("%s", run).isZero();
+        return run;
+    }
+
     /** provenance.json of a recipe run: Adam over every module of the pool, CAT, the budget. */
     private static void assertAdamOverEveryModuleWithCat(Path out, int budget) throws Exception {
         JsonNode p = JSON.readTree(out.resolve("provenance.json").toFile());
@@ -485,11 +494,7 @@ class LearnCommandTest {
     @Test
     void recipe_best_learns_by_gradient_over_every_module_and_reports_its_cost() throws Exception {
         Path out = dir.resolve("best");
-        CliRun run =
-                learnOnPool(
-                        "examples.jsonl", out, "--model", modelDir.toString(), "--recipe", "best");
-
-        assertThat(run.exitCode()).as("%s", run).isZero();
+        CliRun run = learnRecipe(out, "best");
         assertThat(run.out()).contains("COMPLETED after 75 evaluations (225 forward-equivalents)");
         assertAdamOverEveryModuleWithCat(out, 225);
 
@@ -515,11 +520,7 @@ class LearnCommandTest {
     @Test
     void recipe_short_learns_on_one_example_steps_for_19_forward_equivalents() throws Exception {
         Path out = dir.resolve("short");
-        CliRun run =
-                learnOnPool(
-                        "examples.jsonl", out, "--model", modelDir.toString(), "--recipe", "short");
-
-        assertThat(run.exitCode()).as("%s", run).isZero();
+        CliRun run = learnRecipe(out, "short");
         // floor((20 - 1) / 3) = 6 epochs at 3 forward-equivalents, then 1 forward on all examples
         assertThat(run.out()).contains("(19 forward-equivalents)");
         assertThat(Recipe.SHORT_BUDGET).isEqualTo(20);
