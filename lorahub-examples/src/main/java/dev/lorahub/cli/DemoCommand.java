@@ -22,10 +22,13 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "For each held-out task of the embedded hub: 5 examples drawn with a seed; zero-shot,"
-                    + " best single module, uniform, LoraHub (reference, best gradient-free, and"
-                    + " Recipe.BEST), in-context, 5-shot LoRA, full-data LoRA and two oracles (the"
-                    + " task's own skill modules at weight 1 and searched), scored by exact match.",
-            "Writes results.md, results.csv and results.svg into --out."
+                    + " best single module, uniform, LoraHub (the paper's reference, cobyla 40"
+                    + " over the 10 lowest-loss modules, the best gradient-free recipe,"
+                    + " Recipe.SHORT and Recipe.BEST), in-context, 5-shot LoRA, full-data LoRA and"
+                    + " two oracles (the task's own skill modules at weight 1 and searched), scored"
+                    + " by exact match.",
+            "Writes results.md (with each LoraHub row's cost in forward-equivalents and weights),"
+                    + " results.csv and results.svg into --out."
         })
 public final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

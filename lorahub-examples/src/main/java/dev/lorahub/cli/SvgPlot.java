@@ -45,10 +45,15 @@ public final class SvgPlot {
 
     private record Series(String name, double[] x, double[] y) {}
 
-    /** Tableau 10 colours, cycled by series. */
+    /**
+     * Tableau 10 colours, then ten more from Tableau 20 that differ from them (the demo plots 13
+     * series); cycled by series after 20.
+     */
     private static final String[] PALETTE = {
         "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-        "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"
+        "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+        "#499894", "#b6992d", "#79706e", "#d37295", "#a0cbe8",
+        "#ffbe7d", "#8cd17d", "#d4a6c8", "#f1ce63", "#d7b5a6"
     };
 
     private final Kind kind;

@@ -22,8 +22,6 @@ import dev.lorahub.model.ModelBackends;
 import dev.lorahub.optim.Optimizers;
 import dev.lorahub.spi.EncodedBatch;
 
-import org.jspecify.annotations.Nullable;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -134,16 +132,7 @@ public final class Demo {
                             Arrays.fill(w, 1.0 / pool.size());
                             yield Composer.of(MergeStrategy.CAT).merge("uniform", pool, w);
                         }
-                        case LORAHUB_REFERENCE ->
-                                record(
-                                        method,
-                                        lorahub(method, pool, fewShot, settings)
-                                                .on(base)
-                                                .template(template)
-                                                .run(),
-                                        null,
-                                        costs);
-                        case LORAHUB_BEST ->
+                        case LORAHUB_REFERENCE, COBYLA_40, LORAHUB_BEST ->
                                 record(
                                         method,
                                         lorahub(method, pool, fewShot, settings)
@@ -152,14 +141,14 @@ public final class Demo {
                                                 .run(),
                                         weights,
                                         costs);
-                        case RECIPE_BEST ->
+                        case RECIPE_SHORT, RECIPE_BEST ->
                                 record(
                                         method,
                                         LoraHub.compose(pool)
                                                 .fewShot(fewShot)
                                                 .on(base)
                                                 .template(template)
-                                                .recipe(Recipe.BEST)
+                                                .recipe(recipe(method))
                                                 .seed(settings.seed())
                                                 .run(),
                                         weights,
@@ -214,17 +203,13 @@ public final class Demo {
                 costs);
     }
 
-    /**
-     * Keeps a LoraHub row's weights (when {@code weights} is given) and cost; returns its merge.
-     */
+    /** Keeps a LoraHub row's weights and cost; returns its merge. */
     private static LoraModule record(
             Method method,
             LoraHubResult r,
-            @Nullable Map<Method, Map<String, Double>> weights,
+            Map<Method, Map<String, Double>> weights,
             Map<Method, Long> costs) {
-        if (weights != null) {
-            weights.put(method, r.weights());
-        }
+        weights.put(method, r.weights());
         costs.put(method, r.forwardEquivalents());
         return r.merged();
     }
@@ -311,15 +296,19 @@ public final class Demo {
     }
 
     /**
-     * A LoraHub row of the demo as a LoraHub run, before the base model and the layout are given:
-     * {@link Method#LORAHUB_REFERENCE} is the paper's recipe with 20 random modules ({@link
-     * ModuleSelection#random(int)}, factor-wise merge, COBYLA, 40 evaluations); {@link
-     * Method#LORAHUB_BEST} the library's best gradient-free recipe: the {@code bestCandidates}
-     * modules with the lowest single-module loss ({@link ModuleSelection#lowestLoss(int)}), merged
-     * exactly ({@link MergeStrategy#CAT}: {@code deltaW = sum_i w_i s_i B_i A_i}), the configured
-     * optimizer with the configured budget; every other setting is the reference's.
+     * A gradient-free LoraHub row of the demo as a LoraHub run, before the base model and the
+     * layout are given: {@link Method#LORAHUB_REFERENCE} is the paper's recipe with 20 random
+     * modules ({@link ModuleSelection#random(int)}, factor-wise merge, COBYLA, 40 evaluations);
+     * {@link Method#LORAHUB_BEST} the library's best gradient-free recipe: the {@code
+     * bestCandidates} modules with the lowest single-module loss ({@link
+     * ModuleSelection#lowestLoss(int)}), merged exactly ({@link MergeStrategy#CAT}: {@code deltaW =
+     * sum_i w_i s_i B_i A_i}), the configured optimizer with the configured budget; {@link
+     * Method#COBYLA_40} the same selection and merge with the paper's optimizer and budget ({@value
+     * LoraHub#DEFAULT_OPTIMIZER}, {@value LoraHub#DEFAULT_BUDGET} evaluations). Every other setting
+     * is the reference's.
      *
-     * @param method {@link Method#LORAHUB_REFERENCE} or {@link Method#LORAHUB_BEST}
+     * @param method {@link Method#LORAHUB_REFERENCE}, {@link Method#COBYLA_40} or {@link
+     *     Method#LORAHUB_BEST}
      * @param pool the module pool
      * @param fewShot the task's examples
      * @param settings the demo's settings (seed, best recipe)
@@ -336,14 +325,35 @@ public final class Demo {
             case LORAHUB_REFERENCE ->
                     step.select(ModuleSelection.random(Math.min(20, pool.size())))
                             .optimizer(Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER));
+            case COBYLA_40 ->
+                    lowestLossCat(step, pool, settings)
+                            .optimizer(Optimizers.byName(LoraHub.DEFAULT_OPTIMIZER))
+                            .budget(LoraHub.DEFAULT_BUDGET);
             case LORAHUB_BEST ->
-                    step.select(
-                                    ModuleSelection.lowestLoss(
-                                            Math.min(settings.bestCandidates(), pool.size())))
-                            .strategy(MergeStrategy.CAT)
+                    lowestLossCat(step, pool, settings)
                             .optimizer(Optimizers.byName(settings.bestOptimizer()))
                             .budget(settings.bestBudget());
             default -> throw new IllegalArgumentException(method + " is not a LoraHub row");
+        };
+    }
+
+    /** The library's gradient-free ingredients: the lowest-loss candidates, merged exactly. */
+    private static LearnStep lowestLossCat(
+            LearnStep step, List<LoraModule> pool, DemoSettings settings) {
+        int k = Math.min(settings.bestCandidates(), pool.size());
+        return step.select(ModuleSelection.lowestLoss(k)).strategy(MergeStrategy.CAT);
+    }
+
+    /**
+     * @param method {@link Method#RECIPE_SHORT} or {@link Method#RECIPE_BEST}
+     * @return the named recipe the row runs
+     * @throws IllegalArgumentException for another method
+     */
+    static Recipe recipe(Method method) {
+        return switch (method) {
+            case RECIPE_SHORT -> Recipe.SHORT;
+            case RECIPE_BEST -> Recipe.BEST;
+            default -> throw new IllegalArgumentException(method + " is not a recipe row");
         };
     }
 

@@ -18,7 +18,7 @@ import java.util.OptionalDouble;
 
 /**
  * The demo's scores: exact match in percent per held-out task and {@link Method}, their averages,
- * the weights {@code lorahub_best} found, and the wall time.
+ * the weights and cost of every LoraHub row, and the wall time.
  *
  * @param tasks one report per held-out task, in suite order
  * @param seconds wall time of the whole run
@@ -27,9 +27,10 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
     /**
      * @param task the held-out task
      * @param scores exact match (%) per method
-     * @param weights per method that learns weights ({@code lorahub_best}, {@code recipe_best},
-     *     {@code oracle_search}) the weight of each composed module, by module, in composition
-     *     order
+     * @param weights per method that learns weights (the LoraHub rows: {@code
+     *     lorahub_reference}, {@code cobyla_40}, {@code lorahub_best}, {@code recipe_short},
+     *     {@code recipe_best}, {@code oracle_search}) the weight of each composed module, by
+     *     module, in composition order
      * @param bestSingle the module {@code best_single} chose
      * @param testExamples how many test examples were scored
      * @param predictions per method the decoded answer to each test example, in test-file order
@@ -143,7 +144,10 @@ public record DemoResult(List<DemoResult.TaskReport> tasks, double seconds) {
         }
         b.setLength(b.length() - 1);
         b.append(".\n");
-        for (Method m : List.of(Method.LORAHUB_BEST, Method.RECIPE_BEST, Method.ORACLE_SEARCH)) {
+        for (Method m : Method.values()) {
+            if (tasks.stream().noneMatch(t -> t.weights().containsKey(m))) {
+                continue;
+            }
             b.append("\nWeights ").append(m.id()).append(" found (largest |w| first, top 6):\n\n");
             for (TaskReport t : tasks) {
                 b.append("- ").append(t.task()).append(": ");

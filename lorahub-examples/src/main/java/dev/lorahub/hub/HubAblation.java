@@ -231,7 +231,12 @@ public final class HubAblation {
                         low10,
                         "quadratic",
                         200),
-                variant("CAT, lowest-loss 10, cobyla 40", MergeStrategy.CAT, low10, "cobyla", 40),
+                variant(
+                        "cobyla_40: CAT, lowest-loss 10, cobyla 40",
+                        MergeStrategy.CAT,
+                        low10,
+                        "cobyla",
+                        40),
                 variant("CAT, lowest-loss 10, cobyla 200", MergeStrategy.CAT, low10, "cobyla", 200),
                 variant(
                         "lorahub_best: CAT, lowest-loss 10, quadratic 200",

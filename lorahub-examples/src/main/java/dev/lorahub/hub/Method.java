@@ -10,8 +10,19 @@ public enum Method {
     UNIFORM("uniform"),
     /** LoraHub's defaults: 20 random modules, factor-wise LORAHUB merge, COBYLA, 40 evaluations. */
     LORAHUB_REFERENCE("lorahub_reference"),
+    /**
+     * The library's gradient-free ingredients ({@link #LORAHUB_BEST}'s 10 lowest-loss modules, CAT
+     * merge) at the paper's optimizer and budget: {@code cobyla}, 40 evaluations; 70
+     * forward-equivalents on the hub (30 to select, 40 to search).
+     */
+    COBYLA_40("cobyla_40"),
     /** The best gradient-free recipe: 10 lowest-loss modules, CAT merge, 200 evaluations. */
     LORAHUB_BEST("lorahub_best"),
+    /**
+     * {@code LoraHub...recipe(Recipe.SHORT)} exactly as a user calls it: all modules, CAT, the
+     * weights learned by Adam on one-example mini-batches, a budget of 20 forward-equivalents.
+     */
+    RECIPE_SHORT("recipe_short"),
     /**
      * {@code LoraHub...recipe(Recipe.BEST)} exactly as a user calls it: all modules, CAT, the
      * weights learned by gradient (Adam), 225 forward-equivalents.

@@ -106,6 +106,19 @@ class SvgPlotTest {
     }
 
     @Test
+    void up_to_twenty_series_get_distinct_colours() throws Exception {
+        // the demo plots 13 series (Method); Tableau 10 alone would repeat three colours
+        SvgPlot p = SvgPlot.barChart("many").size(1200, 480);
+        for (int i = 0; i < 20; i++) {
+            p = p.bar("task", "s" + i, i + 1);
+        }
+        List<String> fills =
+                bars(parse(p.render())).stream().map(e -> e.getAttribute("fill")).toList();
+        assertThat(fills).hasSize(20).doesNotHaveDuplicates();
+        assertThat(SvgPlot.color(20)).isEqualTo(SvgPlot.color(0));
+    }
+
+    @Test
     void a_single_unnamed_series_has_no_legend() throws Exception {
         Document doc = parse(SvgPlot.barChart("x").bar("a", 1).render());
         assertThat(texts(doc, "legend")).isEmpty();

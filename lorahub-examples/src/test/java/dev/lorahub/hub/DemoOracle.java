@@ -166,9 +166,10 @@ final class DemoOracle {
 
     /**
      * Every row whose adapter the report pins down (zero-shot, in-context, best single, uniform,
-     * lorahub_best, recipe_best and oracle_search from their reported weights, oracle_exact, the
-     * ceiling) must give, answer for answer, what the naive decoder gives; and each score is the
-     * share of answers equal to the test outputs.
+     * cobyla_40, lorahub_best, recipe_short, recipe_best and oracle_search from their reported
+     * weights, oracle_exact, the ceiling) must give, answer for answer, what the naive decoder
+     * gives; and each score is the share of answers equal to the test outputs. cobyla_40 must
+     * compose lorahub_best's modules (same selection, another search).
      *
      * @param hub the hub the demo ran on
      * @param s the demo's settings
@@ -230,7 +231,12 @@ final class DemoOracle {
                 assertThat(t.weights().get(Method.ORACLE_SEARCH).keySet())
                         .as("%s oracle_search modules", name)
                         .containsExactlyElementsOf(ownNames);
-                for (Method m : List.of(Method.RECIPE_BEST, Method.ORACLE_SEARCH)) {
+                for (Method m :
+                        List.of(
+                                Method.COBYLA_40,
+                                Method.RECIPE_SHORT,
+                                Method.RECIPE_BEST,
+                                Method.ORACLE_SEARCH)) {
                     Map<String, Double> found = t.weights().get(m);
                     expected.put(
                             m,
@@ -240,9 +246,16 @@ final class DemoOracle {
                                             found.values().stream().mapToDouble(x -> x).toArray()),
                                     plain));
                 }
-                assertThat(t.weights().get(Method.RECIPE_BEST).keySet())
-                        .as("%s recipe_best composes the whole pool", name)
-                        .containsExactlyElementsOf(pool.keySet());
+                for (Method m : List.of(Method.RECIPE_SHORT, Method.RECIPE_BEST)) {
+                    assertThat(t.weights().get(m).keySet())
+                            .as("%s %s composes the whole pool", name, m.id())
+                            .containsExactlyElementsOf(pool.keySet());
+                }
+                // the same selection (lowest single loss) and merge, only the search differs
+                assertThat(t.weights().get(Method.COBYLA_40).keySet())
+                        .as("%s cobyla_40 selects lorahub_best's modules", name)
+                        .hasSize(Math.min(s.bestCandidates(), pool.size()))
+                        .containsExactlyElementsOf(t.bestWeights().keySet());
                 for (Map.Entry<Method, List<String>> e : expected.entrySet()) {
                     assertThat(t.predictions().get(e.getKey()))
                             .as("%s %s answers", name, e.getKey().id())
@@ -263,7 +276,7 @@ final class DemoOracle {
             }
         }
         // the comparison means something only if the model says something
-        assertThat(compared).isEqualTo(r.tasks().size() * 9 * s.testExamples());
+        assertThat(compared).isEqualTo(r.tasks().size() * 11 * s.testExamples());
         assertThat(nonEmpty)
                 .as("non-empty answers of %d", compared)
                 .isGreaterThanOrEqualTo(minNonEmpty);
