@@ -113,7 +113,11 @@ public final class HubBuilder {
         DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.create(modelConfig(scale), BASE_SEED, manager)) {
-            PretrainingData data = new PretrainingData(prompts, DATA_SEED, scale.pretrainBatch());
+            PretrainingData data = new PretrainingData(
+                            prompts,
+                            DATA_SEED,
+                            scale.pretrainBatch(),
+                            PretrainingData.Mix.quarter(scale.pretrainBatch()));
             Pretrainer.of(
                             new PretrainingConfig(
                                     scale.pretrainSteps(),
