@@ -19,12 +19,7 @@ import org.junit.jupiter.api.Test;
 class PretrainingDataTest {
     private static final CharTokenizer TOK = new CharTokenizer();
     private static final int BATCH = 64;
-    private static final PretrainingData DATA =
-            new PretrainingData(
-                    new Prompts(TOK),
-                    HubBuilder.DATA_SEED,
-                    BATCH,
-                    PretrainingData.Mix.quarter(BATCH));
+    private static final PretrainingData DATA = stream(PretrainingData.Mix.quarter(BATCH));
     private static final Pattern INSTRUCTED = Pattern.compile("((?:<[a-z0-9]+>)*)([a-z]+)>(.*)");
     private static final int STEPS = 120;
 
@@ -130,12 +125,7 @@ class PretrainingDataTest {
 
     @Test
     void a_named_task_sequence_opens_its_last_demonstration_with_the_labelled_instruction() {
-        PretrainingData named =
-                new PretrainingData(
-                        new Prompts(TOK),
-                        HubBuilder.DATA_SEED,
-                        BATCH,
-                        new PretrainingData.Mix(2, 8, 2, 4, false, 1.0, 0));
+        PretrainingData named = stream(new PretrainingData.Mix(2, 8, 2, 4, false, 1.0, 0));
         int checked = 0;
         for (int step = 2; step <= STEPS; step += 2) {
             for (FewShotExample e : named.batch(step)) {
@@ -173,12 +163,7 @@ class PretrainingDataTest {
 
     @Test
     void packed_sequences_hold_instructed_examples_every_answer_labelled_and_eos_only_at_the_end() {
-        PretrainingData packed =
-                new PretrainingData(
-                        new Prompts(TOK),
-                        HubBuilder.DATA_SEED,
-                        BATCH,
-                        new PretrainingData.Mix(4, 16, 2, 6, true, 0, 1.0));
+        PretrainingData packed = stream(new PretrainingData.Mix(4, 16, 2, 6, true, 0, 1.0));
         for (int step = 1; step <= STEPS; step++) {
             if (step % 4 == 0) {
                 continue;
@@ -221,6 +206,11 @@ class PretrainingDataTest {
         assertThatThrownBy(() -> new PretrainingData.Mix(4, 16, 2, 6, true, 1.5, 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("namedTaskShare=1.5");
+    }
+
+    /** The hub's stream (its seed, 64 examples per instructed batch) with {@code mix}. */
+    private static PretrainingData stream(PretrainingData.Mix mix) {
+        return new PretrainingData(new Prompts(TOK), HubBuilder.DATA_SEED, BATCH, mix);
     }
 
     /** {@code <rev><atb>} names rev_atb, the empty instruction copy. */
