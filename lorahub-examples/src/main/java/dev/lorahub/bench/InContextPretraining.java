@@ -82,13 +82,11 @@ public final class InContextPretraining {
         Path dir;
         if (a.containsKey("evaluate")) {
             dir = Path.of(a.remove("evaluate"));
+            requireNoneLeft(a);
         } else {
             dir = Path.of(a.getOrDefault("out", "/tmp/icl-base"));
             a.remove("out");
             pretrain(a, dir);
-        }
-        if (!a.isEmpty()) {
-            throw new IllegalArgumentException("unknown settings " + a.keySet());
         }
         evaluate(dir);
     }
@@ -127,6 +125,7 @@ public final class InContextPretraining {
                         full.moduleLr(),
                         full.heldOutTrain(),
                         full.heldOutTest());
+        requireNoneLeft(a); // before the long run, not after it
         CharTokenizer tokenizer = new CharTokenizer();
         PretrainingData data =
                 new PretrainingData(new Prompts(tokenizer), HubBuilder.DATA_SEED, batch, mix);
@@ -257,6 +256,12 @@ public final class InContextPretraining {
             b.append(e.input()).append('>').append(e.output()).append('|');
         }
         return b.toString();
+    }
+
+    private static void requireNoneLeft(Map<String, String> a) {
+        if (!a.isEmpty()) {
+            throw new IllegalArgumentException("unknown settings " + a.keySet());
+        }
     }
 
     private static int integer(Map<String, String> a, String key, int fallback) {
