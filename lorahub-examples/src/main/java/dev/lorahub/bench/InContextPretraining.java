@@ -1,6 +1,5 @@
 package dev.lorahub.bench;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.lorahub.djl.DjlRuntime;
 import dev.lorahub.djl.llama.LlamaFiles;
@@ -20,7 +19,6 @@ import dev.lorahub.hub.TaskSuite;
 import dev.lorahub.model.BaseModel;
 import dev.lorahub.model.ModelBackends;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -153,15 +151,7 @@ public final class InContextPretraining {
                                 }
                             })
                     .train(model, data::batch);
-            for (NDArray w : model.weights().values()) {
-                w.setRequiresGradient(false);
-            }
-            Files.createDirectories(dir);
-            LlamaFiles.save(model, dir);
-            tokenizer.save(dir);
-            Files.writeString(
-                    dir.resolve("lorahub.json"),
-                    "{\"prompt_template\": \"" + HubBuilder.PROMPT_TEMPLATE + "\"}\n");
+            HubBuilder.saveBase(model, tokenizer, dir);
             System.out.printf(
                     Locale.ROOT,
                     "pretrained %d parameters in %.1f s, saved to %s%n",

@@ -113,7 +113,8 @@ public final class HubBuilder {
         DjlRuntime.start(); // no network, quiet logs, threads: before DJL starts
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.create(modelConfig(scale), BASE_SEED, manager)) {
-            PretrainingData data = new PretrainingData(
+            PretrainingData data =
+                    new PretrainingData(
                             prompts,
                             DATA_SEED,
                             scale.pretrainBatch(),
@@ -129,12 +130,7 @@ public final class HubBuilder {
                                     listener.onProgress(
                                             "pretrain", s, t, String.format("loss %.3f", l)))
                     .train(model, data::batch);
-            for (NDArray w : model.weights().values()) {
-                w.setRequiresGradient(false);
-            }
-            LlamaFiles.save(model, layout.base());
-            tokenizer.save(layout.base());
-            writeJson(layout.base(), "lorahub.json", layoutDeclaration());
+            saveBase(model, tokenizer, layout.base());
             String baseName = "lorahub-examples/hub/base";
 
             List<Task> pool = TaskSuite.poolTasks();
@@ -164,6 +160,26 @@ public final class HubBuilder {
             listener.onProgress("held-out", heldOut.size(), heldOut.size(), "done");
             writeManifest(layout, model.parameterCount());
         }
+    }
+
+    /**
+     * Saves a pretrained hub base as {@code build-hub} lays it out: the weights (detached from
+     * autograd first), the tokenizer and {@code lorahub.json}.
+     *
+     * @param model the pretrained model
+     * @param tokenizer the hub tokenizer
+     * @param dir the base folder (created if absent)
+     * @throws IOException if writing fails
+     */
+    public static void saveBase(LlamaModel model, CharTokenizer tokenizer, Path dir)
+            throws IOException {
+        for (NDArray w : model.weights().values()) {
+            w.setRequiresGradient(false);
+        }
+        Files.createDirectories(dir);
+        LlamaFiles.save(model, dir);
+        tokenizer.save(dir);
+        writeJson(dir, "lorahub.json", layoutDeclaration());
     }
 
     private LoraModule trainModule(

@@ -3,6 +3,7 @@ package dev.lorahub.hub;
 import dev.lorahub.FewShotExample;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -67,7 +68,7 @@ public final class PretrainingData {
                 // not `this`: a compact constructor has not assigned the fields yet
                 throw new IllegalArgumentException(
                         String.format(
-                                java.util.Locale.ROOT,
+                                Locale.ROOT,
                                 "invalid pretraining mix: inContextEvery=%d (>= 2),"
                                         + " inContextSequences=%d (>= 1), minDemos=%d (>= 2),"
                                         + " maxDemos=%d (>= minDemos), namedTaskShare=%s and"
@@ -128,7 +129,9 @@ public final class PretrainingData {
             for (int i = 0; i < mix.inContextSequences(); i++) {
                 Task t = tasks.get(rnd.nextInt(tasks.size()));
                 int k = mix.minDemos() + rnd.nextInt(span);
-                boolean named = mix.namedTaskShare() > 0 && rnd.nextDouble() < mix.namedTaskShare();
+                // no draw at share 0: the committed hub's stream stays as it was
+                boolean named =
+                        mix.namedTaskShare() > 0 && rnd.nextDouble() < mix.namedTaskShare();
                 out.add(inContext(t, k, named, rnd));
             }
             return out;
